@@ -1,0 +1,165 @@
+import { ConfigError } from './errors';
+
+export type OffboardMode = 'retain' | 'unregister' | 'delete';
+
+/** The configuration contract shared by every function, the CLI and the sandbox. */
+export interface Config {
+  veeamUrl: URL;
+  /** Preferred version first, then older ones to fall back on. */
+  veeamApiVersions: string[];
+  veeamSecretId: string;
+  /** Lower-case hex SHA-256 of the appliance certificate (DER), or undefined for normal CA checks. */
+  veeamCertSha256?: string;
+  veeamPrincipalArn: string;
+  memberRoleNames: string[];
+  /** Roots/OUs whose accounts are in scope; empty = whole organization. */
+  scopeOuIds: string[];
+  excludedAccountIds: Set<string>;
+  offboardMode: OffboardMode;
+  externalIdMaxAgeDays: number;
+  backupRoleName: string;
+  workerRoleName: string;
+  region: string;
+  /** Seconds to let IAM propagate a widened trust before Veeam is told the new external ID. */
+  propagationWaitSeconds: number;
+  /** Only set in Lambda: the account queue the reconcile/rotate functions fan out through. */
+  accountQueueUrl?: string;
+  /** Bounded in-process concurrency (CLI / sandbox / reconcile reads). */
+  concurrency: number;
+}
+
+export const DEFAULT_API_VERSIONS = ['1.8-rev0', '1.7-rev1', '1.7-rev0', '1.6-rev0', '1.5-rev1', '1.5-rev0', '1.4-rev0', '1.3-rev0'];
+
+const ACCOUNT_ID = /^\d{12}$/;
+const OU_OR_ROOT = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const IAM_ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const API_VERSION = /^\d+\.\d+-rev\d+$/;
+
+type Env = Record<string, string | undefined>;
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Validates the whole environment and reports every problem in one error, each naming the variable and the fix,
+ * so an operator fixes a deployment in one round.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const need = (name: string): string => {
+    const v = env[name]?.trim();
+    if (!v) problems.push(`${name} is required but not set.`);
+    return v ?? '';
+  };
+
+  let veeamUrl = new URL('https://invalid.invalid');
+  const rawUrl = need('VEEAM_URL');
+  if (rawUrl) {
+    try {
+      veeamUrl = new URL(rawUrl);
+      if (veeamUrl.protocol !== 'https:') problems.push(`VEEAM_URL must use https:// (got ${veeamUrl.protocol}); the appliance REST API listens on HTTPS, default port 11005.`);
+    } catch {
+      problems.push(`VEEAM_URL is not a valid URL: "${rawUrl}". Use the appliance REST base, e.g. https://10.0.1.10:11005`);
+    }
+  }
+
+  const preferred = env.VEEAM_API_VERSION?.trim() || DEFAULT_API_VERSIONS[0]!;
+  if (!API_VERSION.test(preferred)) problems.push(`VEEAM_API_VERSION "${preferred}" is not of the form 1.8-rev0.`);
+  const older = DEFAULT_API_VERSIONS.filter((v) => v !== preferred && compareApiVersions(v, preferred) < 0);
+  const veeamApiVersions = [preferred, ...older];
+
+  const veeamSecretId = need('VEEAM_SECRET_ID');
+
+  let veeamCertSha256: string | undefined;
+  const rawPin = env.VEEAM_CERT_SHA256?.trim();
+  if (rawPin) {
+    const hex = rawPin.replace(/^sha256[:/]/i, '').replace(/[:\s]/g, '').toLowerCase();
+    if (/^[0-9a-f]{64}$/.test(hex)) veeamCertSha256 = hex;
+    else problems.push(`VEEAM_CERT_SHA256 must be a SHA-256 fingerprint (64 hex digits, colons allowed), e.g. from: openssl x509 -in appliance.pem -noout -fingerprint -sha256`);
+  }
+
+  const veeamPrincipalArn = need('VEEAM_PRINCIPAL_ARN');
+  if (veeamPrincipalArn && !IAM_ROLE_ARN.test(veeamPrincipalArn)) {
+    problems.push(`VEEAM_PRINCIPAL_ARN "${veeamPrincipalArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>) of the appliance's impersonation role.`);
+  }
+
+  const memberRoleNames = env.MEMBER_ROLE_NAMES === undefined ? ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'] : list(env.MEMBER_ROLE_NAMES);
+  if (memberRoleNames.length === 0) problems.push('MEMBER_ROLE_NAMES is empty; name at least one role to assume in member accounts.');
+  for (const n of memberRoleNames) if (!ROLE_NAME.test(n)) problems.push(`MEMBER_ROLE_NAMES contains "${n}", which is not a valid IAM role name.`);
+
+  const scopeOuIds = list(env.SCOPE_OU_IDS);
+  for (const id of scopeOuIds) if (!OU_OR_ROOT.test(id)) problems.push(`SCOPE_OU_IDS contains "${id}", which is neither a root id (r-xxxx) nor an OU id (ou-xxxx-xxxxxxxx).`);
+
+  const excluded = list(env.EXCLUDED_ACCOUNT_IDS);
+  for (const id of excluded) if (!ACCOUNT_ID.test(id)) problems.push(`EXCLUDED_ACCOUNT_IDS contains "${id}", which is not a 12-digit account id.`);
+
+  const offboardMode = (env.OFFBOARD_MODE?.trim() || 'retain') as OffboardMode;
+  if (!['retain', 'unregister', 'delete'].includes(offboardMode)) problems.push(`OFFBOARD_MODE "${offboardMode}" must be one of retain, unregister, delete.`);
+
+  const intSetting = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
+    return n;
+  };
+  const externalIdMaxAgeDays = intSetting('EXTERNAL_ID_MAX_AGE_DAYS', 90, 1, 3650);
+  const propagationWaitSeconds = intSetting('PROPAGATION_WAIT_SECONDS', 15, 0, 900);
+  const concurrency = intSetting('SYNC_CONCURRENCY', 8, 1, 64);
+
+  const backupRoleName = env.BACKUP_ROLE_NAME?.trim() || 'VeeamBackupRole';
+  const workerRoleName = env.WORKER_ROLE_NAME?.trim() || 'VeeamWorkerRole';
+  for (const [name, v] of [['BACKUP_ROLE_NAME', backupRoleName], ['WORKER_ROLE_NAME', workerRoleName]] as const) {
+    if (!ROLE_NAME.test(v)) problems.push(`${name} "${v}" is not a valid IAM role name.`);
+  }
+  if (backupRoleName === workerRoleName) problems.push('BACKUP_ROLE_NAME and WORKER_ROLE_NAME must differ.');
+  if (memberRoleNames.includes(backupRoleName) || memberRoleNames.includes(workerRoleName)) {
+    problems.push('MEMBER_ROLE_NAMES must not contain the roles this service creates (BACKUP_ROLE_NAME / WORKER_ROLE_NAME).');
+  }
+
+  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    veeamUrl,
+    veeamApiVersions,
+    veeamSecretId,
+    ...(veeamCertSha256 ? { veeamCertSha256 } : {}),
+    veeamPrincipalArn,
+    memberRoleNames,
+    scopeOuIds,
+    excludedAccountIds: new Set(excluded),
+    offboardMode,
+    externalIdMaxAgeDays,
+    backupRoleName,
+    workerRoleName,
+    region,
+    propagationWaitSeconds,
+    ...(env.ACCOUNT_QUEUE_URL?.trim() ? { accountQueueUrl: env.ACCOUNT_QUEUE_URL.trim() } : {}),
+    concurrency,
+  };
+}
+
+/** Negative when a is older than b ("1.7-rev1" < "1.8-rev0"). */
+export function compareApiVersions(a: string, b: string): number {
+  const parse = (v: string) => v.split(/[.-]rev|\./).map((n) => Number.parseInt(n.replace(/\D/g, ''), 10) || 0);
+  const pa = parse(a);
+  const pb = parse(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+let cached: Config | undefined;
+/** Validated once per cold start; a ConfigError is rethrown on every invocation so each one reports it. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

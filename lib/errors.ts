@@ -1,0 +1,98 @@
+/**
+ * One error path: every failure the service can explain is one of these. Handlers decide retry vs DLQ from
+ * `retryable` alone, so no call site needs its own try/catch policy.
+ */
+export abstract class SyncError extends Error {
+  abstract readonly code: string;
+  /** true: try again later (requeue); false: retrying cannot help, send to the DLQ with this message. */
+  abstract readonly retryable: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Configuration is missing or invalid; lists every problem at once. */
+export class ConfigError extends SyncError {
+  readonly code = 'ConfigError';
+  readonly retryable = false;
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`);
+  }
+}
+
+/** The input (event, message, invocation payload) cannot be understood. */
+export class InvalidInputError extends SyncError {
+  readonly code = 'InvalidInput';
+  readonly retryable = false;
+}
+
+/** A transient condition (throttling, new account not yet accessible, appliance down): requeue. */
+export class RetryableError extends SyncError {
+  readonly code: string;
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(message, options);
+    this.code = options?.code ?? 'Retryable';
+  }
+}
+
+/** We could not get into a member account with any configured role. */
+export class MemberAccessError extends SyncError {
+  readonly code = 'MemberAccessDenied';
+  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Something we would modify is not ours (no ownership tag / marker): reported, never touched. */
+export class OwnershipConflictError extends SyncError {
+  readonly code = 'OwnershipConflict';
+  readonly retryable = false;
+}
+
+/** The Veeam appliance answered with a problem (problem+json mapped to fields). */
+export class VeeamApiError extends SyncError {
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly problem: { type?: string; title?: string; errorCode?: string; detail?: string } = {},
+    options?: { cause?: unknown; retryable?: boolean },
+  ) {
+    super(message, options);
+    this.code = problem.errorCode ?? `Http${status}`;
+    this.retryable = options?.retryable ?? (status === 429 || status >= 500);
+  }
+}
+
+/** TLS verification of the appliance failed; names the setting that fixes it. */
+export class VeeamTlsError extends SyncError {
+  readonly code = 'VeeamTlsVerification';
+  readonly retryable = false;
+  constructor(message: string, readonly presentedSha256?: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Reading the Veeam credentials failed. */
+export class SecretError extends SyncError {
+  readonly code = 'SecretUnavailable';
+  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof SyncError) return err.retryable;
+  // Unknown errors (SDK faults after its own retries, bugs) are retried by the queue a bounded number of times
+  // and then land in the DLQ with their message, so nothing is lost.
+  return true;
+}
+
+export function describeError(err: unknown): { code: string; message: string; retryable: boolean } {
+  if (err instanceof SyncError) return { code: err.code, message: err.message, retryable: err.retryable };
+  if (err instanceof Error) return { code: err.name, message: err.message, retryable: true };
+  return { code: 'Unknown', message: String(err), retryable: true };
+}

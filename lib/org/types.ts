@@ -1,0 +1,18 @@
+export type AccountStatus = 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | string;
+
+export interface OrgAccount {
+  id: string;
+  name: string;
+  status: AccountStatus;
+}
+
+/** AWS Organizations, read only. Paged and throttling-tolerant in the AWS adapter. */
+export interface Organization {
+  managementAccountId(): Promise<string>;
+  /** undefined when the account is not (or no longer) a member of the organization. */
+  describeAccount(accountId: string): Promise<OrgAccount | undefined>;
+  /** Parent chain from the direct parent up to the root, e.g. ['ou-ab12-2222', 'ou-ab12-1111', 'r-ab12']. */
+  ancestors(accountId: string): Promise<string[]>;
+  /** Every account under these roots/OUs, nested OUs included; all accounts of the org when `parentIds` is empty. */
+  listAccountsUnder(parentIds: string[]): AsyncIterable<OrgAccount>;
+}

@@ -1,0 +1,89 @@
+/** A role Veeam needs in every member account, as data. One file per blueprint under lib/roles/blueprints/. */
+export interface RoleBlueprint {
+  /** Stable key: used in tags and in the Veeam entry name (`<accountId>-<key>`). */
+  key: string;
+  /** IAM role name (from BACKUP_ROLE_NAME / WORKER_ROLE_NAME). */
+  roleName: string;
+  description: string;
+  /** Veeam Backup for AWS version the action lists match. */
+  veeamVersion: string;
+  /** Inline policies by name; each must fit IAM's limits (test/roles/policy-size.test.ts). */
+  policies: Array<{ name: string; statements: Array<{ sid: string; actions: readonly string[] }> }>;
+  /** Service principals trusted besides the appliance role, e.g. ec2.amazonaws.com for the worker. */
+  trustServices: readonly string[];
+  /** An instance profile of the same name containing the role (worker). */
+  instanceProfile: boolean;
+  /** Registered in the Veeam appliance as an "IAM role from another account". */
+  register: boolean;
+}
+
+/** The trust we want on a role: the appliance role with these external IDs (one, or two during a rotation). */
+export interface DesiredTrust {
+  principalArn: string;
+  /** In order [current] or [current, next]. Never empty. */
+  externalIds: string[];
+  /** Tags describing the external-ID state (see lib/external-ids.ts); written with the role's other tags. */
+  stateTags: Record<string, string>;
+}
+
+/** What is in IAM now for one blueprint role in one account, read in a small fixed set of calls. */
+export interface RoleSnapshot {
+  roleName: string;
+  exists: boolean;
+  /** Carries our ownership tag; only owned roles are ever modified. */
+  owned: boolean;
+  arn?: string;
+  /** External IDs accepted by the statement that trusts the appliance principal, in document order. */
+  trustExternalIds: string[];
+  tags: Record<string, string>;
+  /** Raw state the diff needs (decoded trust document, inline policies, attached policies, instance profile). */
+  trustDocument?: unknown;
+  inlinePolicies: Record<string, unknown>;
+  attachedPolicyArns: string[];
+  /** undefined when the blueprint wants no instance profile; null when it should exist but does not. */
+  instanceProfile?: { name: string; roleNames: string[] } | null;
+}
+
+export type RoleChangeKind =
+  | 'create-role'
+  | 'update-trust'
+  | 'put-policy'
+  | 'delete-policy'
+  | 'detach-policy'
+  | 'tag-role'
+  | 'untag-role'
+  | 'create-instance-profile'
+  | 'add-role-to-instance-profile'
+  | 'remove-role-from-instance-profile'
+  | 'delete-instance-profile'
+  | 'delete-role';
+
+export interface RoleChange {
+  kind: RoleChangeKind;
+  /** Human readable, never contains an external ID. */
+  detail: string;
+}
+
+export interface EnsureResult {
+  roleName: string;
+  roleArn: string;
+  status: 'created' | 'repaired' | 'ok' | 'conflict';
+  /** Applied changes (or, in a dry run, the ones that would be applied). */
+  changes: RoleChange[];
+}
+
+/** IAM in one member account, behind assumed credentials. */
+export interface RoleIam {
+  readonly accountId: string;
+  read(bp: RoleBlueprint): Promise<RoleSnapshot>;
+  /** Diff `snapshot` against blueprint + trust and apply only the difference. A converged role: zero writes. */
+  ensure(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleSnapshot, opts: { dryRun: boolean }): Promise<EnsureResult>;
+  /** Remove an owned role, its policies and instance profile in the order IAM requires. Not owned: no change. */
+  remove(bp: RoleBlueprint, opts: { dryRun: boolean }): Promise<RoleChange[]>;
+}
+
+/** Gets into member accounts (assume role, credential cache, management account with own credentials). */
+export interface MemberAccess {
+  /** Throws MemberAccessError (retryable for a brand-new account still denying access). */
+  roles(accountId: string): Promise<RoleIam>;
+}
