@@ -7,5 +7,6 @@ module.exports = {
   // middy is ESM-only: let swc transform it and resolve its entry directly
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 20000,
 };

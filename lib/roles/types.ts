@@ -70,6 +70,8 @@ export interface EnsureResult {
   status: 'created' | 'repaired' | 'ok' | 'conflict';
   /** Applied changes (or, in a dry run, the ones that would be applied). */
   changes: RoleChange[];
+  /** Why nothing was done, for 'conflict': names the role and the fix. Never contains an external ID. */
+  reason?: string;
 }
 
 /** IAM in one member account, behind assumed credentials. */

@@ -18,6 +18,7 @@ export interface VeeamEntrySpec {
 }
 
 export interface ValidationMessage {
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the literals document the two values the appliance sends
   severity: 'Warning' | 'Error' | string;
   message: string;
   contextId?: string;

@@ -1,0 +1,20 @@
+import { logger } from '../lib/log';
+import type { ReconcileReport } from '../lib/service';
+import { getService } from '../lib/service';
+import { parseReconcileInput } from './inputs';
+import { wrap } from './wrap';
+
+/**
+ * Scheduled ({"dryRun": false}) or manual ({"dryRun": true, "accountIds": [...]}): plans desired vs actual and
+ * enqueues the accounts that need work. Returns the report, so a manual invoke prints what would change.
+ */
+export async function reconcile(event: unknown): Promise<ReconcileReport> {
+  const input = parseReconcileInput(event);
+  logger.info('reconcile started', { dryRun: input.dryRun, accountIds: input.accountIds });
+  const service = await getService();
+  const report = await service.reconcile(input);
+  logger.info('reconcile finished', { report });
+  return report;
+}
+
+export const handler = wrap(reconcile);

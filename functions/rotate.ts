@@ -1,0 +1,18 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger } from '../lib/log';
+import { metrics } from '../lib/metrics';
+import { getService } from '../lib/service';
+import { parseRotateInput } from './inputs';
+import { wrap } from './wrap';
+
+/** Scheduled daily (or invoked with {"accountIds": [...], "force": true}): enqueues rotations for the accounts due. */
+export async function rotate(event: unknown): Promise<{ enqueued: number; accounts: string[] }> {
+  const input = parseRotateInput(event);
+  const service = await getService();
+  const result = await service.scheduleRotations(input);
+  metrics().addMetric('RotationsEnqueued', MetricUnit.Count, result.enqueued);
+  logger.info('rotations enqueued', { enqueued: result.enqueued, accounts: result.accounts });
+  return result;
+}
+
+export const handler = wrap(rotate);

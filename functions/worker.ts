@@ -1,0 +1,72 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describeError, RetryableError } from '../lib/errors';
+import { logger } from '../lib/log';
+import { metrics, recordAccount } from '../lib/metrics';
+import { sendToDeadLetter } from '../lib/queue/dead-letter';
+import { parseAccountRequest } from '../lib/queue/request';
+import { queueUrls } from '../lib/queue/urls';
+import { getService } from '../lib/service';
+import { wrap } from './wrap';
+
+type Failure = { code: string; message: string; retryable: boolean };
+
+/** Must equal the queue's redrive maxReceiveCount (serverless.yml sets both from one parameter). */
+function maxReceiveCount(): number {
+  const n = Number(process.env.MAX_RECEIVE_COUNT);
+  return Number.isInteger(n) && n > 0 ? n : 5;
+}
+
+async function deadLetter(record: SQSRecord, failure: Failure, receiveCount: number): Promise<void> {
+  const { WORKER_DLQ_URL } = queueUrls(['WORKER_DLQ_URL']);
+  await sendToDeadLetter({
+    queueUrl: WORKER_DLQ_URL,
+    body: record.body,
+    reason: { code: failure.code, message: `${failure.message} (receive ${receiveCount}, retryable: ${failure.retryable})` },
+    groupId: record.attributes.MessageGroupId ?? 'dead-letter',
+    deduplicationId: record.messageId,
+  });
+  metrics().addMetric('RequestsDeadLettered', MetricUnit.Count, 1);
+  logger.error('request sent to the worker DLQ', { messageId: record.messageId, code: failure.code, reason: failure.message });
+}
+
+/**
+ * One account request. Resolves when the message may be deleted (converged, or parked in the DLQ with its reason);
+ * throws only to have it redelivered later, which is how a transient failure is retried.
+ */
+export async function processRecord(record: SQSRecord): Promise<void> {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+  let failure: Failure | undefined;
+  try {
+    const request = parseAccountRequest(record.body);
+    logger.setCorrelationId(request.eventId ?? record.messageId);
+    const service = await getService();
+    const report = await service.handle(request);
+    recordAccount(report);
+    if (report.error) failure = report.error;
+    else logger.info('account handled', { accountId: request.accountId, reason: request.reason, action: report.action });
+  } catch (err) {
+    failure = describeError(err);
+  }
+  if (!failure) return;
+  // On the last receive SQS would move the message without saying why: park it ourselves, with the reason.
+  if (failure.retryable && receiveCount < maxReceiveCount()) {
+    logger.warn('request will be retried', { messageId: record.messageId, receiveCount, code: failure.code, reason: failure.message });
+    throw new RetryableError(failure.message, { code: failure.code });
+  }
+  await deadLetter(record, failure, receiveCount);
+}
+
+const processor = new SqsFifoPartialProcessorAsync();
+
+/**
+ * FIFO batch with partial failures: a failed account fails only its own later messages (skipGroupOnError), never
+ * the other accounts in the batch. A batch where everything failed is reported item by item rather than thrown, so
+ * the Errors alarm means "the worker itself broke", not "an account is still settling".
+ */
+export async function worker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  return processPartialResponse(event, processRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+}
+
+export const handler = wrap(worker);

@@ -1,0 +1,57 @@
+import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+
+/**
+ * IAM and STS throttle per account with limits that cannot be raised, and a reconcile touches many accounts at once:
+ * more attempts than the SDK default (3) ride out bursts. 'standard' (not 'adaptive'): adaptive rate-limits the
+ * client itself, which AWS advises against for clients shared across tenants (here: member accounts).
+ */
+export const IAM_RETRY = { retryMode: 'standard', maxAttempts: 8 } as const;
+export const STS_RETRY = { retryMode: 'standard', maxAttempts: 8 } as const;
+/** Organizations throttles DescribeAccount/ListParents under concurrency at a few hundred accounts. */
+export const ORGANIZATIONS_RETRY = { retryMode: 'standard', maxAttempts: 10 } as const;
+const DEFAULT_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
+
+/** The Organizations API endpoint lives in us-east-1 only, whatever region the function runs in. */
+export const ORGANIZATIONS_REGION = 'us-east-1';
+
+export interface AwsClients {
+  sts: STSClient;
+  iam: IAMClient;
+  organizations: OrganizationsClient;
+  sqs: SQSClient;
+  secretsManager: SecretsManagerClient;
+}
+
+let clients: AwsClients | undefined;
+
+/**
+ * Clients with the service's own credentials, created once per container so connections and resolved credentials
+ * are reused across invocations. No `endpoint` is set: the SDK honours AWS_ENDPOINT_URL(_<SERVICE>) by itself, which
+ * is how the sandbox points them at local fakes.
+ */
+export function awsClients(): AwsClients {
+  clients ??= {
+    sts: new STSClient({ ...STS_RETRY }),
+    iam: new IAMClient({ ...IAM_RETRY }),
+    organizations: new OrganizationsClient({ ...ORGANIZATIONS_RETRY, region: ORGANIZATIONS_REGION }),
+    sqs: new SQSClient({ ...DEFAULT_RETRY }),
+    secretsManager: new SecretsManagerClient({ ...DEFAULT_RETRY }),
+  };
+  return clients;
+}
+
+/** Forget the cached clients (tests that change the environment between cases). */
+export function resetAwsClients(): void {
+  clients = undefined;
+}
+
+/** IAM acting in a member account through assumed-role credentials; same retry policy as the service's own. */
+export function iamClientForCredentials(credentials: AwsCredentialIdentity, overrides: Partial<ConstructorParameters<typeof IAMClient>[0]> = {}): IAMClient {
+  // IAM is a global service; the region only selects the signing/endpoint partition defaults.
+  return new IAMClient({ ...IAM_RETRY, credentials, ...overrides });
+}

@@ -1,0 +1,16 @@
+/**
+ * Runs `fn` over `items` with at most `limit` in flight. Keeps IAM/STS/Organizations and the appliance within
+ * their throttles without a dependency; results keep the input order.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

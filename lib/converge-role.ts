@@ -1,0 +1,76 @@
+import { ageDays, decideIds, rotationStartedAt, type IdState } from './external-ids';
+import type { Deps } from './deps';
+import type { RoleReport } from './report';
+import type { DesiredTrust, RoleBlueprint, RoleIam, RoleSnapshot } from './roles/types';
+import { ensureRegistration, findEntry, entryFingerprint } from './veeam/registration';
+import type { VeeamApi, VeeamEntry } from './veeam/types';
+
+/** What convergence of one account works with, read once per account. */
+export interface AccountContext {
+  deps: Deps;
+  accountId: string;
+  roles: RoleIam;
+  veeam: VeeamApi;
+  /** This account's entries in the appliance; kept current as entries are created or updated. */
+  entries: VeeamEntry[];
+  dryRun: boolean;
+}
+
+export interface RoleOutcome {
+  report: RoleReport;
+  /** undefined when the role is not ours (conflict). */
+  state?: IdState;
+  entry?: VeeamEntry;
+}
+
+/** Veeam records the issue date of the ID it holds: the next ID's is the rotation start. */
+export function pushedIssuedAt(state: IdState): Date {
+  return state.rotating && state.pushId !== state.trustIds[0] ? (rotationStartedAt(state) ?? state.issuedAt) : state.issuedAt;
+}
+
+export function desiredTrust(ctx: AccountContext, state: IdState): DesiredTrust {
+  return { principalArn: ctx.deps.config.veeamPrincipalArn, externalIds: state.trustIds, stateTags: state.stateTags };
+}
+
+/** Applies an external-ID state to the role (trust + state tags) from a fresh read. */
+export async function applyState(ctx: AccountContext, bp: RoleBlueprint, state: IdState, snapshot?: RoleSnapshot) {
+  const snap = snapshot ?? (await ctx.roles.read(bp));
+  return ctx.roles.ensure(bp, desiredTrust(ctx, state), snap, { dryRun: ctx.dryRun });
+}
+
+/**
+ * Read → decide → converge one blueprint role, IAM first and Veeam second, so the ID pushed to the appliance is
+ * always one the trust already accepts.
+ */
+export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Promise<RoleOutcome> {
+  const snapshot = await ctx.roles.read(bp);
+  const base = { blueprint: bp.key, roleName: bp.roleName };
+  if (snapshot.exists && !snapshot.owned) {
+    return { report: { ...base, role: 'conflict', veeam: 'unknown', changes: [`role ${bp.roleName} exists without our ownership tag: left untouched`] } };
+  }
+
+  const found = findEntry(ctx.entries, ctx.accountId, bp);
+  const state = decideIds(snapshot, found?.owned ? entryFingerprint(found.entry) : undefined, ctx.deps.now());
+  const ensured = await applyState(ctx, bp, state, snapshot);
+  const changes = [...state.notes, ...ensured.changes.map((c) => c.detail)];
+  const report: RoleReport = {
+    ...base,
+    role: ensured.status,
+    veeam: 'not-registered',
+    changes,
+    externalIdAgeDays: ageDays(state.issuedAt, ctx.deps.now()),
+    ...(state.rotating ? { rotation: 'in-progress' as const } : {}),
+  };
+  if (!bp.register || ensured.status === 'conflict') return { report, state };
+
+  const reg = await ensureRegistration(
+    ctx.veeam,
+    { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId: state.pushId, issuedAt: pushedIssuedAt(state) },
+    ctx.entries,
+    { dryRun: ctx.dryRun },
+  );
+  if (reg.entry) ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
+  report.veeam = reg.status;
+  report.changes.push(...reg.changes);
+  return { report, state, ...(reg.entry ? { entry: reg.entry } : found?.entry ? { entry: found.entry } : {}) };
+}

@@ -1,0 +1,46 @@
+import { accountAction } from './account-action';
+import { openAccount } from './account-context';
+import { convergeRole } from './converge-role';
+import type { Deps } from './deps';
+import { describeError, InvalidInputError } from './errors';
+import { logger } from './log';
+import { offboardAccount } from './offboard';
+import { scopeOf } from './org/scope';
+import type { AccountReport } from './report';
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+export function assertAccountId(accountId: string): void {
+  if (!ACCOUNT_ID.test(accountId)) throw new InvalidInputError(`"${accountId}" is not an AWS account id (12 digits).`);
+}
+
+/**
+ * The one convergence path: events, reconcile, the CLI and the sandbox all call this. Level-triggered: it
+ * ignores why it was called, reads Organizations, IAM and Veeam, and converges the account to its desired state
+ * (protected when in scope, offboarded per OFFBOARD_MODE when not). Failures come back in the report with
+ * `retryable`, so callers decide requeue vs DLQ from one place.
+ */
+export async function convergeAccount(deps: Deps, accountId: string, opts: { dryRun: boolean; reason?: string }): Promise<AccountReport> {
+  const log = logger.createChild({ persistentKeys: { accountId } });
+  const base = { accountId, dryRun: opts.dryRun };
+  let scope: { inScope: boolean; reason: string } | undefined;
+  try {
+    assertAccountId(accountId);
+    scope = await scopeOf(deps.org, deps.config, accountId);
+    if (!scope.inScope) {
+      log.info('account not in scope', { reason: scope.reason, trigger: opts.reason });
+      return await offboardAccount(deps, accountId, scope.reason, opts);
+    }
+    const ctx = await openAccount(deps, accountId, opts.dryRun);
+    const roles = [];
+    // Roles of one account run one after the other: IAM rate limits are per account.
+    for (const bp of deps.blueprints) roles.push((await convergeRole(ctx, bp)).report);
+    const report: AccountReport = { ...base, inScope: true, scopeReason: scope.reason, action: accountAction(roles), roles };
+    log.info('account converged', { action: report.action, dryRun: opts.dryRun, trigger: opts.reason, changes: roles.flatMap((r) => r.changes) });
+    return report;
+  } catch (err) {
+    const error = describeError(err);
+    log.error('account convergence failed', { error, trigger: opts.reason });
+    return { ...base, inScope: scope?.inScope ?? false, scopeReason: scope?.reason ?? 'unknown: failed before the scope was read', action: 'error', roles: [], error };
+  }
+}

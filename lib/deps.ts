@@ -1,0 +1,23 @@
+import type { Config } from './config';
+import type { Organization } from './org/types';
+import type { AccountQueue } from './queue/types';
+import type { MemberAccess, RoleBlueprint } from './roles/types';
+import type { VeeamApi } from './veeam/types';
+
+/**
+ * Everything convergence touches, as ports. Lambda, the CLI, the sandbox and the tests build this once with
+ * their adapters (AWS SDK clients, possibly mocked; the Veeam client against the appliance or the simulator)
+ * and run the same code.
+ */
+export interface Deps {
+  config: Config;
+  blueprints: RoleBlueprint[];
+  org: Organization;
+  member: MemberAccess;
+  /** A logged-in Veeam client; the login happens once and is reused (see lib/veeam/client.ts). */
+  veeam: () => Promise<VeeamApi>;
+  /** Where reconcile and rotate fan out to (SQS in Lambda; in-process in the CLI and sandbox). */
+  queue?: AccountQueue;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+}

@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import type { AccountRequest } from '../queue/types';
+import { findHandledEvent } from './catalog';
+import { envelopeSchema } from './schemas';
+
+export type Classification =
+  | { kind: 'request'; request: AccountRequest }
+  | { kind: 'ignored'; why: string }
+  | { kind: 'invalid'; reason: string };
+
+/** "detail.requestParameters.accountId: must be a 12-digit AWS account id", one line per problem. */
+export function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join('; ');
+}
+
+/**
+ * Turns one EventBridge event into the request for the account it concerns. Never throws: a bad event is a value
+ * ('invalid', with a reason for the DLQ), so one bad event can neither crash nor loop the intake.
+ */
+export function classifyEvent(raw: unknown): Classification {
+  const envelope = envelopeSchema.safeParse(raw);
+  if (!envelope.success) {
+    return { kind: 'invalid', reason: `not an EventBridge CloudTrail event: ${describeIssues(envelope.error)}` };
+  }
+  const event = envelope.data;
+  const { eventName, errorCode } = event.detail;
+  const handled = findHandledEvent(event.source, eventName);
+  if (!handled) return { kind: 'ignored', why: `${event.source} ${eventName} is not an account lifecycle event` };
+  if (errorCode) return { kind: 'ignored', why: `${eventName} failed (${errorCode}); nothing changed` };
+
+  if (handled.state) {
+    const state = handled.state.safeParse(event.detail);
+    if (!state.success) return { kind: 'invalid', reason: `${eventName}: ${describeIssues(state.error, 'detail')}` };
+    if (state.data !== 'SUCCEEDED') return { kind: 'ignored', why: `${eventName} ended in state ${state.data}; nothing changed` };
+  }
+
+  const account = handled.account.safeParse(event.detail);
+  if (!account.success) return { kind: 'invalid', reason: `${eventName}: ${describeIssues(account.error, 'detail')}` };
+
+  return {
+    kind: 'request',
+    request: { accountId: account.data, action: 'sync', reason: eventName, eventId: event.detail.eventID ?? event.id },
+  };
+}

@@ -1,0 +1,72 @@
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { MemberAccessError } from '../errors';
+
+/** Role chaining (our execution role -> member role) fails outright above 1 h rather than being truncated. */
+export const SESSION_SECONDS = 3600;
+
+export interface AssumeIntoOptions {
+  sts: STSClient;
+  accountId: string;
+  partition: string;
+  roleNames: readonly string[];
+  sessionName: string;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  /** Total time spent waiting for a denying account before handing the message back to the queue. */
+  budgetMs: number;
+  firstDelayMs: number;
+}
+
+export function isAccessDenied(err: unknown): boolean {
+  const name = (err as { name?: string; Code?: string } | null)?.name ?? '';
+  return name === 'AccessDenied' || name === 'AccessDeniedException';
+}
+
+/**
+ * Tries each configured role name in order. AccessDenied on all of them is what a brand-new account returns for
+ * its first minutes, so the round is repeated with exponential backoff within a short budget; after that the
+ * message goes back to the queue (retryable) instead of holding a Lambda in a long sleep.
+ */
+export async function assumeInto(o: AssumeIntoOptions): Promise<{ credentials: AwsCredentialIdentity; roleName: string }> {
+  const started = o.now();
+  let delay = o.firstDelayMs;
+  let rounds = 0;
+  let lastDenied: unknown;
+  for (;;) {
+    rounds++;
+    for (const roleName of o.roleNames) {
+      try {
+        const res = await o.sts.send(
+          new AssumeRoleCommand({
+            RoleArn: `arn:${o.partition}:iam::${o.accountId}:role/${roleName}`,
+            RoleSessionName: o.sessionName,
+            DurationSeconds: SESSION_SECONDS,
+          }),
+        );
+        const c = res.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS AssumeRole into ${o.accountId} returned no credentials`);
+        return {
+          roleName,
+          credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}), ...(c.Expiration ? { expiration: c.Expiration } : {}) },
+        };
+      } catch (err) {
+        if (!isAccessDenied(err)) throw err;
+        lastDenied = err;
+      }
+    }
+    const elapsed = o.now() - started;
+    if (elapsed + delay > o.budgetMs) break;
+    await o.sleep(delay);
+    delay *= 2;
+  }
+  const tried = o.roleNames.join(', ');
+  throw new MemberAccessError(
+    `Cannot assume any member role in account ${o.accountId}: tried ${tried} (AccessDenied, ${rounds} round(s) over ~${Math.round((o.now() - started) / 1000)} s). ` +
+      `A newly created account can deny access for a few minutes; this account will be retried. ` +
+      `If it is not new, create OrganizationAccountAccessRole in it with a trust to the management account (invited accounts have none), ` +
+      `or set MEMBER_ROLE_NAMES to a role that exists there and that the service's execution role may assume.`,
+    true,
+    { cause: lastDenied },
+  );
+}

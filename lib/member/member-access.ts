@@ -1,0 +1,103 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { awsClients, iamClientForCredentials } from '../aws/clients';
+import type { Config } from '../config';
+import { IamRoleStore } from '../roles/iam-role-store';
+import type { MemberAccess, RoleIam } from '../roles/types';
+import { assumeInto } from './assume';
+import { CredentialCache } from './credential-cache';
+
+export interface MemberAccessOptions {
+  config: Pick<Config, 'memberRoleNames' | 'region' | 'veeamPrincipalArn'>;
+  /** STS with the service's own credentials (default: the container's shared client). */
+  sts?: STSClient;
+  /** IAM with the service's own credentials, used for the management account (default: the shared client). */
+  iam?: IAMClient;
+  /** Builds an IAM client for assumed credentials (default: iamClientForCredentials in config.region). */
+  iamFor?: (credentials: AwsCredentialIdentity) => IAMClient;
+  /** The account the service runs in; default: from one GetCallerIdentity. */
+  managementAccountId?: string;
+  /** Names the session in member-account CloudTrail: veeam-org-sync-<purpose>. */
+  purpose?: string;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Time spent retrying AccessDenied in one call before giving the account back to the queue. */
+  accessDeniedBudgetMs?: number;
+  accessDeniedFirstDelayMs?: number;
+}
+
+interface Identity {
+  accountId: string;
+  partition: string;
+}
+
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Gets into member accounts; one per container so the caller identity and credentials are cached across invocations. */
+export class StsMemberAccess implements MemberAccess {
+  private readonly cache: CredentialCache;
+  private readonly stores = new Map<string, { credentials: AwsCredentialIdentity | undefined; store: RoleIam }>();
+  private identity: Promise<Identity> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly o: MemberAccessOptions) {
+    this.now = o.now ?? Date.now;
+    this.cache = new CredentialCache(this.now);
+  }
+
+  private sts(): STSClient {
+    return this.o.sts ?? awsClients().sts;
+  }
+
+  /** Own account and partition, from a single GetCallerIdentity per container. */
+  callerIdentity(): Promise<Identity> {
+    this.identity ??= (async () => {
+      const res = await this.sts().send(new GetCallerIdentityCommand({}));
+      const partition = res.Arn?.split(':')[1] || 'aws';
+      return { accountId: this.o.managementAccountId ?? res.Account ?? '', partition };
+    })().catch((err: unknown) => {
+      this.identity = undefined;
+      throw err;
+    });
+    return this.identity;
+  }
+
+  /** Credentials for a member account (undefined = the service's own, for the management account). */
+  async credentials(accountId: string): Promise<AwsCredentialIdentity | undefined> {
+    const me = await this.callerIdentity();
+    if (accountId === me.accountId) return undefined;
+    return this.cache.get(accountId, async () => {
+      const { credentials } = await assumeInto({
+        sts: this.sts(),
+        accountId,
+        partition: me.partition,
+        roleNames: this.o.config.memberRoleNames,
+        sessionName: `veeam-org-sync-${this.o.purpose ?? 'roles'}`.slice(0, 64),
+        sleep: this.o.sleep ?? sleepReal,
+        now: this.now,
+        budgetMs: this.o.accessDeniedBudgetMs ?? 20_000,
+        firstDelayMs: this.o.accessDeniedFirstDelayMs ?? 1_000,
+      });
+      return credentials;
+    });
+  }
+
+  async roles(accountId: string): Promise<RoleIam> {
+    const me = await this.callerIdentity();
+    const credentials = await this.credentials(accountId);
+    const known = this.stores.get(accountId);
+    // A new IAM client only when the credentials were renewed; the client keeps its connections otherwise.
+    if (known && known.credentials === credentials) return known.store;
+    const iam = credentials
+      ? (this.o.iamFor ?? ((c: AwsCredentialIdentity) => iamClientForCredentials(c, { region: this.o.config.region })))(credentials)
+      : (this.o.iam ?? awsClients().iam);
+    const store = new IamRoleStore(accountId, iam, { principalArn: this.o.config.veeamPrincipalArn, partition: me.partition });
+    this.stores.set(accountId, { credentials, store });
+    return store;
+  }
+}
+
+export function createMemberAccess(options: MemberAccessOptions): StsMemberAccess {
+  return new StsMemberAccess(options);
+}

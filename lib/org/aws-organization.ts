@@ -1,0 +1,162 @@
+import {
+  DescribeAccountCommand,
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  ListParentsCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import type { Account } from '@aws-sdk/client-organizations';
+import type { OrgAccount, Organization } from './types';
+import { DEFAULT_THROTTLE_RETRY, withThrottleRetry } from './throttle';
+import type { ThrottleRetryOptions } from './throttle';
+
+/** The largest page the API accepts for the list calls we make; fewer pages means fewer throttled calls. */
+const PAGE_SIZE = 20;
+
+let sharedClient: OrganizationsClient | undefined;
+
+/**
+ * One client per container so connections and the SDK's retry quota are shared by every invocation.
+ * The Organizations endpoint lives in us-east-1 only. No endpoint is set, so AWS_ENDPOINT_URL still redirects it.
+ */
+export function organizationsClient(): OrganizationsClient {
+  sharedClient ??= new OrganizationsClient({ region: 'us-east-1', maxAttempts: 10, retryMode: 'standard' });
+  return sharedClient;
+}
+
+export interface AwsOrganizationOptions {
+  client?: OrganizationsClient;
+  retry?: Partial<ThrottleRetryOptions>;
+}
+
+export function toOrgAccount(a: Account): OrgAccount {
+  // State is the newer field (it adds CLOSED and PENDING_ACTIVATION); Status is what older responses carry.
+  return { id: a.Id ?? '', name: a.Name ?? '', status: a.State ?? a.Status ?? 'UNKNOWN' };
+}
+
+export class AwsOrganization implements Organization {
+  private readonly client: OrganizationsClient;
+  private readonly retry: ThrottleRetryOptions;
+  private managementId: Promise<string> | undefined;
+  /**
+   * OU → parent. Organizations has no API to move an OU, so an OU's parent never changes and the cache can live as
+   * long as the container. Accounts do move, so their own parent is always asked afresh.
+   */
+  private readonly ouParents = new Map<string, string>();
+
+  constructor(options: AwsOrganizationOptions = {}) {
+    this.client = options.client ?? organizationsClient();
+    this.retry = { ...DEFAULT_THROTTLE_RETRY, ...options.retry };
+  }
+
+  managementAccountId(): Promise<string> {
+    // A failed lookup is forgotten, or one throttled cold start would poison the container.
+    this.managementId ??= this.fetchManagementId().catch((err: unknown) => {
+      this.managementId = undefined;
+      throw err;
+    });
+    return this.managementId;
+  }
+
+  private async fetchManagementId(): Promise<string> {
+    const out = await this.call('DescribeOrganization', () => this.client.send(new DescribeOrganizationCommand({})));
+    const id = out.Organization?.MasterAccountId;
+    if (!id) throw new Error('DescribeOrganization returned no management account id');
+    return id;
+  }
+
+  async describeAccount(accountId: string): Promise<OrgAccount | undefined> {
+    try {
+      const out = await this.call('DescribeAccount', () => this.client.send(new DescribeAccountCommand({ AccountId: accountId })));
+      return out.Account ? toOrgAccount(out.Account) : undefined;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'AccountNotFoundException') return undefined;
+      throw err;
+    }
+  }
+
+  /** [] when the account is not in the organization (ChildNotFoundException). */
+  async ancestors(accountId: string): Promise<string[]> {
+    let parent: string | undefined;
+    try {
+      parent = await this.parentOf(accountId);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ChildNotFoundException') return [];
+      throw err;
+    }
+    const chain: string[] = [];
+    while (parent) {
+      chain.push(parent);
+      if (parent.startsWith('r-')) break;
+      let next = this.ouParents.get(parent);
+      if (next === undefined) {
+        next = await this.parentOf(parent);
+        if (next) this.ouParents.set(parent, next);
+      }
+      parent = next;
+    }
+    return chain;
+  }
+
+  listAccountsUnder(parentIds: string[]): AsyncIterable<OrgAccount> {
+    if (parentIds.length === 0) return this.allAccounts();
+    return this.accountsUnder(parentIds);
+  }
+
+  private async *allAccounts(): AsyncGenerator<OrgAccount> {
+    let token: string | undefined;
+    do {
+      const out = await this.call('ListAccounts', () =>
+        this.client.send(new ListAccountsCommand({ MaxResults: PAGE_SIZE, NextToken: token })),
+      );
+      for (const a of out.Accounts ?? []) yield toOrgAccount(a);
+      token = out.NextToken;
+    } while (token);
+  }
+
+  private async *accountsUnder(parentIds: string[]): AsyncGenerator<OrgAccount> {
+    // Overlapping scopes (an OU and one of its children both listed) must not yield an account twice; remembering
+    // OUs, not accounts, keeps this small.
+    const visited = new Set<string>();
+    for (const id of parentIds) yield* this.walk(id, visited);
+  }
+
+  /** Depth first, one page in memory per level (Organizations nests at most five OUs deep). */
+  private async *walk(parentId: string, visited: Set<string>): AsyncGenerator<OrgAccount> {
+    if (visited.has(parentId)) return;
+    visited.add(parentId);
+    let token: string | undefined;
+    do {
+      const out = await this.call('ListAccountsForParent', () =>
+        this.client.send(new ListAccountsForParentCommand({ ParentId: parentId, MaxResults: PAGE_SIZE, NextToken: token })),
+      );
+      for (const a of out.Accounts ?? []) yield toOrgAccount(a);
+      token = out.NextToken;
+    } while (token);
+
+    token = undefined;
+    do {
+      const out = await this.call('ListOrganizationalUnitsForParent', () =>
+        this.client.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, MaxResults: PAGE_SIZE, NextToken: token })),
+      );
+      for (const ou of out.OrganizationalUnits ?? []) {
+        if (!ou.Id) continue;
+        // Learned for free here; saves ListParents calls when ancestors() is asked later.
+        this.ouParents.set(ou.Id, parentId);
+        yield* this.walk(ou.Id, visited);
+      }
+      token = out.NextToken;
+    } while (token);
+  }
+
+  private async parentOf(childId: string): Promise<string | undefined> {
+    const out = await this.call('ListParents', () => this.client.send(new ListParentsCommand({ ChildId: childId })));
+    return out.Parents?.[0]?.Id;
+  }
+
+  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return withThrottleRetry(operation, fn, this.retry);
+  }
+}

@@ -1,0 +1,53 @@
+import type { Config } from '../config';
+import type { OrgAccount, Organization } from './types';
+
+export type ScopeConfig = Pick<Config, 'scopeOuIds' | 'excludedAccountIds'>;
+
+export interface ScopeDecision {
+  inScope: boolean;
+  /** Shown to operators as is, e.g. in the reconcile report and the worker's logs. */
+  reason: string;
+}
+
+export interface ScopeInput {
+  config: ScopeConfig;
+  /** undefined: not (or no longer) a member of the organization. */
+  account: OrgAccount | undefined;
+  /** Direct parent first, root last; may be [] when the decision does not need it. */
+  ancestors: readonly string[];
+  managementAccountId: string;
+}
+
+/**
+ * The one scope rule, pure so every trigger (event, reconcile, CLI) gives the same answer and the same words.
+ * The management account gets no special treatment beyond being named: it is in scope exactly when the OU tree
+ * puts it there, which for the usual layout (directly under the root) means the root or the whole organization.
+ */
+export function decideScope({ config, account, ancestors, managementAccountId }: ScopeInput): ScopeDecision {
+  if (!account) return { inScope: false, reason: 'not a member of the organization' };
+  const isManagement = account.id === managementAccountId;
+  const note = isManagement ? ', management account' : '';
+  if (config.excludedAccountIds.has(account.id)) return { inScope: false, reason: `excluded by EXCLUDED_ACCOUNT_IDS${note}` };
+  if (account.status !== 'ACTIVE') return { inScope: false, reason: `account is ${account.status}${note}` };
+  if (config.scopeOuIds.length === 0) return { inScope: true, reason: `in scope (whole organization${note})` };
+  const under = ancestors.find((id) => config.scopeOuIds.includes(id));
+  if (under) return { inScope: true, reason: `in scope (under ${under}${note})` };
+  const parents = ancestors.length ? ancestors.join(', ') : 'unknown';
+  return { inScope: false, reason: `outside SCOPE_OU_IDS (parents: ${parents})${note}` };
+}
+
+/** Reads what the decision needs and no more: the parent chain only when it can change the answer. */
+export async function scopeOf(
+  org: Organization,
+  config: ScopeConfig,
+  accountId: string,
+): Promise<ScopeDecision & { account: OrgAccount | undefined }> {
+  const [account, managementAccountId] = await Promise.all([org.describeAccount(accountId), org.managementAccountId()]);
+  const needsAncestors =
+    account !== undefined &&
+    account.status === 'ACTIVE' &&
+    !config.excludedAccountIds.has(accountId) &&
+    config.scopeOuIds.length > 0;
+  const ancestors = needsAncestors ? await org.ancestors(accountId) : [];
+  return { ...decideScope({ config, account, ancestors, managementAccountId }), account };
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../errors';
+import { describeIssues } from '../events/classify';
+import { accountIdSchema } from '../events/schemas';
+import type { AccountRequest } from './types';
+
+export const accountRequestSchema = z.strictObject({
+  accountId: accountIdSchema,
+  action: z.enum(['sync', 'rotate']),
+  reason: z.string().min(1, 'must say why (an event name, reconcile, rotation-due, manual)'),
+  eventId: z.string().min(1).optional(),
+  force: z.boolean().optional(),
+});
+
+/** Reads one account-queue message body; an InvalidInputError names every wrong field, so it goes to the DLQ as is. */
+export function parseAccountRequest(body: string): AccountRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidInputError(`account queue message is not JSON: ${body.slice(0, 200)}`);
+  }
+  const parsed = accountRequestSchema.safeParse(json);
+  if (!parsed.success) throw new InvalidInputError(`account queue message is not an AccountRequest: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,98 @@
+import { mapLimit } from './concurrency';
+import { convergeAccount } from './converge';
+import type { Deps } from './deps';
+import { recordInScope } from './metrics';
+import { scopeOf } from './org/scope';
+import type { AccountReport } from './report';
+import { planReconcile, type PlannedAccount, type ReconcilePlan } from './reconcile-plan';
+import { isOwnedEntry } from './veeam/registration';
+import type { VeeamEntry } from './veeam/types';
+
+export interface ReconcileOptions {
+  dryRun: boolean;
+  /** Only these accounts (manual invoke / CLI --account). */
+  accountIds?: string[];
+  /**
+   * 'fan-out' (Lambda): plan from Organizations + one Veeam listing, then enqueue one sync per account for the
+   * worker; 'in-process' (CLI, sandbox): converge every planned account here with bounded concurrency.
+   */
+  mode: 'fan-out' | 'in-process';
+  onAccount?: (report: AccountReport) => void;
+}
+
+export interface ReconcileReport {
+  dryRun: boolean;
+  mode: ReconcileOptions['mode'];
+  totals: Record<string, number>;
+  /** Planned accounts (fan-out) or converged ones (in-process, and fan-out dry runs for named accounts). */
+  accounts: Array<PlannedAccount | AccountReport>;
+  /** Every account that is not (yet) protected, and why. */
+  notProtected: Array<{ accountId: string; reason: string }>;
+  enqueued: number;
+  veeamLogins: number;
+}
+
+/** Plans from one Organizations walk and one Veeam listing (returned too, for callers that need the entries). */
+export async function planOrganization(deps: Deps, accountIds?: string[]): Promise<{ plan: ReconcilePlan; entries: VeeamEntry[] }> {
+  const veeam = await deps.veeam();
+  const entries = await veeam.listEntries();
+  const plan = await planReconcile({
+    desired: deps.org.listAccountsUnder(deps.config.scopeOuIds),
+    config: deps.config,
+    entries,
+    blueprints: deps.blueprints.filter((b) => b.register).map((b) => ({ key: b.key, roleName: b.roleName })),
+    isOwned: isOwnedEntry,
+    explainOutOfScope: async (id) => (await scopeOf(deps.org, deps.config, id)).reason,
+    ...(accountIds?.length ? { onlyAccountIds: new Set(accountIds) } : {}),
+  });
+  return { plan, entries };
+}
+
+/**
+ * The scheduled safety net: what events missed and what people changed by hand. One Organizations walk, one
+ * Veeam listing (one login), then per-account convergence through the same convergeAccount as events.
+ */
+export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<ReconcileReport> {
+  const { plan } = await planOrganization(deps, opts.accountIds);
+  recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
+  const report: ReconcileReport = {
+    dryRun: opts.dryRun,
+    mode: opts.mode,
+    totals: { ...plan.totals },
+    accounts: plan.accounts,
+    notProtected: plan.accounts.filter((a) => a.action !== 'ok').map((a) => ({ accountId: a.accountId, reason: a.reason })),
+    enqueued: 0,
+    veeamLogins: 0,
+  };
+
+  // Accounts with nothing of ours and out of scope need no work.
+  const work = plan.accounts.filter((a) => a.action !== 'skip');
+  // Named accounts get the full picture (IAM included) even in a dry run; so does the CLI.
+  const converge = opts.mode === 'in-process' || (opts.dryRun && opts.accountIds?.length);
+  if (converge) {
+    const reports = await mapLimit(work, deps.config.concurrency, async (a) => {
+      const r = await convergeAccount(deps, a.accountId, { dryRun: opts.dryRun, reason: 'reconcile' });
+      opts.onAccount?.(r);
+      return r;
+    });
+    report.accounts = reports;
+    report.totals = countBy(reports.map((r) => r.action));
+    const unprotected = (r: AccountReport) => r.inScope && (r.action === 'error' || r.action === 'conflict' || (opts.dryRun && r.action !== 'ok'));
+    report.notProtected = [
+      ...reports.filter(unprotected).map((r) => ({ accountId: r.accountId, reason: r.error?.message ?? (r.roles.flatMap((x) => x.changes).join('; ') || r.action) })),
+      ...plan.accounts.filter((a) => a.action === 'skip' || a.action === 'offboard').map((a) => ({ accountId: a.accountId, reason: a.reason })),
+    ];
+  } else if (!opts.dryRun) {
+    if (!deps.queue) throw new Error('fan-out reconcile needs the account queue (ACCOUNT_QUEUE_URL)');
+    await deps.queue.send(work.map((a) => ({ accountId: a.accountId, action: 'sync' as const, reason: 'reconcile' })));
+    report.enqueued = work.length;
+  }
+  report.veeamLogins = (await deps.veeam()).stats.logins;
+  return report;
+}
+
+export function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}

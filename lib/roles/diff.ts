@@ -1,0 +1,110 @@
+import { externalIdFingerprint } from '../external-id';
+import { grantedActions, isOurPolicyName, renderPolicy } from './policies';
+import { policiesEquivalent, type PolicyDocument } from './policy-document';
+import { desiredTags, tagDiff } from './tags';
+import { acceptedExternalIds, trustDocument, trustEquivalent } from './trust';
+import type { DesiredTrust, RoleBlueprint, RoleChange, RoleSnapshot } from './types';
+
+/** One IAM write, with the human-readable change it makes. Executed in array order by apply.ts. */
+export type RoleOp =
+  | { kind: 'create-role'; detail: string; trust: PolicyDocument; tags: Record<string, string> }
+  | { kind: 'update-trust'; detail: string; trust: PolicyDocument }
+  | { kind: 'put-policy'; detail: string; policyName: string; document: PolicyDocument }
+  | { kind: 'delete-policy'; detail: string; policyName: string }
+  | { kind: 'detach-policy'; detail: string; policyArn: string }
+  | { kind: 'tag-role'; detail: string; tags: Record<string, string> }
+  | { kind: 'untag-role'; detail: string; keys: string[] }
+  | { kind: 'create-instance-profile'; detail: string }
+  | { kind: 'add-role-to-instance-profile'; detail: string }
+  | { kind: 'remove-role-from-instance-profile'; detail: string; roleName: string }
+  | { kind: 'delete-instance-profile'; detail: string }
+  | { kind: 'delete-role'; detail: string };
+
+export function toChange(op: RoleOp): RoleChange {
+  return { kind: op.kind, detail: op.detail };
+}
+
+/** External IDs appear in change details only as fingerprints: reports and logs must never carry the ID itself. */
+function fingerprints(ids: string[]): string {
+  return ids.length ? ids.map((id) => `#${externalIdFingerprint(id)}`).join(', ') : 'none';
+}
+
+function trustDetail(snapshot: RoleSnapshot, trust: DesiredTrust): string {
+  const before = acceptedExternalIds(snapshot.trustDocument, trust.principalArn);
+  const after = trust.externalIds;
+  const idsChanged = before.length !== after.length || before.some((id, i) => id !== after[i]);
+  if (idsChanged) return `trust: accepted external IDs for ${trust.principalArn} ${fingerprints(before)} -> ${fingerprints(after)}`;
+  return `trust: policy restored to the appliance principal ${trust.principalArn} and the blueprint's service principals`;
+}
+
+function policyDetail(name: string, current: unknown, desired: PolicyDocument): string {
+  if (current === undefined || current === null) return `inline policy ${name}: added`;
+  const have = grantedActions(current);
+  const want = grantedActions(desired);
+  const missing = [...want].filter((a) => !have.has(a)).length;
+  const extra = [...have].filter((a) => !want.has(a)).length;
+  if (missing || extra) return `inline policy ${name}: rewritten (${missing} action(s) missing, ${extra} unexpected)`;
+  return `inline policy ${name}: rewritten (statements differed from the blueprint)`;
+}
+
+/**
+ * The minimal list of writes turning `snapshot` into blueprint + trust. Empty for a converged role, which is what
+ * makes a second run write nothing. The caller has already checked ownership.
+ */
+export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleSnapshot): RoleOp[] {
+  const ops: RoleOp[] = [];
+  const wantTrust = trustDocument(trust, bp.trustServices);
+  const wantTags = desiredTags(bp, trust.stateTags);
+
+  if (!snapshot.exists) {
+    ops.push({ kind: 'create-role', detail: `role ${bp.roleName}: created`, trust: wantTrust, tags: wantTags });
+  } else {
+    if (!trustEquivalent(snapshot.trustDocument, wantTrust)) ops.push({ kind: 'update-trust', detail: trustDetail(snapshot, trust), trust: wantTrust });
+    const { set, remove } = tagDiff(snapshot.tags, wantTags);
+    if (Object.keys(set).length) ops.push({ kind: 'tag-role', detail: `tags set: ${Object.keys(set).sort().join(', ')}`, tags: set });
+    if (remove.length) ops.push({ kind: 'untag-role', detail: `tags removed: ${remove.join(', ')}`, keys: remove });
+  }
+
+  const wanted = new Set(bp.policies.map((p) => p.name));
+  for (const policy of bp.policies) {
+    const doc = renderPolicy(policy);
+    const current = snapshot.inlinePolicies[policy.name];
+    if (!policiesEquivalent(current, doc)) ops.push({ kind: 'put-policy', detail: policyDetail(policy.name, current, doc), policyName: policy.name, document: doc });
+  }
+  for (const name of Object.keys(snapshot.inlinePolicies).sort()) {
+    if (isOurPolicyName(name) && !wanted.has(name)) ops.push({ kind: 'delete-policy', detail: `inline policy ${name}: removed (not in blueprint ${bp.key})`, policyName: name });
+  }
+
+  if (bp.instanceProfile) {
+    const profile = snapshot.instanceProfile;
+    if (!profile) {
+      ops.push({ kind: 'create-instance-profile', detail: `instance profile ${bp.roleName}: created` });
+      ops.push({ kind: 'add-role-to-instance-profile', detail: `instance profile ${bp.roleName}: role added` });
+    } else if (!profile.roleNames.includes(bp.roleName)) {
+      // An instance profile holds at most one role; whatever is in ours must make room.
+      for (const other of profile.roleNames) {
+        ops.push({ kind: 'remove-role-from-instance-profile', detail: `instance profile ${bp.roleName}: foreign role ${other} removed`, roleName: other });
+      }
+      ops.push({ kind: 'add-role-to-instance-profile', detail: `instance profile ${bp.roleName}: role added` });
+    }
+  }
+  return ops;
+}
+
+/** Teardown in the order IAM requires (a role with policies or in a profile cannot be deleted). */
+export function planRemoval(bp: RoleBlueprint, snapshot: RoleSnapshot): RoleOp[] {
+  const ops: RoleOp[] = [];
+  const profile = snapshot.instanceProfile;
+  if (bp.instanceProfile && profile) {
+    if (profile.roleNames.includes(bp.roleName)) {
+      ops.push({ kind: 'remove-role-from-instance-profile', detail: `instance profile ${bp.roleName}: role removed`, roleName: bp.roleName });
+    }
+    // A profile of our name holding someone else's role is not ours to delete.
+    if (profile.roleNames.every((r) => r === bp.roleName)) ops.push({ kind: 'delete-instance-profile', detail: `instance profile ${bp.roleName}: deleted` });
+  }
+  if (!snapshot.exists) return ops;
+  for (const name of Object.keys(snapshot.inlinePolicies).sort()) ops.push({ kind: 'delete-policy', detail: `inline policy ${name}: deleted`, policyName: name });
+  for (const arn of snapshot.attachedPolicyArns) ops.push({ kind: 'detach-policy', detail: `managed policy ${arn}: detached`, policyArn: arn });
+  ops.push({ kind: 'delete-role', detail: `role ${bp.roleName}: deleted` });
+  return ops;
+}

@@ -1,0 +1,93 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { InvalidInputError } from '../errors';
+import { applyOp } from './apply';
+import { planRemoval, planRole, toChange, type RoleOp } from './diff';
+import { isAlreadyExists, isNoSuchEntity, readRole } from './read';
+import type { DesiredTrust, EnsureResult, RoleBlueprint, RoleChange, RoleIam, RoleSnapshot } from './types';
+
+/** A concurrent run (event + reconcile) can create or delete under us; this many re-read-and-re-plan rounds settle it. */
+const MAX_ROUNDS = 3;
+
+export interface IamRoleStoreOptions {
+  /** The appliance principal whose external IDs read() reports in `trustExternalIds`. */
+  principalArn?: string;
+  /** ARN partition of the account (aws, aws-us-gov, aws-cn), for the ARN of a role created in this run. */
+  partition?: string;
+}
+
+/** RoleIam over one account's IAM client: read, plan the minimal difference, apply it. */
+export class IamRoleStore implements RoleIam {
+  private readonly partition: string;
+
+  constructor(
+    readonly accountId: string,
+    private readonly iam: IAMClient,
+    private readonly options: IamRoleStoreOptions = {},
+  ) {
+    this.partition = options.partition ?? 'aws';
+  }
+
+  read(bp: RoleBlueprint): Promise<RoleSnapshot> {
+    return readRole(this.iam, bp, this.options.principalArn);
+  }
+
+  async ensure(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleSnapshot, opts: { dryRun: boolean }): Promise<EnsureResult> {
+    if (trust.externalIds.length === 0) {
+      // A trust without an external ID condition would let the appliance be used as a confused deputy.
+      throw new InvalidInputError(`Refusing to write the trust of ${bp.roleName} in ${this.accountId}: no external ID given.`);
+    }
+    let snap = snapshot;
+    const applied: RoleChange[] = [];
+    let created = false;
+    for (let round = 1; ; round++) {
+      if (snap.exists && !snap.owned) return this.conflict(bp, snap);
+      const ops = planRole(bp, trust, snap);
+      if (opts.dryRun) return this.result(bp, snap, !snap.exists ? 'created' : ops.length ? 'repaired' : 'ok', ops.map(toChange));
+      try {
+        for (const op of ops) {
+          await applyOp(this.iam, bp, op);
+          applied.push(toChange(op));
+          if (op.kind === 'create-role') created = true;
+        }
+        const status = created ? 'created' : applied.length ? 'repaired' : 'ok';
+        return this.result(bp, snap, status, applied);
+      } catch (err) {
+        if (round >= MAX_ROUNDS || !(isAlreadyExists(err) || isNoSuchEntity(err))) throw err;
+        snap = await this.read(bp);
+      }
+    }
+  }
+
+  async remove(bp: RoleBlueprint, opts: { dryRun: boolean }): Promise<RoleChange[]> {
+    const snap = await this.read(bp);
+    if (!snap.exists || !snap.owned) return [];
+    const ops: RoleOp[] = planRemoval(bp, snap);
+    if (opts.dryRun) return ops.map(toChange);
+    const done: RoleChange[] = [];
+    for (const op of ops) {
+      try {
+        await applyOp(this.iam, bp, op);
+        done.push(toChange(op));
+      } catch (err) {
+        // Already gone (a concurrent removal or a retry after a partial one): the goal of this step is met.
+        if (!isNoSuchEntity(err)) throw err;
+      }
+    }
+    return done;
+  }
+
+  private arnOf(bp: RoleBlueprint, snap: RoleSnapshot): string {
+    return snap.arn ?? `arn:${this.partition}:iam::${this.accountId}:role/${bp.roleName}`;
+  }
+
+  private result(bp: RoleBlueprint, snap: RoleSnapshot, status: EnsureResult['status'], changes: RoleChange[]): EnsureResult {
+    return { roleName: bp.roleName, roleArn: this.arnOf(bp, snap), status, changes };
+  }
+
+  private conflict(bp: RoleBlueprint, snap: RoleSnapshot): EnsureResult {
+    return {
+      ...this.result(bp, snap, 'conflict', []),
+      reason: `role ${bp.roleName} in ${this.accountId} exists without the tag veeam-org-sync:managed=true, so it is not ours and was not modified. Rename or delete it, or set BACKUP_ROLE_NAME / WORKER_ROLE_NAME to another name.`,
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import type { RoleBlueprint } from './types';
+
+/** Every tag key this service writes starts with this; keys without it belong to someone else. */
+export const TAG_PREFIX = 'veeam-org-sync:';
+export const MANAGED_TAG = `${TAG_PREFIX}managed`;
+export const BLUEPRINT_TAG = `${TAG_PREFIX}blueprint`;
+
+export function ownershipTags(bp: Pick<RoleBlueprint, 'key'>): Record<string, string> {
+  return { [MANAGED_TAG]: 'true', [BLUEPRINT_TAG]: bp.key };
+}
+
+/** Ownership is the managed tag alone: a role we created keeps it even if someone edits the blueprint tag. */
+export function isOwned(tags: Record<string, string>): boolean {
+  return tags[MANAGED_TAG] === 'true';
+}
+
+export function desiredTags(bp: Pick<RoleBlueprint, 'key'>, stateTags: Record<string, string>): Record<string, string> {
+  return { ...stateTags, ...ownershipTags(bp) };
+}
+
+export function tagsFromList(list: Array<{ Key?: string | undefined; Value?: string | undefined }> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of list ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? '';
+  return out;
+}
+
+export function tagsToList(tags: Record<string, string>): Array<{ Key: string; Value: string }> {
+  return Object.entries(tags)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** What to set and what to remove so our keys equal `desired`; keys outside our prefix are never in either list. */
+export function tagDiff(current: Record<string, string>, desired: Record<string, string>): { set: Record<string, string>; remove: string[] } {
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(desired)) if (current[k] !== v) set[k] = v;
+  const remove = Object.keys(current)
+    .filter((k) => k.startsWith(TAG_PREFIX) && !(k in desired))
+    .sort();
+  return { set, remove };
+}

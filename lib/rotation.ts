@@ -1,0 +1,110 @@
+import { openAccount } from './account-context';
+import { applyState, convergeRole, type AccountContext } from './converge-role';
+import { accountAction } from './account-action';
+import { assertAccountId } from './converge';
+import type { Deps } from './deps';
+import { describeError, RetryableError } from './errors';
+import { ageDays, narrow, nextId, rotationStartedAt, widen, type IdState } from './external-ids';
+import { externalIdFingerprint } from './external-id';
+import { logger } from './log';
+import { scopeOf } from './org/scope';
+import type { AccountReport, RoleReport } from './report';
+import type { RoleBlueprint } from './roles/types';
+import { ensureRegistration, entryFingerprint, findEntry } from './veeam/registration';
+
+export type RotationPhase = 'widened' | 'propagated' | 'pushed' | 'verified' | 'narrowed';
+
+export interface RotateOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  /** Called after each phase (the CLI prints them). */
+  onPhase?: (accountId: string, roleName: string, phase: RotationPhase) => void;
+}
+
+/**
+ * Zero-downtime rotation of one account's external IDs, one role at a time:
+ * trust [old, new] → wait for IAM propagation → PUT new to Veeam → Veeam proves it can assume (rescan) →
+ * trust [new]. Invariant at every moment: the ID Veeam holds is accepted by the trust policy. Each phase is
+ * derived from what is read (trust, tags, Veeam fingerprint), so a crash after any call resumes here or in the
+ * next sync. A rotation already in progress is resumed, never started twice.
+ */
+export async function rotateAccount(deps: Deps, accountId: string, opts: RotateOptions = {}): Promise<AccountReport> {
+  const dryRun = opts.dryRun ?? false;
+  const base = { accountId, dryRun };
+  try {
+    assertAccountId(accountId);
+    const scope = await scopeOf(deps.org, deps.config, accountId);
+    if (!scope.inScope) return { ...base, inScope: false, scopeReason: scope.reason, action: 'skip', roles: [] };
+    const ctx = await openAccount(deps, accountId, dryRun);
+    const roles: RoleReport[] = [];
+    for (const bp of deps.blueprints) roles.push(await rotateRole(ctx, bp, opts));
+    return { ...base, inScope: true, scopeReason: scope.reason, action: accountAction(roles), roles };
+  } catch (err) {
+    const error = describeError(err);
+    logger.error('rotation failed', { accountId, error });
+    return { ...base, inScope: true, scopeReason: 'in scope', action: 'error', roles: [], error };
+  }
+}
+
+export function isDue(state: IdState, maxAgeDays: number, now: Date): boolean {
+  return state.rotating || ageDays(state.issuedAt, now) >= maxAgeDays;
+}
+
+async function rotateRole(ctx: AccountContext, bp: RoleBlueprint, opts: RotateOptions): Promise<RoleReport> {
+  const { deps } = ctx;
+  // Steady state first: repairs drift and finishes or rolls back an interrupted rotation.
+  const outcome = await convergeRole(ctx, bp);
+  const report = outcome.report;
+  let state = outcome.state;
+  if (!state || report.role === 'conflict' || !bp.register) return report;
+  if (!(opts.force || isDue(state, deps.config.externalIdMaxAgeDays, deps.now()))) return report;
+  if (ctx.dryRun) {
+    report.rotation = state.rotating ? 'in-progress' : 'started';
+    report.changes.push(state.rotating ? 'would resume the rotation in progress' : 'would rotate the external ID');
+    return report;
+  }
+  const phase = (p: RotationPhase) => {
+    logger.info('rotation phase', { accountId: ctx.accountId, roleName: bp.roleName, phase: p });
+    opts.onPhase?.(ctx.accountId, bp.roleName, p);
+  };
+
+  if (!state.rotating) {
+    state = widen(state, deps.now());
+    await applyState(ctx, bp, state);
+    report.rotation = 'started';
+    phase('widened');
+  }
+
+  const next = nextId(state);
+  let found = findEntry(ctx.entries, ctx.accountId, bp);
+  if (!found?.owned) throw new RetryableError(`Veeam entry for ${bp.roleName} in ${ctx.accountId} is missing; the next sync re-registers it`);
+  if (entryFingerprint(found.entry) !== externalIdFingerprint(next)) {
+    const waitMs = (rotationStartedAt(state)?.getTime() ?? 0) + deps.config.propagationWaitSeconds * 1000 - deps.now().getTime();
+    if (waitMs > 0) await deps.sleep(waitMs);
+    phase('propagated');
+    // Compare before the push: if another writer changed the trust meanwhile, the next ID may no longer be
+    // accepted, and pushing it would break the invariant.
+    const fresh = await ctx.roles.read(bp);
+    if (!fresh.trustExternalIds.includes(next)) throw new RetryableError(`trust of ${bp.roleName} in ${ctx.accountId} changed during the rotation; it resumes on the next run`);
+    const reg = await ensureRegistration(ctx.veeam, { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId: next, issuedAt: rotationStartedAt(state) ?? deps.now() }, ctx.entries, { dryRun: false });
+    if (reg.entry) ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
+    found = findEntry(ctx.entries, ctx.accountId, bp)!;
+    report.rotation = 'pushed';
+    phase('pushed');
+  }
+
+  const session = await ctx.veeam.rescanAndWait(found.entry.id);
+  if (!/^succe/i.test(session.result) && !/^succe/i.test(session.status)) {
+    // Veeam holds the new ID and both are trusted: safe to stay here until the appliance can use it.
+    throw new RetryableError(`Veeam could not use the new external ID of ${bp.roleName} in ${ctx.accountId} yet (${session.reason ?? session.result}); both IDs stay trusted`);
+  }
+  phase('verified');
+
+  state = narrow(state, deps.now());
+  await applyState(ctx, bp, state);
+  phase('narrowed');
+  report.rotation = 'completed';
+  report.externalIdAgeDays = 0;
+  report.changes.push('external ID rotated');
+  return report;
+}

@@ -1,0 +1,96 @@
+import http from 'node:http';
+import { SecretError } from '../errors';
+import { parseCredentials } from './parse';
+import type { VeeamCredentials } from './types';
+
+export type Env = Record<string, string | undefined>;
+
+export interface ExtensionReadOptions {
+  secretId: string;
+  env?: Env;
+  /** Waits between attempts while the extension starts (Lambda starts our init before the extension is ready). */
+  retryDelaysMs?: number[];
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  host?: string;
+}
+
+export const DEFAULT_EXTENSION_PORT = 2773;
+
+export function extensionPort(env: Env): number {
+  const p = Number(env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT);
+  return Number.isInteger(p) && p > 0 && p < 65536 ? p : DEFAULT_EXTENSION_PORT;
+}
+
+/** Nothing listens on the extension port: the layer is probably not attached. Lets the caller fall back to the SDK. */
+export class ExtensionUnreachableError extends SecretError {
+  constructor(port: number, cause: unknown) {
+    super(`The AWS Parameters and Secrets Lambda Extension is not listening on localhost:${port} (is the layer attached to the function?).`, true, { cause });
+  }
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+function get(host: string, port: number, path: string, token: string, timeoutMs: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path, headers: { 'X-Aws-Parameters-Secrets-Token': token }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+  });
+}
+
+const code = (err: unknown) => (err as { code?: string } | null)?.code;
+
+/**
+ * GET /secretsmanager/get through the extension. Call it inside the handler only: during INIT the extension
+ * answers 400. Any non-200 is an error and its body is never read as a secret (the extension answers 400 with a
+ * generic body for a missing secret, a missing permission or a bad version alike).
+ */
+export async function readSecretFromExtension(o: ExtensionReadOptions): Promise<VeeamCredentials> {
+  const env = o.env ?? process.env;
+  const port = extensionPort(env);
+  const delays = o.retryDelaysMs ?? [100, 250, 500];
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const token = env.AWS_SESSION_TOKEN ?? '';
+  const path = `/secretsmanager/get?secretId=${encodeURIComponent(o.secretId)}`;
+  let last: { status?: number; err?: unknown } = {};
+  for (let attempt = 0; attempt <= delays.length; attempt++) {
+    if (attempt > 0) await sleep(delays[attempt - 1]!);
+    let answer: Answer;
+    try {
+      answer = await get(o.host ?? 'localhost', port, path, token, o.timeoutMs ?? 3_000);
+    } catch (err) {
+      last = { err };
+      if (code(err) === 'ECONNREFUSED' || code(err) === 'ECONNRESET') continue;
+      throw new SecretError(`Reading VEEAM_SECRET_ID=${o.secretId} through the Parameters and Secrets extension on port ${port} failed (${code(err) ?? 'error'}). Set SECRETS_MANAGER_TIMEOUT_MILLIS on the function so the extension gives up before we do.`, true, { cause: err });
+    }
+    if (answer.status === 200) return fromBody(answer.body, o.secretId);
+    last = { status: answer.status };
+    if (answer.status !== 400) break;
+  }
+  if (last.status === undefined) throw new ExtensionUnreachableError(port, last.err);
+  throw new SecretError(
+    `The Parameters and Secrets extension answered HTTP ${last.status} for VEEAM_SECRET_ID=${o.secretId}. Likely causes: the secret does not exist in this region, ` +
+      `the function role lacks secretsmanager:GetSecretValue (and kms:Decrypt for a customer managed key), the extension layer is missing or not ready, or AWS_SESSION_TOKEN was not passed. The extension logs the exact reason to CloudWatch Logs.`,
+    last.status >= 500,
+  );
+}
+
+function fromBody(body: string, secretId: string): VeeamCredentials {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    throw new SecretError(`The Parameters and Secrets extension returned a response for VEEAM_SECRET_ID=${secretId} that is not GetSecretValue JSON.`, true);
+  }
+  const secretString = (doc as { SecretString?: unknown } | null)?.SecretString;
+  return parseCredentials(typeof secretString === 'string' ? secretString : undefined, secretId);
+}

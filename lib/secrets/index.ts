@@ -1,0 +1,57 @@
+import type { Config } from '../config';
+import { logger } from '../log';
+import { ExtensionUnreachableError, readSecretFromExtension, type Env, type ExtensionReadOptions } from './extension';
+import { createSdkSecretSource, readSecretWithSdk } from './sdk';
+import type { SecretSource, VeeamCredentials } from './types';
+
+export type { SecretSource, VeeamCredentials } from './types';
+export { createSdkSecretSource } from './sdk';
+export { readSecretFromExtension, ExtensionUnreachableError } from './extension';
+export { parseCredentials } from './parse';
+
+export interface SecretSourceOptions {
+  /** Passed to the extension reader (tests shorten the waits). */
+  extension?: Omit<ExtensionReadOptions, 'secretId' | 'env'>;
+  /** Only warnings are logged here; Powertools' logger fits. */
+  log?: { warn(message: string, attributes: { error: string }): void };
+}
+
+/**
+ * In Lambda: the Parameters and Secrets extension (local, cached, no SDK call per invocation), read lazily on the
+ * first call inside the handler and memoised. `fresh` (after Veeam refused a login) goes to Secrets Manager
+ * directly, because the extension may serve a value up to its TTL (300 s) old. When the extension is not listening
+ * (layer missing), the SDK is used instead, with a warning.
+ * Elsewhere (CLI, sandbox): the SDK.
+ */
+export function createSecretSource(config: Pick<Config, 'veeamSecretId'>, env: Env = process.env, opts: SecretSourceOptions = {}): SecretSource {
+  const secretId = config.veeamSecretId;
+  if (!env.AWS_LAMBDA_FUNCTION_NAME) return createSdkSecretSource(secretId);
+  const log = opts.log ?? logger;
+  let memo: Promise<VeeamCredentials> | undefined;
+  let useSdk = false;
+
+  const read = async (fresh: boolean): Promise<VeeamCredentials> => {
+    if (fresh || useSdk) return readSecretWithSdk(secretId);
+    try {
+      return await readSecretFromExtension({ ...opts.extension, secretId, env });
+    } catch (err) {
+      if (!(err instanceof ExtensionUnreachableError)) throw err;
+      useSdk = true;
+      log.warn('Parameters and Secrets extension not reachable; reading VEEAM_SECRET_ID with the SDK. Attach the extension layer to avoid one Secrets Manager call per cold start.', { error: err.message });
+      return readSecretWithSdk(secretId);
+    }
+  };
+
+  return {
+    veeamCredentials({ fresh = false } = {}) {
+      if (fresh || !memo) {
+        const p = read(fresh);
+        memo = p;
+        p.catch(() => {
+          if (memo === p) memo = undefined;
+        });
+      }
+      return memo;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretError } from '../errors';
+import { parseCredentials } from './parse';
+import type { SecretSource, VeeamCredentials } from './types';
+
+let client: SecretsManagerClient | undefined;
+/** Created on first use, once per process: the SDK client holds the connection pool and credentials. */
+function secretsManager(): SecretsManagerClient {
+  client ??= new SecretsManagerClient({});
+  return client;
+}
+
+const NOT_RETRYABLE = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'InvalidParameterException', 'InvalidRequestException', 'DecryptionFailure', 'ValidationException']);
+
+function explain(err: unknown, secretId: string): SecretError {
+  const name = (err as { name?: string } | null)?.name ?? 'Error';
+  const why: Record<string, string> = {
+    ResourceNotFoundException: 'the secret does not exist in this account/region (check VEEAM_SECRET_ID and AWS_REGION)',
+    AccessDeniedException: 'the caller lacks secretsmanager:GetSecretValue on it (and kms:Decrypt if it uses a customer managed key)',
+    DecryptionFailure: 'the caller lacks kms:Decrypt on the key that encrypts it',
+  };
+  return new SecretError(
+    `Reading the Veeam credentials secret VEEAM_SECRET_ID=${secretId} with Secrets Manager failed (${name})${why[name] ? `: ${why[name]}` : ''}.`,
+    !NOT_RETRYABLE.has(name),
+    { cause: err },
+  );
+}
+
+/** GetSecretValue through the SDK; no cache of its own here (the caller's memo decides). */
+export async function readSecretWithSdk(secretId: string, timeoutMs = 5_000): Promise<VeeamCredentials> {
+  let out;
+  try {
+    out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw explain(err, secretId);
+  }
+  return parseCredentials(out.SecretString, secretId);
+}
+
+/** Outside Lambda (CLI, sandbox): the SDK, memoised until `fresh` asks for a new read. */
+export function createSdkSecretSource(secretId: string, opts: { timeoutMs?: number } = {}): SecretSource {
+  let memo: Promise<VeeamCredentials> | undefined;
+  return {
+    veeamCredentials({ fresh } = {}) {
+      if (fresh || !memo) {
+        const read = readSecretWithSdk(secretId, opts.timeoutMs);
+        memo = read;
+        // A failed read is not remembered: the next call tries again.
+        read.catch(() => {
+          if (memo === read) memo = undefined;
+        });
+      }
+      return memo;
+    },
+  };
+}

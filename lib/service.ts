@@ -1,0 +1,80 @@
+import { awsClients } from './aws/clients';
+import { config as envConfig, type Config } from './config';
+import { convergeAccount } from './converge';
+import type { Deps } from './deps';
+import { logger } from './log';
+import { StsMemberAccess } from './member/member-access';
+import { recordAccount } from './metrics';
+import { AwsOrganization } from './org/aws-organization';
+import { SqsAccountQueue } from './queue/sqs-queue';
+import type { AccountRequest } from './queue/types';
+import { reconcile, type ReconcileReport } from './reconcile';
+import type { AccountReport } from './report';
+import { blueprints } from './roles/blueprints';
+import { rotateAccount } from './rotation';
+import { scheduleRotations, type RotationSchedule } from './rotation-schedule';
+import { createSecretSource } from './secrets';
+import { createVeeamClient } from './veeam/client';
+
+export type { ReconcileReport } from './reconcile';
+
+/** What the Lambda handlers call; each method is one use case over the same Deps. */
+export interface SyncService {
+  handle(req: AccountRequest): Promise<AccountReport>;
+  reconcile(opts: { dryRun: boolean; accountIds?: string[] }): Promise<ReconcileReport>;
+  scheduleRotations(opts: { accountIds?: string[]; force?: boolean }): Promise<RotationSchedule>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The production adapters, built once per container (SDK clients, credential cache and Veeam token survive
+ * warm invocations). Nothing here does I/O: the first call does, inside the handler.
+ */
+export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Deps {
+  const cfg = opts.config ?? envConfig();
+  const secrets = createSecretSource(cfg);
+  const veeam = createVeeamClient({ config: cfg, secrets, logger });
+  return {
+    config: cfg,
+    blueprints: blueprints(cfg),
+    org: new AwsOrganization({ client: awsClients().organizations }),
+    member: new StsMemberAccess({ config: cfg, ...(opts.purpose ? { purpose: opts.purpose } : {}) }),
+    veeam: () => Promise.resolve(veeam),
+    ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl, { client: awsClients().sqs }) } : {}),
+    now: () => new Date(),
+    sleep,
+  };
+}
+
+export function createService(deps: Deps): SyncService {
+  return {
+    async handle(req) {
+      const report =
+        req.action === 'rotate'
+          ? await rotateAccount(deps, req.accountId, { ...(req.force ? { force: true } : {}) })
+          : await convergeAccount(deps, req.accountId, { dryRun: false, reason: req.reason });
+      recordAccount(report);
+      return report;
+    },
+    reconcile: (o) => reconcile(deps, { ...o, mode: 'fan-out' }),
+    scheduleRotations: (o) => scheduleRotations(deps, o),
+  };
+}
+
+let service: Promise<SyncService> | undefined;
+/** Once per container; a ConfigError is not cached, so every invocation reports it until the stack is fixed. */
+export function getService(): Promise<SyncService> {
+  service ??= Promise.resolve()
+    .then(() => createService(buildDeps()))
+    .catch((err: unknown) => {
+      service = undefined;
+      throw err;
+    });
+  return service;
+}
+
+/** Tests and the sandbox start each story from a cold container. */
+export function resetService(): void {
+  service = undefined;
+}

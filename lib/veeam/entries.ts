@@ -1,0 +1,40 @@
+import type { VeeamEntry, VeeamEntrySpec } from './types';
+
+/** The subset of the vendor's AmazonAccount schema we read; everything else is ignored. */
+interface AmazonAccountJson {
+  id?: unknown;
+  name?: unknown;
+  description?: unknown;
+  awsid?: unknown;
+  awsAccountId?: unknown;
+  IAMRoleFromAnotherAccount?: { accountId?: unknown; roleName?: unknown } | null;
+}
+
+const s = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export function toEntry(json: unknown): VeeamEntry {
+  const a = (json ?? {}) as AmazonAccountJson;
+  const id = s(a.id);
+  if (!id) throw new Error('Veeam returned an IAM role entry without an id');
+  const cross = a.IAMRoleFromAnotherAccount;
+  return {
+    id,
+    name: s(a.name) ?? '',
+    description: s(a.description) ?? null,
+    // Only cross-account entries carry an account we manage; `awsid` (spec) / `awsAccountId` (newer revisions) back it up.
+    accountId: cross ? (s(cross.accountId) ?? s(a.awsAccountId) ?? s(a.awsid) ?? '') : '',
+    roleName: cross ? (s(cross.roleName) ?? '') : '',
+  };
+}
+
+/**
+ * AmazonAccountCreateSpec / AmazonAccountUpdateSpec with the IAMRoleFromAnotherAccount variant. PUT replaces the
+ * whole resource, so create and update send the same complete document.
+ */
+export function toAccountSpecJson(spec: VeeamEntrySpec): Record<string, unknown> {
+  return {
+    name: spec.name,
+    description: spec.description,
+    IAMRoleFromAnotherAccount: { accountId: spec.accountId, roleName: spec.roleName, externalId: spec.externalId },
+  };
+}

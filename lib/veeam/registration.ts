@@ -1,0 +1,157 @@
+import { VeeamApiError } from '../errors';
+import { externalIdFingerprint } from '../external-id';
+import type { VeeamApi, VeeamEntry, VeeamEntrySpec } from './types';
+
+const MARKER = 'Managed by veeam-org-sync.';
+
+/** Deterministic, so a retry after a lost response finds the entry instead of creating a second one. */
+export function entryName(accountId: string, blueprintKey: string): string {
+  return `${accountId}-${blueprintKey}`;
+}
+
+/**
+ * The ownership marker. Veeam never returns the external ID, so its fingerprint here is how we know which ID the
+ * appliance holds; the ID itself is never written anywhere readable.
+ */
+export function entryDescription(roleName: string, externalId: string, issuedAt?: Date): string {
+  // The issue date lets the rotation schedule find due accounts from one listing, without reading IAM everywhere.
+  const issued = issuedAt ? ` issued=${issuedAt.toISOString().slice(0, 10)}` : '';
+  return `${MARKER} role=${roleName} extid-fp=${externalIdFingerprint(externalId)}${issued}`;
+}
+
+export function parseEntryDescription(description: string | null | undefined): { owned: boolean; roleName?: string; externalIdFp?: string; issuedAt?: Date } {
+  if (!description?.startsWith(MARKER)) return { owned: false };
+  const role = /(?:^|\s)role=(\S+)/.exec(description)?.[1];
+  const fp = /(?:^|\s)extid-fp=([0-9a-f]{16})(?:\s|$)/.exec(description)?.[1];
+  const issued = /(?:^|\s)issued=(\d{4}-\d{2}-\d{2})(?:\s|$)/.exec(description)?.[1];
+  return { owned: true, ...(role ? { roleName: role } : {}), ...(fp ? { externalIdFp: fp } : {}), ...(issued ? { issuedAt: new Date(`${issued}T00:00:00Z`) } : {}) };
+}
+
+export function isOwnedEntry(entry: Pick<VeeamEntry, 'description'>): boolean {
+  return parseEntryDescription(entry.description).owned;
+}
+
+/** The external-ID fingerprint an owned entry records (what the appliance holds), if any. */
+export function entryFingerprint(entry: Pick<VeeamEntry, 'description'>): string | undefined {
+  return parseEntryDescription(entry.description).externalIdFp;
+}
+
+/**
+ * The entry that stands for (account, blueprint) among listed entries, as ensureRegistration sees it: our name
+ * first, then any entry for the same account and role (ours preferred). `owned` false means: report, never touch.
+ */
+export function findEntry(entries: VeeamEntry[], accountId: string, blueprint: { key: string; roleName: string }): { entry: VeeamEntry; owned: boolean } | undefined {
+  const f = find({ accountId, roleName: blueprint.roleName }, entryName(accountId, blueprint.key), entries);
+  return f.kind === 'missing' ? undefined : { entry: f.entry, owned: f.kind === 'ours' };
+}
+
+export interface DesiredRegistration {
+  accountId: string;
+  blueprintKey: string;
+  roleName: string;
+  externalId: string;
+  /** When the external ID was issued (recorded with its fingerprint). */
+  issuedAt?: Date;
+}
+
+export interface RegistrationResult {
+  status: 'created' | 'updated' | 'ok' | 'conflict';
+  entry?: VeeamEntry;
+  /** Human-readable; never contains the external ID (fingerprints only). */
+  changes: string[];
+}
+
+function specFor(d: DesiredRegistration): VeeamEntrySpec {
+  return { name: entryName(d.accountId, d.blueprintKey), description: entryDescription(d.roleName, d.externalId, d.issuedAt), accountId: d.accountId, roleName: d.roleName, externalId: d.externalId };
+}
+
+function drift(entry: VeeamEntry, spec: VeeamEntrySpec): string[] {
+  const changes: string[] = [];
+  if (entry.name !== spec.name) changes.push(`rename entry "${entry.name}" to "${spec.name}"`);
+  if (entry.accountId !== spec.accountId) changes.push(`account ${entry.accountId || '(none)'} -> ${spec.accountId}`);
+  if (entry.roleName !== spec.roleName) changes.push(`role ${entry.roleName || '(none)'} -> ${spec.roleName}`);
+  if (entry.description !== spec.description) {
+    const have = parseEntryDescription(entry.description).externalIdFp;
+    const want = parseEntryDescription(spec.description).externalIdFp;
+    changes.push(have !== want ? `external ID (fingerprint ${have ?? 'unknown'} -> ${want ?? 'unknown'})` : 'description restored');
+  }
+  return changes;
+}
+
+type Found = { kind: 'ours'; entry: VeeamEntry } | { kind: 'conflict'; entry: VeeamEntry; why: string } | { kind: 'missing' };
+
+function find(d: Pick<DesiredRegistration, 'accountId' | 'roleName'>, name: string, entries: VeeamEntry[]): Found {
+  // The appliance treats names case-insensitively when it checks uniqueness, so must we.
+  const byName = entries.find((e) => e.name.toLowerCase() === name.toLowerCase());
+  if (byName) {
+    if (parseEntryDescription(byName.description).owned) return { kind: 'ours', entry: byName };
+    return { kind: 'conflict', entry: byName, why: `Veeam entry "${name}" (${byName.id}) exists but was not created by veeam-org-sync (no marker in its description); left untouched.` };
+  }
+  const sameRole = entries.filter((e) => e.accountId === d.accountId && e.roleName === d.roleName);
+  const ours = sameRole.find((e) => parseEntryDescription(e.description).owned);
+  if (ours) return { kind: 'ours', entry: ours };
+  const foreign = sameRole[0];
+  if (foreign) {
+    return { kind: 'conflict', entry: foreign, why: `Role ${d.roleName} of account ${d.accountId} is already registered in Veeam as "${foreign.name}" (${foreign.id}), which veeam-org-sync does not manage; left untouched.` };
+  }
+  return { kind: 'missing' };
+}
+
+/** A lost race with another worker (or a retried POST) looks like a 400 validation problem from POST. */
+function mayBeDuplicate(err: unknown): boolean {
+  return err instanceof VeeamApiError && (err.status === 400 || err.status === 409);
+}
+
+/**
+ * Converges the Veeam side of one (account, blueprint). `existing` is what was already listed for the account, so a
+ * converged account costs no extra call and no write. Entries we do not own are reported, never modified.
+ */
+export async function ensureRegistration(veeam: VeeamApi, desired: DesiredRegistration, existing: VeeamEntry[], opts: { dryRun: boolean }): Promise<RegistrationResult> {
+  const spec = specFor(desired);
+  const converge = async (found: Found, allowCreate: boolean): Promise<RegistrationResult> => {
+    if (found.kind === 'conflict') return { status: 'conflict', entry: found.entry, changes: [found.why] };
+    if (found.kind === 'ours') {
+      const changes = drift(found.entry, spec);
+      if (!changes.length) return { status: 'ok', entry: found.entry, changes };
+      if (opts.dryRun) return { status: 'updated', entry: found.entry, changes };
+      return { status: 'updated', entry: await veeam.updateEntry(found.entry.id, spec), changes };
+    }
+    const changes = [`register ${desired.roleName} of account ${desired.accountId} as "${spec.name}" (external ID fingerprint ${externalIdFingerprint(desired.externalId)})`];
+    if (opts.dryRun) return { status: 'created', changes };
+    try {
+      return { status: 'created', entry: await veeam.createEntry(spec), changes };
+    } catch (err) {
+      if (!allowCreate || !mayBeDuplicate(err)) throw err;
+      const again = find(desired, spec.name, await veeam.listEntries({ searchPattern: spec.name }));
+      if (again.kind === 'missing') throw err;
+      return converge(again, false);
+    }
+  };
+  return converge(find(desired, spec.name, existing), true);
+}
+
+export interface UnregisterResult {
+  status: 'removed' | 'refused' | 'already-gone' | 'not-owned';
+  reasons?: string[];
+}
+
+/** Removes an entry we own, unless Veeam says it is still in use (a policy or repository refers to it). */
+export async function unregister(veeam: VeeamApi, entry: VeeamEntry, opts: { dryRun: boolean }): Promise<UnregisterResult> {
+  if (!parseEntryDescription(entry.description).owned) {
+    return { status: 'not-owned', reasons: [`Veeam entry "${entry.name}" (${entry.id}) was not created by veeam-org-sync; left in place.`] };
+  }
+  let messages;
+  try {
+    messages = await veeam.validateDelete(entry.id);
+  } catch (err) {
+    if (err instanceof VeeamApiError && err.status === 404) return { status: 'already-gone' };
+    throw err;
+  }
+  const blocking = messages.filter((m) => m.severity === 'Error').map((m) => m.message);
+  if (blocking.length) return { status: 'refused', reasons: blocking };
+  const warnings = messages.map((m) => m.message);
+  if (opts.dryRun) return { status: 'removed', ...(warnings.length ? { reasons: warnings } : {}) };
+  const outcome = await veeam.deleteEntry(entry.id);
+  if (outcome === 'already-gone') return { status: 'already-gone' };
+  return { status: 'removed', ...(warnings.length ? { reasons: warnings } : {}) };
+}

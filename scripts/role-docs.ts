@@ -1,0 +1,74 @@
+/**
+ * Generates the README's section on the IAM roles from the blueprints, so the documentation cannot drift from what
+ * the service deploys. Print it with `npx tsx scripts/role-docs.ts`; test/roles/role-docs.test.ts checks that the
+ * README block between <!-- roles:begin --> and <!-- roles:end --> matches.
+ */
+import { blueprints } from '../lib/roles/blueprints';
+import { renderPolicy } from '../lib/roles/policies';
+import { policySize } from '../lib/roles/policy-document';
+import { MANAGED_TAG, BLUEPRINT_TAG, TAG_PREFIX } from '../lib/roles/tags';
+import { APPLIANCE_SID } from '../lib/roles/trust';
+import type { RoleBlueprint } from '../lib/roles/types';
+
+export const ROLES_BEGIN = '<!-- roles:begin -->';
+export const ROLES_END = '<!-- roles:end -->';
+
+/** Setting that names each blueprint's role, by key; a new blueprint without an entry shows its default name only. */
+const NAME_SETTING: Record<string, string> = { backup: 'BACKUP_ROLE_NAME', worker: 'WORKER_ROLE_NAME' };
+
+function byService(actions: readonly string[]): Array<[string, string[]]> {
+  const groups = new Map<string, string[]>();
+  for (const a of actions) {
+    const [service, name] = a.split(':') as [string, string];
+    groups.set(service, [...(groups.get(service) ?? []), name]);
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, names]) => [s, [...new Set(names)].sort()]);
+}
+
+function renderRole(bp: RoleBlueprint): string {
+  const setting = NAME_SETTING[bp.key];
+  const actions = bp.policies.flatMap((p) => p.statements.flatMap((s) => [...s.actions]));
+  const lines = [
+    `### \`${bp.roleName}\` (blueprint \`${bp.key}\`)`,
+    '',
+    `${bp.description}.`,
+    '',
+    `- Name: ${setting ? `\`${setting}\` (default \`${bp.roleName}\`)` : `\`${bp.roleName}\``}`,
+    `- Matches Veeam Backup for AWS ${bp.veeamVersion}`,
+    `- Trust: the appliance role (\`VEEAM_PRINCIPAL_ARN\`) with \`sts:AssumeRole\` only when \`sts:ExternalId\` equals one of the accepted IDs (statement \`${APPLIANCE_SID}\`)` +
+      (bp.trustServices.length ? `; also ${bp.trustServices.map((s) => `\`${s}\``).join(', ')}` : ''),
+    `- Instance profile: ${bp.instanceProfile ? `yes, \`${bp.roleName}\`, containing only this role` : 'no'}`,
+    `- Registered in Veeam as an IAM role from another account: ${bp.register ? 'yes' : 'no'}`,
+    `- Inline policies (deleted with the role): ${bp.policies.map((p) => `\`${p.name}\` (${policySize(renderPolicy(p))} characters)`).join(', ')}`,
+    '',
+    `${new Set(actions).size} actions, all on \`Resource: "*"\`:`,
+    '',
+    '| service | actions |',
+    '|---|---|',
+    ...byService(actions).map(([service, names]) => `| \`${service}\` | ${names.join(', ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+export function renderRoleDocs(bps: readonly RoleBlueprint[]): string {
+  return [
+    `The service creates these roles in every account in scope and keeps them as described here. It only modifies roles tagged \`${MANAGED_TAG}=true\` (with \`${BLUEPRINT_TAG}\` naming the blueprint); a same-named role without that tag is reported as a conflict and left alone. Tags starting with \`${TAG_PREFIX}\` belong to the service; other tags are never changed.`,
+    '',
+    ...bps.map(renderRole).flatMap((r) => [r, '']),
+  ]
+    .join('\n')
+    .trimEnd();
+}
+
+/** The README block with its markers, as it should read. */
+export function roleDocsBlock(bps: readonly RoleBlueprint[]): string {
+  return `${ROLES_BEGIN}\n${renderRoleDocs(bps)}\n${ROLES_END}`;
+}
+
+export function defaultBlueprints(): RoleBlueprint[] {
+  return blueprints({ backupRoleName: 'VeeamBackupRole', workerRoleName: 'VeeamWorkerRole' });
+}
+
+if (process.argv[1]?.replace(/\\/g, '/').endsWith('scripts/role-docs.ts')) {
+  process.stdout.write(`${roleDocsBlock(defaultBlueprints())}\n`);
+}

@@ -1,0 +1,116 @@
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { AwsOrganization } from '../../lib/org/aws-organization';
+import { decideScope, scopeOf } from '../../lib/org/scope';
+import type { ScopeConfig } from '../../lib/org/scope';
+import type { OrgAccount } from '../../lib/org/types';
+import { OrganizationsFake } from '../support/aws/organizations-fake';
+
+const MGMT = '100000000000';
+const ROOT = 'r-ab12';
+const PROD = 'ou-ab12-prod0000';
+const TEAM = 'ou-ab12-team0000';
+const SANDBOX = 'ou-ab12-sand0000';
+
+const cfg = (scopeOuIds: string[], excluded: string[] = []): ScopeConfig => ({ scopeOuIds, excludedAccountIds: new Set(excluded) });
+const active = (id: string): OrgAccount => ({ id, name: id, status: 'ACTIVE' });
+
+describe('decideScope', () => {
+  it('puts an account in a nested OU in scope through any scoped ancestor', () => {
+    const d = decideScope({ config: cfg([PROD]), account: active('111111111111'), ancestors: [TEAM, PROD, ROOT], managementAccountId: MGMT });
+    expect(d).toEqual({ inScope: true, reason: `in scope (under ${PROD})` });
+  });
+
+  it('keeps an account outside the scoped OUs out and names where it is', () => {
+    const d = decideScope({ config: cfg([PROD]), account: active('111111111111'), ancestors: [SANDBOX, ROOT], managementAccountId: MGMT });
+    expect(d).toEqual({ inScope: false, reason: `outside SCOPE_OU_IDS (parents: ${SANDBOX}, ${ROOT})` });
+  });
+
+  it('takes every ACTIVE account when no OU is scoped', () => {
+    expect(decideScope({ config: cfg([]), account: active('111111111111'), ancestors: [], managementAccountId: MGMT })).toEqual({
+      inScope: true,
+      reason: 'in scope (whole organization)',
+    });
+  });
+
+  it('lets an exclusion win over scope, also for the management account', () => {
+    expect(decideScope({ config: cfg([], ['111111111111']), account: active('111111111111'), ancestors: [], managementAccountId: MGMT })).toEqual({
+      inScope: false,
+      reason: 'excluded by EXCLUDED_ACCOUNT_IDS',
+    });
+    expect(decideScope({ config: cfg([ROOT], [MGMT]), account: active(MGMT), ancestors: [ROOT], managementAccountId: MGMT }).inScope).toBe(false);
+  });
+
+  it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'])('keeps a %s account out', (status) => {
+    const d = decideScope({ config: cfg([]), account: { id: '111111111111', name: 'x', status }, ancestors: [], managementAccountId: MGMT });
+    expect(d).toEqual({ inScope: false, reason: `account is ${status}` });
+  });
+
+  it('says so when the account is not a member', () => {
+    expect(decideScope({ config: cfg([]), account: undefined, ancestors: [], managementAccountId: MGMT })).toEqual({
+      inScope: false,
+      reason: 'not a member of the organization',
+    });
+  });
+
+  it('includes the management account only when the root (or the whole org) is in scope', () => {
+    const mgmt = active(MGMT);
+    expect(decideScope({ config: cfg([ROOT]), account: mgmt, ancestors: [ROOT], managementAccountId: MGMT })).toEqual({
+      inScope: true,
+      reason: `in scope (under ${ROOT}, management account)`,
+    });
+    expect(decideScope({ config: cfg([]), account: mgmt, ancestors: [], managementAccountId: MGMT }).inScope).toBe(true);
+    expect(decideScope({ config: cfg([PROD]), account: mgmt, ancestors: [ROOT], managementAccountId: MGMT })).toEqual({
+      inScope: false,
+      reason: `outside SCOPE_OU_IDS (parents: ${ROOT}), management account`,
+    });
+  });
+});
+
+describe('scopeOf over Organizations', () => {
+  let fake: OrganizationsFake;
+  let org: AwsOrganization;
+  beforeEach(() => {
+    fake = new OrganizationsFake({ rootId: ROOT, managementAccountId: MGMT });
+    fake.createAccount({ id: MGMT, name: 'management' });
+    fake.createOu(ROOT, PROD);
+    fake.createOu(PROD, TEAM);
+    fake.createOu(ROOT, SANDBOX);
+    org = new AwsOrganization({ client: new OrganizationsClient({}) });
+  });
+  afterEach(() => fake.restore());
+
+  it('follows an account as it moves out of and back into a scoped OU', async () => {
+    const id = fake.createAccount({ parentId: TEAM });
+    expect(await scopeOf(org, cfg([PROD]), id)).toMatchObject({ inScope: true, reason: `in scope (under ${PROD})` });
+    fake.moveAccount(id, SANDBOX);
+    expect(await scopeOf(org, cfg([PROD]), id)).toMatchObject({ inScope: false, reason: `outside SCOPE_OU_IDS (parents: ${SANDBOX}, ${ROOT})` });
+    fake.moveAccount(id, TEAM);
+    expect(await scopeOf(org, cfg([PROD]), id)).toMatchObject({ inScope: true });
+  });
+
+  it('reports accounts that left, were suspended or closed', async () => {
+    const gone = fake.createAccount({ parentId: PROD });
+    const suspended = fake.createAccount({ parentId: PROD });
+    const closed = fake.createAccount({ parentId: PROD });
+    fake.removeAccount(gone);
+    fake.suspend(suspended);
+    fake.close(closed);
+    expect(await scopeOf(org, cfg([PROD]), gone)).toMatchObject({ inScope: false, reason: 'not a member of the organization', account: undefined });
+    expect(await scopeOf(org, cfg([PROD]), suspended)).toMatchObject({ inScope: false, reason: 'account is SUSPENDED' });
+    expect(await scopeOf(org, cfg([PROD]), closed)).toMatchObject({ inScope: false, reason: 'account is CLOSED' });
+  });
+
+  it('does not walk the OU tree when the answer cannot depend on it', async () => {
+    const id = fake.createAccount({ parentId: TEAM });
+    await scopeOf(org, cfg([]), id);
+    await scopeOf(org, cfg([PROD], [id]), id);
+    fake.suspend(id);
+    await scopeOf(org, cfg([PROD]), id);
+    expect(fake.calls.ListParents).toBe(0);
+  });
+
+  it('decides the management account from where it sits', async () => {
+    expect(await scopeOf(org, cfg([ROOT]), MGMT)).toMatchObject({ inScope: true });
+    expect(await scopeOf(org, cfg([PROD]), MGMT)).toMatchObject({ inScope: false });
+  });
+});
