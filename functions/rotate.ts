@@ -1,12 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger } from '../lib/log';
 import { metrics } from '../lib/metrics';
+import type { SyncService } from '../lib/service';
 import { getService } from '../lib/service';
 import { parseRotateInput } from './inputs';
 import { wrap } from './wrap';
 
 /** Scheduled daily (or invoked with {"accountIds": [...], "force": true}): enqueues rotations for the accounts due. */
-export async function rotate(event: unknown): Promise<{ enqueued: number; accounts: string[] }> {
+export async function rotate(event: unknown): ReturnType<SyncService['scheduleRotations']> {
   const input = parseRotateInput(event);
   const service = await getService();
   const result = await service.scheduleRotations(input);

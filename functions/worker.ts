@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeError, RetryableError } from '../lib/errors';
 import { logger } from '../lib/log';
-import { metrics, recordAccount } from '../lib/metrics';
+import { metrics } from '../lib/metrics';
 import { sendToDeadLetter } from '../lib/queue/dead-letter';
 import { parseAccountRequest } from '../lib/queue/request';
 import { queueUrls } from '../lib/queue/urls';
@@ -43,7 +43,6 @@ export async function processRecord(record: SQSRecord): Promise<void> {
     logger.setCorrelationId(request.eventId ?? record.messageId);
     const service = await getService();
     const report = await service.handle(request);
-    recordAccount(report);
     if (report.error) failure = report.error;
     else logger.info('account handled', { accountId: request.accountId, reason: request.reason, action: report.action });
   } catch (err) {

@@ -84,7 +84,9 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     ];
   } else if (!opts.dryRun) {
     if (!deps.queue) throw new Error('fan-out reconcile needs the account queue (ACCOUNT_QUEUE_URL)');
-    await deps.queue.send(work.map((a) => ({ accountId: a.accountId, action: 'sync' as const, reason: 'reconcile' })));
+    // One deduplication id per run and account: a re-run right after a fix is not swallowed by FIFO dedup.
+    const run = deps.now().toISOString();
+    await deps.queue.send(work.map((a) => ({ accountId: a.accountId, action: 'sync' as const, reason: 'reconcile', eventId: `reconcile-${run}-${a.accountId}` })));
     report.enqueued = work.length;
   }
   report.veeamLogins = (await deps.veeam()).stats.logins;

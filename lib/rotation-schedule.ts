@@ -47,6 +47,7 @@ export async function scheduleRotations(deps: Deps, opts: { accountIds?: string[
     due = candidates.slice(0, limit);
     deferred = candidates.length - due.length;
   }
-  await deps.queue.send(due.map((accountId) => ({ accountId, action: 'rotate' as const, reason: 'rotation-due', ...(opts.force ? { force: true } : {}) })));
+  const run = now.toISOString();
+  await deps.queue.send(due.map((accountId) => ({ accountId, action: 'rotate' as const, reason: 'rotation-due', eventId: `rotate-${run}-${accountId}`, ...(opts.force ? { force: true } : {}) })));
   return { enqueued: due.length, accounts: due, deferred };
 }

@@ -1,0 +1,14 @@
+import { DEFAULT_SIM_USER } from '../test/support/veeam-sim';
+import { runStory } from './story';
+
+/** `npm run sandbox`: the whole product locally, end to end; exits non-zero if the end state is wrong. */
+async function main() {
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const result = await runStory();
+  const leaked = [DEFAULT_SIM_USER.password, ...result.secrets].filter((s) => result.logs.includes(s));
+  if (leaked.length) result.problems.push(`${leaked.length} secret value(s) appeared in the logs`);
+  console.log(`\n${result.problems.length ? `FAILED (${result.problems.length}):\n- ${result.problems.join('\n- ')}` : 'Sandbox story passed'} in ${result.seconds.toFixed(1)} s`);
+  process.exit(result.problems.length ? 1 : 0);
+}
+
+void main();
