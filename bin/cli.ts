@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config';
 import { convergeAccount } from '../lib/converge';
 import type { Deps } from '../lib/deps';
 import { describeError, InvalidInputError } from '../lib/errors';
@@ -60,7 +61,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
     return command || values.help ? 0 : 2;
   }
   try {
-    const deps = injected ?? buildDeps({ purpose: 'cli' });
+    const deps = injected ?? buildDeps({ config: loadConfig(), purpose: 'cli' });
     const accountIds = values.account ?? [];
     const print = (reports: AccountReport[], extra?: ReconcileReport) => {
       io.out(values.json ? JSON.stringify(extra ?? reports, null, 2) : renderAccounts(reports));

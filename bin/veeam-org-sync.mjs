@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx (a dev dependency of this repository): no build step for operators.
-import { register } from 'tsx/esm/api';
+// The CLI is TypeScript run through tsx (a dependency of this repository): operators need no build step.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { runCli } = await import('./cli.ts');
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.exit(await runCli(process.argv.slice(2)));
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const result = spawnSync(process.execPath, [tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export const ROOT = join(__dirname, '..', '..');
+const run = promisify(execFile);
+
+export interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: string }>;
+  Conditions?: Record<string, unknown>;
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+/** `serverless package` into a fresh directory (offline, no credentials), returning the update-stack template. */
+export async function packageTemplate(params: Record<string, string> = {}, cwd = ROOT): Promise<Template> {
+  const out = mkdtempSync(join(tmpdir(), 'veeam-org-sync-package-'));
+  const args = ['serverless', 'package', '--stage', 'dev', '--package', out, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
+  await run('npx', args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 });
+  return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012' };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Evaluates the intrinsic functions this stack uses, as CloudFormation would with the template's own parameters
+ * baked in: Ref (pseudo parameters; resources become "ref:<Id>"), Fn::GetAtt ("<Id>.<Attr>"), Fn::Sub, Fn::Join,
+ * Fn::Split, Fn::If/Equals/Not with the template's Conditions. Assertions then read plain values.
+ */
+export function evaluate(template: Template, value: unknown): unknown {
+  const conditions: Record<string, boolean> = {};
+  const cond = (name: string): boolean => (conditions[name] ??= Boolean(ev(template.Conditions?.[name])));
+  function ev(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(ev).filter((x) => x !== NO_VALUE);
+    if (!isObject(v)) return v;
+    const keys = Object.keys(v);
+    if (keys.length === 1) {
+      const [k] = keys as [string];
+      const a = v[k];
+      switch (k) {
+        case 'Ref':
+          return a === 'AWS::NoValue' ? NO_VALUE : (PSEUDO[a as string] ?? `ref:${String(a)}`);
+        case 'Fn::GetAtt':
+          return (a as string[]).join('.');
+        case 'Fn::Join': {
+          const [d, list] = a as [string, unknown];
+          return (ev(list) as unknown[]).join(d);
+        }
+        case 'Fn::Split': {
+          const [d, s] = a as [string, unknown];
+          return String(ev(s)).split(d);
+        }
+        case 'Fn::Sub': {
+          const [text, vars] = (Array.isArray(a) ? a : [a, {}]) as [string, Record<string, unknown>];
+          return text.replace(/\$\{([^}]+)\}/g, (_m, name: string) => String(name in vars ? ev(vars[name]) : (PSEUDO[name] ?? name)));
+        }
+        case 'Fn::If': {
+          const [c, yes, no] = a as [string, unknown, unknown];
+          return ev(cond(c) ? yes : no);
+        }
+        case 'Fn::Equals': {
+          const [x, y] = a as [unknown, unknown];
+          return JSON.stringify(ev(x)) === JSON.stringify(ev(y));
+        }
+        case 'Fn::Not':
+          return !(ev((a as unknown[])[0]) as boolean);
+      }
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const r = ev(x);
+      if (r !== NO_VALUE) out[k] = r;
+    }
+    return out;
+  }
+  return ev(value);
+}
+
+export function resourcesOfType(template: Template, type: string): [string, Record<string, unknown>][] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, evaluate(template, r.Properties) as Record<string, unknown>]);
+}
+
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every identity-policy statement of a role, evaluated. */
+export function roleStatements(template: Template, roleId: string): Statement[] {
+  const role = evaluate(template, template.Resources[roleId]?.Properties) as { Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
+  return (role.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
+}
