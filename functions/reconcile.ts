@@ -13,7 +13,9 @@ export async function reconcile(event: unknown): Promise<ReconcileReport> {
   logger.info('reconcile started', { dryRun: input.dryRun, accountIds: input.accountIds });
   const service = await getService();
   const report = await service.reconcile(input);
-  logger.info('reconcile finished', { report });
+  // The full report can list every account of the organization: too big for every run's info log.
+  logger.info('reconcile finished', { dryRun: report.dryRun });
+  logger.debug('reconcile report', { report });
   return report;
 }
 

@@ -55,6 +55,7 @@ export const membershipAccount = z.unknown().transform((detail, ctx) => {
 
 /** Control Tower CreateManagedAccount / UpdateManagedAccount share one shape under a per-event key. */
 export function managedAccountStatus(key: 'createManagedAccountStatus' | 'updateManagedAccountStatus') {
+  // A computed key loses its type in zod's inference; the casts below restate what `inner` just validated.
   const status = (inner: z.ZodType<unknown>) => z.looseObject({ serviceEventDetails: z.looseObject({ [key]: inner }) });
   return {
     state: status(z.looseObject({ state: z.string() })).transform((d) => (d.serviceEventDetails[key] as { state: string }).state),

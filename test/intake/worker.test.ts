@@ -47,7 +47,7 @@ function record(body: unknown, opts: { group?: string; receiveCount?: number } =
 }
 
 const sync = (accountId: string) => ({ accountId, action: 'sync', reason: 'MoveAccount', eventId: `ev-${accountId}` });
-const invoke = (records: SQSRecord[]) => handler({ Records: records } as SQSEvent, lambdaContext);
+const invoke = (records: SQSRecord[]) => handler({ Records: records } satisfies SQSEvent, lambdaContext);
 
 beforeEach(() => {
   sqs.reset();

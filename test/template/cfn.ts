@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 
 export const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
+const SERVERLESS_BIN = join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
 
 export interface Template {
   Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: string }>;
@@ -16,8 +17,10 @@ export interface Template {
 /** `serverless package` into a fresh directory (offline, no credentials), returning the update-stack template. */
 export async function packageTemplate(params: Record<string, string> = {}, cwd = ROOT): Promise<Template> {
   const out = mkdtempSync(join(tmpdir(), 'veeam-org-sync-package-'));
-  const args = ['serverless', 'package', '--stage', 'dev', '--package', out, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
-  await run('npx', args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 });
+  const args = [SERVERLESS_BIN, 'package', '--stage', 'dev', '--package', out, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
+  // The CLI itself, not npx: on a bundling error osls prints the error and then never exits, and the timeout must
+  // kill the process that hangs.
+  await run(process.execPath, args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 });
   return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }
 

@@ -111,6 +111,11 @@ export interface IamStsFakeOptions {
 export interface IamStsFake {
   state: FakeState;
   calls: FakeCall[];
+  /**
+   * Listeners called synchronously after every IAM/STS call has been applied (or has failed; `call.error` is then
+   * set), before the caller sees the answer. Tests push a function here to check an invariant after each call.
+   */
+  afterCall: Array<(call: FakeCall) => void>;
   /** Write calls (Create/Put/Update/Delete/Tag/Untag/Attach/Detach/Add/Remove), optionally for one account. */
   writes(accountId?: string): FakeCall[];
   /** Calls of one command, optionally for one account. */
@@ -215,6 +220,10 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     identities: new Map(),
   };
   const calls: FakeCall[] = [];
+  const afterCall: Array<(call: FakeCall) => void> = [];
+  const notify = (call: FakeCall) => {
+    for (const listener of afterCall) listener(call);
+  };
   const failures = new Map<string, Array<ErrorFactory>>();
   let counter = 0;
   const nextId = (prefix: string) => `${prefix}${(++counter).toString(36).toUpperCase().padStart(6, '0')}`;
@@ -533,6 +542,8 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         } catch (err) {
           call.error = (err as Error).name;
           throw err;
+        } finally {
+          notify(call);
         }
       });
     }
@@ -550,6 +561,8 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         } catch (err) {
           call.error = (err as Error).name;
           throw err;
+        } finally {
+          notify(call);
         }
       });
     }
@@ -559,6 +572,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
   const fake: IamStsFake = {
     state,
     calls,
+    afterCall,
     writes: (accountId) => calls.filter((c) => c.write && (accountId === undefined || c.accountId === accountId)),
     callsOf: (command, accountId) => calls.filter((c) => c.command === command && (accountId === undefined || c.accountId === accountId)),
     addAccount(accountId, o = {}) {

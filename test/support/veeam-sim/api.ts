@@ -277,7 +277,10 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
     state.counters.requests++;
     const key = r?.key ?? `${method} ${url.pathname}`;
     state.counters.byRoute[key] = (state.counters.byRoute[key] ?? 0) + 1;
-    res.on('finish', () => state.served.push({ route: key, status: res.statusCode }));
+    res.on('finish', () => {
+      state.served.push({ route: key, status: res.statusCode });
+      for (const listener of state.afterRequest) listener({ route: key, method, path: url.pathname, status: res.statusCode });
+    });
     if (faults.latencyMs > 0) await new Promise((ok) => setTimeout(ok, faults.latencyMs));
 
     const version = req.headers['x-api-version'];

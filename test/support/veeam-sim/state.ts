@@ -35,6 +35,12 @@ export class SimState {
   /** Every answer given, as route template + status (contract tests compare them with the vendor spec). */
   readonly served: { route: string; status: number }[] = [];
   readonly counters = { logins: 0, refreshes: 0, failedLogins: 0, logouts: 0, requests: 0, byRoute: {} as Record<string, number> };
+  /**
+   * Listeners called once per answered request (after the route has changed the state, when the answer is sent),
+   * with the route template (e.g. `PUT /api/v1/accounts/amazon/{id}`), the concrete method + path and the status.
+   * Tests push a function here to check an invariant after each request.
+   */
+  readonly afterRequest: Array<(r: { route: string; method: string; path: string; status: number }) => void> = [];
   /** The appliance's own account (parent of every cross-account role). */
   readonly parentAmazonAccountId = randomUUID();
 

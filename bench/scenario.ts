@@ -1,0 +1,334 @@
+/*
+ * One bench scenario, run in a process of its own (memory figures then belong to that scenario only): a simulated
+ * organization, IAM/STS/SQS fakes with per-call latency, the Veeam simulator in a child process, and the real
+ * lib/ code built by buildDeps() from the environment, exactly as the Lambda builds it.
+ */
+import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildOrg } from '../test/support/aws/organizations-fake';
+import { installIamStsFake, type IamStsFake } from '../test/support/aws/iam-sts-fake';
+import { installSqsFake } from '../test/support/aws/sqs-fake';
+import { DEFAULT_SIM_USER } from '../test/support/veeam-sim';
+import { installAwsLatency, type LatencyHandle, type LatencyProfile } from './fakes-latency';
+import { SimProcess } from './sim-client';
+import type { SimCounters } from './veeam-sim-process';
+
+export type ScenarioMode = 'fan-out' | 'in-process' | 'single';
+
+export interface BenchLatency extends LatencyProfile {
+  veeam: number;
+}
+
+export interface ScenarioSpec {
+  mode: ScenarioMode;
+  /** Member accounts in the organization (the management account not counted). */
+  accounts: number;
+  latency: BenchLatency;
+}
+
+type Service = keyof LatencyProfile;
+export type Calls = Record<Service, number>;
+
+export interface Memory {
+  /** After setup and a full GC, before the measured work: the fakes' state and the loaded code. */
+  baseRssMb: number;
+  baseHeapMb: number;
+  peakRssMb: number;
+  peakHeapMb: number;
+  /** After the run and a full GC, with the deps (caches, clients) still alive: what a warm container keeps. */
+  retainedHeapMb: number;
+  /** Of that, held by StsMemberAccess's per-account IAM clients (measured by clearing that cache), and their count. */
+  memberClientsMb?: number;
+  memberClients?: number;
+}
+
+export interface VeeamFigures {
+  logins: number;
+  refreshes: number;
+  requests: number;
+  writes: number;
+}
+
+export interface ReconcileFigures {
+  mode: 'fan-out' | 'in-process';
+  accounts: number;
+  inScope: number;
+  /** Plan (fan-out) or convergence (in-process) totals. */
+  totals: Record<string, number>;
+  enqueued: number;
+  wallMs: number;
+  /** fan-out: time spent in queue.send (the rest is the Organizations walk + Veeam listing + planning). */
+  enqueueMs: number;
+  calls: Calls;
+  orgByCommand: Record<string, number>;
+  peakInFlight: Calls;
+  iamWrites: number;
+  veeam: VeeamFigures;
+  memory: Memory;
+  concurrency: number;
+  errors: number;
+}
+
+export interface AccountCost {
+  label: string;
+  action: string;
+  ms: number;
+  calls: Calls;
+  iamByCommand: Record<string, number>;
+  iamWrites: number;
+  veeam: VeeamFigures;
+}
+
+export type ScenarioResult = { kind: 'reconcile'; figures: ReconcileFigures } | { kind: 'single'; costs: AccountCost[] };
+
+export const MANAGEMENT_ACCOUNT = '100000000000';
+const REGION = 'us-east-1';
+const QUEUE_URL = `https://sqs.${REGION}.amazonaws.com/${MANAGEMENT_ACCOUNT}/veeam-org-sync-accounts.fifo`;
+const SECRET_ID = 'veeam-org-sync/appliance-admin';
+/** Member accounts that left the organization but are still registered: offboard candidates. */
+const DEPARTED = 10;
+
+/** Which kind of account member i is: 5 % new (nothing of ours yet), 0.2 % suspended but registered, the rest converged. */
+export function kindOf(i: number): 'new' | 'suspended' | 'converged' {
+  if (i % 20 === 19) return 'new';
+  if (i % 500 === 250) return 'suspended';
+  return 'converged';
+}
+
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** Samples memory every 50 ms; also drains the fakes' call logs so the harness's own memory stays flat. */
+function startSampler(drain: () => void) {
+  gc();
+  const base = process.memoryUsage();
+  let peakRss = base.rss;
+  let peakHeap = base.heapUsed;
+  const sample = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    drain();
+  };
+  const timer = setInterval(sample, 50);
+  return {
+    stop(): Memory {
+      sample();
+      clearInterval(timer);
+      gc();
+      const retained = process.memoryUsage().heapUsed;
+      return { baseRssMb: mb(base.rss), baseHeapMb: mb(base.heapUsed), peakRssMb: mb(peakRss), peakHeapMb: mb(peakHeap), retainedHeapMb: mb(retained) };
+    },
+  };
+}
+
+/** Counts IAM calls and writes from the fake's log, then empties it and the mocks' call histories. */
+function iamTally(iam: IamStsFake, alsoForget: () => void) {
+  const t = { writes: 0, byCommand: {} as Record<string, number> };
+  const drain = () => {
+    for (const c of iam.calls) {
+      if (c.service !== 'iam') continue;
+      if (c.write && !c.error) t.writes++;
+      t.byCommand[c.command] = (t.byCommand[c.command] ?? 0) + 1;
+    }
+    iam.calls.length = 0;
+    alsoForget();
+  };
+  return { t, drain, reset: () => Object.assign(t, { writes: 0, byCommand: {} }) };
+}
+
+const diff = (a: Calls, b: Calls): Calls => ({ organizations: a.organizations - b.organizations, sts: a.sts - b.sts, iam: a.iam - b.iam, sqs: a.sqs - b.sqs });
+const snap = (h: LatencyHandle): Calls => ({ ...h.calls });
+const veeamDiff = (a: SimCounters, b: SimCounters): VeeamFigures => ({ logins: a.logins - b.logins, refreshes: a.refreshes - b.refreshes, requests: a.requests - b.requests, writes: a.writes - b.writes });
+
+export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
+  const needIam = spec.mode !== 'fan-out';
+  const sim = await SimProcess.start();
+  const org = buildOrg({ accounts: spec.accounts, ousDepth: 2, ousPerLevel: 3, managementAccountId: MANAGEMENT_ACCOUNT });
+  const scope = org.ouLevels[0]!;
+  const iam = installIamStsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
+  const sqs = installSqsFake();
+  const secrets = mockClient(SecretsManagerClient);
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(DEFAULT_SIM_USER), Name: SECRET_ID });
+
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: `FAKE${MANAGEMENT_ACCOUNT}SERVICE`,
+    AWS_SECRET_ACCESS_KEY: 'bench-secret-key',
+    VEEAM_URL: sim.url,
+    VEEAM_SECRET_ID: SECRET_ID,
+    VEEAM_CERT_SHA256: sim.certSha256,
+    VEEAM_PRINCIPAL_ARN: `arn:aws:iam::${MANAGEMENT_ACCOUNT}:role/VeeamApplianceImpersonation`,
+    ACCOUNT_QUEUE_URL: QUEUE_URL,
+    SCOPE_OU_IDS: scope.join(','),
+    OFFBOARD_MODE: 'retain',
+    PROPAGATION_WAIT_SECONDS: '0',
+  });
+  delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+
+  // After the environment: the logger and the configuration read it when first loaded, as in Lambda.
+  const { buildDeps } = await import('../lib/service');
+  const { reconcile } = await import('../lib/reconcile');
+  const { convergeAccount } = await import('../lib/converge');
+  const { resetVeeamSessions } = await import('../lib/veeam/session-cache');
+  const { entryName, entryDescription } = await import('../lib/veeam/registration');
+  const { generateExternalId } = await import('../lib/external-id');
+  const { ISSUED_TAG } = await import('../lib/external-ids');
+
+  for (let i = 0; i < spec.accounts; i++) if (kindOf(i) === 'suspended') org.fake.suspend(org.accountId(i));
+
+  // A template account converged by the real code (latency off): its roles are what "converged" looks like.
+  const setupDeps = buildDeps();
+  const blueprints = setupDeps.blueprints;
+  const template = org.accountId(0);
+  iam.addAccount(template);
+  const t = await convergeAccount(setupDeps, template, { dryRun: false, reason: 'bench-setup' });
+  if (t.action === 'error' || t.action === 'conflict') throw new Error(`template account did not converge: ${JSON.stringify(t)}`);
+  const tmpl = iam.account(template);
+  const perRole = blueprints.map((bp) => {
+    const role = tmpl.roles.get(bp.roleName)!;
+    const ids = role.trust.match(/[A-Za-z0-9]{40}/g) ?? [];
+    if (ids.length !== 1) throw new Error(`template trust of ${bp.roleName}: expected one external ID`);
+    return { bp, role, externalId: ids[0]!, issuedAt: new Date(role.tags.get(ISSUED_TAG) ?? Date.now()) };
+  });
+
+  type Entry = { name: string; description: string; accountId: string; roleName: string };
+  let batch: Entry[] = [];
+  const flush = async () => {
+    if (batch.length) await sim.ask({ type: 'add', entries: batch });
+    batch = [];
+  };
+  for (let i = 1; i < spec.accounts; i++) {
+    const id = org.accountId(i);
+    if (needIam) iam.addAccount(id);
+    if (kindOf(i) === 'new') continue;
+    const acct = needIam ? iam.account(id) : undefined;
+    for (const r of perRole) {
+      const externalId = generateExternalId();
+      batch.push({ name: entryName(id, r.bp.key), description: entryDescription(r.bp.roleName, externalId, r.issuedAt), accountId: id, roleName: r.bp.roleName });
+      if (!acct) continue;
+      // Policy documents are shared strings: the fake's memory stays small next to what is measured.
+      acct.roles.set(r.bp.roleName, {
+        ...r.role,
+        arn: r.role.arn.replace(template, id),
+        roleId: `AROA${id}${r.bp.key.toUpperCase()}`,
+        trust: r.role.trust.replace(r.externalId, externalId),
+        tags: new Map(r.role.tags),
+        inline: new Map(r.role.inline),
+        attached: [...r.role.attached],
+      });
+    }
+    if (acct) {
+      for (const [name, p] of tmpl.instanceProfiles) acct.instanceProfiles.set(name, { ...p, arn: p.arn.replace(template, id), roles: [...p.roles], tags: new Map(p.tags) });
+    }
+    if (batch.length >= 2000) await flush();
+  }
+  for (let i = 0; i < DEPARTED; i++) {
+    const id = String(200000000000 + i);
+    for (const r of perRole) batch.push({ name: entryName(id, r.bp.key), description: entryDescription(r.bp.roleName, generateExternalId(), r.issuedAt), accountId: id, roleName: r.bp.roleName });
+  }
+  await flush();
+
+  // Measurement starts from a cold container: no Veeam token, no caches.
+  resetVeeamSessions();
+  await sim.ask({ type: 'latency', ms: spec.latency.veeam });
+  // aws-sdk-client-mock's sinon stubs record every call (client, command, result): harness memory, not the service's.
+  const stubs = [IAMClient, STSClient, OrganizationsClient, SQSClient, SecretsManagerClient].map((c) => (c.prototype as unknown as { send: { resetHistory?: () => void } }).send);
+  const forgetHistory = () => stubs.forEach((s) => s.resetHistory?.());
+  const latency = installAwsLatency(spec.latency);
+  const tally = iamTally(iam, forgetHistory);
+  tally.drain();
+  tally.reset();
+  org.fake.resetCalls();
+
+  try {
+    if (spec.mode === 'single') return { kind: 'single', costs: await singleCosts() };
+    return { kind: 'reconcile', figures: await reconcileRun(spec.mode) };
+  } finally {
+    latency.undo();
+    await sim.stop();
+  }
+
+  async function reconcileRun(mode: 'fan-out' | 'in-process'): Promise<ReconcileFigures> {
+    const deps = buildDeps();
+    let enqueueMs = 0;
+    const queue = deps.queue!;
+    const send = queue.send.bind(queue);
+    queue.send = async (reqs) => {
+      const started = performance.now();
+      try {
+        await send(reqs);
+      } finally {
+        enqueueMs += performance.now() - started;
+      }
+    };
+    const calls0 = snap(latency);
+    const veeam0 = await sim.counters();
+    const sampler = startSampler(tally.drain);
+    const started = performance.now();
+    const report = await reconcile(deps, { dryRun: false, mode });
+    const wallMs = performance.now() - started;
+    const memory = sampler.stop();
+    // Diagnostic: what the member-access cache of per-account IAM clients holds (a private field, read at runtime).
+    const stores = (deps.member as unknown as { stores?: Map<string, unknown> }).stores;
+    if (stores?.size) {
+      memory.memberClients = stores.size;
+      stores.clear();
+      gc();
+      memory.memberClientsMb = mb(memory.retainedHeapMb * 1024 * 1024 - process.memoryUsage().heapUsed);
+    }
+    const veeam1 = await sim.counters();
+    const calls = diff(snap(latency), calls0);
+    const inScope =
+      mode === 'fan-out'
+        ? report.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length
+        : report.accounts.filter((a) => 'inScope' in a && a.inScope).length;
+    const errors = report.accounts.filter((a) => a.action === 'error').length;
+    return {
+      mode,
+      accounts: spec.accounts,
+      inScope,
+      totals: report.totals,
+      enqueued: report.enqueued,
+      wallMs,
+      enqueueMs,
+      calls,
+      orgByCommand: { ...org.fake.calls },
+      peakInFlight: { ...latency.peakInFlight },
+      iamWrites: tally.t.writes,
+      veeam: veeamDiff(veeam1, veeam0),
+      memory,
+      concurrency: deps.config.concurrency,
+      errors,
+    };
+  }
+
+  async function singleCosts(): Promise<AccountCost[]> {
+    const deps = buildDeps();
+    const costs: AccountCost[] = [];
+    const measure = async (label: string, accountId: string) => {
+      tally.drain();
+      tally.reset();
+      const calls0 = snap(latency);
+      const veeam0 = await sim.counters();
+      const started = performance.now();
+      const r = await convergeAccount(deps, accountId, { dryRun: false, reason: 'bench' });
+      const ms = performance.now() - started;
+      tally.drain();
+      costs.push({ label, action: r.action, ms, calls: diff(snap(latency), calls0), iamByCommand: { ...tally.t.byCommand }, iamWrites: tally.t.writes, veeam: veeamDiff(await sim.counters(), veeam0) });
+    };
+    await measure('converged account, cold container', org.accountId(1));
+    await measure('converged account, warm container', org.accountId(2));
+    await measure('new account, warm container', org.accountId(19));
+    return costs;
+  }
+}
