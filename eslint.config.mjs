@@ -24,4 +24,5 @@ export default tseslint.config(
     },
   },
   { files: ['*.mjs', '*.cjs', '*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
 );

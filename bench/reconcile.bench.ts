@@ -59,7 +59,7 @@ function reconcileRows(cols: Column[]): string[][] {
     ['', ...cols.map((c) => c.title)],
     ['accounts in scope', ...v((f) => n(f.inScope))],
     ['result totals', ...v((f) => Object.entries(f.totals).filter(([, x]) => x).map(([k, x]) => `${k} ${n(x)}`).join(', '))],
-    ['messages enqueued', ...v((f) => n(f.enqueued))],
+    ['messages enqueued (on the queue)', ...v((f) => `${n(f.enqueued)} (${n(f.queued)})`)],
     ['wall time', ...v((f) => sec(f.wallMs), (c) => (c.estimateMs ? `~${sec(c.estimateMs)} (extrapolated)` : 'not run'))],
     ['  of which enqueue (SQS)', ...v((f) => (f.mode === 'fan-out' ? sec(f.enqueueMs) : '-'))],
     ['accounts/s', ...v((f) => (f.inScope / (f.wallMs / 1000)).toFixed(0))],
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   console.log(`\n${textTable(rows)}\n\n${textTable(cRows)}\n`);
   const orgNote = (f: ReconcileFigures) => Object.entries(f.orgByCommand).filter(([, x]) => x).map(([k, x]) => `${k} ${n(x)}`).join(', ');
   const notes = [
-    `Organization: ${n(10_000)}/${n(1_000)} member accounts spread over 9 leaf OUs (2 levels of 3 OUs), SCOPE_OU_IDS = the 3 top OUs; the management account sits under the root (out of scope).`,
+    `Organization: 1,000 or 10,000 member accounts spread round-robin over 9 leaf OUs (2 levels of 3 OUs), SCOPE_OU_IDS = the 3 top OUs; the management account sits under the root (out of scope).`,
     'Accounts: 5 % new (no roles, no Veeam entries), 0.2 % suspended but still registered (offboard), the rest converged (roles and both Veeam entries in place); plus 10 departed accounts still registered (offboard). OFFBOARD_MODE=retain.',
     `Organizations calls in fan-out 1,000: ${orgNote(fan1)}${fan10 ? `; 10,000: ${orgNote(fan10)}` : ''}.`,
     `In-process: ${orgNote(inp1)}.`,

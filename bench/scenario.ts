@@ -60,6 +60,8 @@ export interface ReconcileFigures {
   /** Plan (fan-out) or convergence (in-process) totals. */
   totals: Record<string, number>;
   enqueued: number;
+  /** Messages that reached the (fake) queue: checks `enqueued`. */
+  queued: number;
   wallMs: number;
   /** fan-out: time spent in queue.send (the rest is the Organizations walk + Veeam listing + planning). */
   enqueueMs: number;
@@ -133,13 +135,13 @@ function startSampler(drain: () => void) {
 function iamTally(iam: IamStsFake, alsoForget: () => void) {
   const t = { writes: 0, byCommand: {} as Record<string, number> };
   const drain = () => {
+    alsoForget();
     for (const c of iam.calls) {
       if (c.service !== 'iam') continue;
       if (c.write && !c.error) t.writes++;
       t.byCommand[c.command] = (t.byCommand[c.command] ?? 0) + 1;
     }
     iam.calls.length = 0;
-    alsoForget();
   };
   return { t, drain, reset: () => Object.assign(t, { writes: 0, byCommand: {} }) };
 }
@@ -196,9 +198,9 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const tmpl = iam.account(template);
   const perRole = blueprints.map((bp) => {
     const role = tmpl.roles.get(bp.roleName)!;
-    const ids = role.trust.match(/[A-Za-z0-9]{40}/g) ?? [];
-    if (ids.length !== 1) throw new Error(`template trust of ${bp.roleName}: expected one external ID`);
-    return { bp, role, externalId: ids[0]!, issuedAt: new Date(role.tags.get(ISSUED_TAG) ?? Date.now()) };
+    const [externalId, ...more] = role.trust.match(/[A-Za-z0-9]{40}/g) ?? [];
+    if (!externalId || more.length) throw new Error(`template trust of ${bp.roleName}: expected one external ID`);
+    return { bp, role, externalId, issuedAt: new Date(role.tags.get(ISSUED_TAG) ?? Date.now()) };
   });
 
   type Entry = { name: string; description: string; accountId: string; roleName: string };
@@ -243,7 +245,12 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   await sim.ask({ type: 'latency', ms: spec.latency.veeam });
   // aws-sdk-client-mock's sinon stubs record every call (client, command, result): harness memory, not the service's.
   const stubs = [IAMClient, STSClient, OrganizationsClient, SQSClient, SecretsManagerClient].map((c) => (c.prototype as unknown as { send: { resetHistory?: () => void } }).send);
-  const forgetHistory = () => stubs.forEach((s) => s.resetHistory?.());
+  let queued = 0;
+  const forgetHistory = () => {
+    stubs.forEach((s) => s.resetHistory?.());
+    // Messages the fake queue holds are the harness's too: counted, then taken off the queue.
+    queued += sqs.take(QUEUE_URL, Number.MAX_SAFE_INTEGER).length;
+  };
   const latency = installAwsLatency(spec.latency);
   const tally = iamTally(iam, forgetHistory);
   tally.drain();
@@ -278,6 +285,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const report = await reconcile(deps, { dryRun: false, mode });
     const wallMs = performance.now() - started;
     const memory = sampler.stop();
+    tally.drain();
     // Diagnostic: what the member-access cache of per-account IAM clients holds (a private field, read at runtime).
     const stores = (deps.member as unknown as { stores?: Map<string, unknown> }).stores;
     if (stores?.size) {
@@ -299,6 +307,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       inScope,
       totals: report.totals,
       enqueued: report.enqueued,
+      queued,
       wallMs,
       enqueueMs,
       calls,

@@ -7,7 +7,7 @@ type Write = typeof process.stdout.write;
 export function captureLogs(onLine: (entry: Record<string, unknown>) => void) {
   const chunks: string[] = [];
   const streams = [process.stdout, process.stderr] as const;
-  const originals = streams.map((s) => s.write.bind(s) as Write);
+  const originals: Write[] = streams.map((s) => s.write.bind(s));
   streams.forEach((stream, i) => {
     let pending = '';
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -22,7 +22,7 @@ export function captureLogs(onLine: (entry: Record<string, unknown>) => void) {
           entry = JSON.parse(line) as Record<string, unknown>;
         } catch {
           // Not a log line (our own output, runtime warnings): pass it through untouched.
-          originals[i]!(`${line}\n`);
+          originals[i]?.(`${line}\n`);
         }
         if (entry) {
           chunks.push(line);
@@ -31,7 +31,7 @@ export function captureLogs(onLine: (entry: Record<string, unknown>) => void) {
       }
       (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
       return true;
-    }) as Write;
+    });
   });
   return {
     text: () => chunks.join('\n'),

@@ -19,7 +19,7 @@ const C = '222233334444'; // created while the appliance is down
 const F = '888899990000'; // has a hand-made role of the same name: not ours
 
 function describeLog(e: Record<string, unknown>): string | undefined {
-  const acct = String(e.accountId ?? '');
+  const acct = typeof e.accountId === 'string' ? e.accountId : '';
   switch (e.message) {
     case 'account request enqueued':
       return `intake   ${String(e.reason)} → queued a sync of ${acct}`;

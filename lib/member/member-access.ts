@@ -34,6 +34,14 @@ interface Identity {
 
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Per-account IAM clients kept for reuse. Each is a full SDK client with its own connection pool, so an unbounded
+ * cache grows with every account a container ever touches (the CLI converging 10,000 accounts, a warm worker);
+ * beyond this many the least recently used is dropped (not destroyed: it may still be in use). Above the largest
+ * SYNC_CONCURRENCY, so accounts being converged keep theirs.
+ */
+const MAX_CACHED_STORES = 128;
+
 /** Gets into member accounts; one per container so the caller identity and credentials are cached across invocations. */
 export class StsMemberAccess implements MemberAccess {
   private readonly cache: CredentialCache;
@@ -88,12 +96,22 @@ export class StsMemberAccess implements MemberAccess {
     const credentials = await this.credentials(accountId);
     const known = this.stores.get(accountId);
     // A new IAM client only when the credentials were renewed; the client keeps its connections otherwise.
-    if (known && known.credentials === credentials) return known.store;
+    if (known && known.credentials === credentials) {
+      // Most recently used last (a Map iterates in insertion order).
+      this.stores.delete(accountId);
+      this.stores.set(accountId, known);
+      return known.store;
+    }
     const iam = credentials
       ? (this.o.iamFor ?? ((c: AwsCredentialIdentity) => iamClientForCredentials(c, { region: this.o.config.region })))(credentials)
       : (this.o.iam ?? awsClients().iam);
     const store = new IamRoleStore(accountId, iam, { principalArn: this.o.config.veeamPrincipalArn, partition: me.partition });
+    this.stores.delete(accountId);
     this.stores.set(accountId, { credentials, store });
+    for (const oldest of this.stores.keys()) {
+      if (this.stores.size <= MAX_CACHED_STORES) break;
+      this.stores.delete(oldest);
+    }
     return store;
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../support/world';
 
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(__dirname, '../fixtures', name), 'utf8'));
+const fixture = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '../fixtures', name), 'utf8')) as Record<string, unknown>;
 
 describe('one new-account event, end to end through the real handlers', () => {
   let world: World;

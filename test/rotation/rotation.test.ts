@@ -7,7 +7,7 @@ import { rotationsPerRun, scheduleRotations } from '../../lib/rotation-schedule'
 import { entryDescription } from '../../lib/veeam/registration';
 import { throttlingError } from '../support/aws/iam-sts-fake';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../support/world';
-import { addAccount, convergedProblems, depsFor, interleaved, ownedEntries, protect, tagsOf, trustedIds, watchInvariant, type InvariantWatch } from './harness';
+import { addAccount, convergedProblems, depsFor, interleaved, ownedEntries, protect, tagsOf, trustedIds, watchInvariant } from './harness';
 
 const ROLES = ['VeeamBackupRole', 'VeeamWorkerRole'] as const;
 const PHASES: RotationPhase[] = ['widened', 'propagated', 'pushed', 'verified', 'narrowed'];
@@ -87,7 +87,8 @@ describe('rotation happy path', () => {
 });
 
 describe('a crash after any step of a rotation', () => {
-  type Write = InvariantWatch['writes'][number];
+  /** One write of the probe rotation; a Veeam write is named by the role whose entry it changed. */
+  type Write = { kind: 'iam'; command: string } | { kind: 'veeam'; method: string; roleName: string };
   let writes: Write[] = [];
   const describeWrite = (w: Write) => (w.kind === 'iam' ? `IAM ${w.command}` : `Veeam ${w.method}`);
 
@@ -98,7 +99,7 @@ describe('a crash after any step of a rotation', () => {
     const r = await rotateAccount(deps, probe, { force: true });
     watch.stop();
     if (r.action !== 'rotate') throw new Error(`probe rotation did not rotate: ${JSON.stringify(r)}`);
-    writes = watch.writes.map((w) => (w.kind === 'veeam' ? { ...w, path: ownedEntries(world, probe).find((e) => w.path.endsWith(e.id))!.roleName } : w));
+    writes = watch.writes.map((w): Write => (w.kind === 'veeam' ? { kind: 'veeam', method: w.method, roleName: ownedEntries(world, probe).find((e) => w.path.endsWith(e.id))!.roleName } : w));
     console.log(`one rotation of one account = ${writes.length} writes: ${writes.map(describeWrite).join(', ')}`);
   });
 
@@ -118,8 +119,8 @@ describe('a crash after any step of a rotation', () => {
       const mark = world.iam.calls.length;
       return () => world.iam.calls.slice(mark).some((c) => c.command === w.command && c.error === 'Throttling');
     }
-    // The path recorded for the probe was replaced by the role name: the same role's entry in this account.
-    const entry = ownedEntries(world, acct).find((e) => e.roleName === w.path)!;
+    // The same role's entry in this account.
+    const entry = ownedEntries(world, acct).find((e) => e.roleName === w.roleName)!;
     const path = `/api/v1/accounts/amazon/${entry.id}`;
     world.veeam.faults.failPath('PUT', path, 400, 1);
     let fired = false;
@@ -175,6 +176,30 @@ describe('a crash after any step of a rotation', () => {
       expect(problems).toEqual([]);
     });
   }
+});
+
+describe('when the appliance cannot prove it can use the new ID', () => {
+  it('keeps both IDs trusted (Veeam already holds the new one) and the next run verifies and narrows', async () => {
+    const A = await protectedAccount();
+    const before = heldIds(A);
+    const watch = watchInvariant(world, () => [A]);
+    world.veeam.faults.failPath('POST', /\/rescan$/, 400, 1);
+    const first = await rotateAccount(deps, A, { force: true });
+    expect(first.action).toBe('error');
+    const pushed = heldIds(A)[ROLES[0]]!;
+    expect(pushed).not.toBe(before[ROLES[0]]);
+    expect(trustedIds(world, A, ROLES[0])).toEqual([before[ROLES[0]], pushed]);
+
+    const phases: RotationPhase[] = [];
+    const second = await rotateAccount(deps, A, { onPhase: (_a, role, p) => role === ROLES[0] && phases.push(p) });
+    watch.stop();
+    expect(second.action).toBe('rotate');
+    // Resumed after the push: no second PUT, no new ID.
+    expect(phases).toEqual(['verified', 'narrowed']);
+    expect(heldIds(A)[ROLES[0]]).toBe(pushed);
+    expect(convergedProblems(world, A)).toEqual([]);
+    expect(watch.violations).toEqual([]);
+  });
 });
 
 describe('one rotation at a time per account', () => {
