@@ -41,6 +41,8 @@ export async function processRecord(record: SQSRecord): Promise<void> {
   try {
     const request = parseAccountRequest(record.body);
     logger.setCorrelationId(request.eventId ?? record.messageId);
+    // Records of a FIFO batch run one at a time, so every line logged for this record names its account.
+    logger.appendKeys({ accountId: request.accountId });
     const service = await getService();
     const report = await service.handle(request);
     if (report.error) failure = report.error;
