@@ -150,7 +150,7 @@ async function main(): Promise<void> {
     'Accounts: 5 % new (no roles, no Veeam entries), 0.2 % suspended but still registered (offboard), the rest converged (roles and both Veeam entries in place); plus 10 departed accounts still registered (offboard). OFFBOARD_MODE=retain.',
     `Organizations calls in fan-out 1,000: ${orgNote(fan1)}${fan10 ? `; 10,000: ${orgNote(fan10)}` : ''}.`,
     `In-process: ${orgNote(inp1)}.`,
-    'Per-call latency is added to every AWS SDK call (bench/fakes-latency.ts) and to every Veeam request (simulator faults.latencyMs). Peak memory is sampled every 50 ms in the scenario process; the Veeam simulator runs in its own process and is not counted. "Before run" is after a full GC with the fakes populated (10,000 accounts of fake state in the in-process columns).',
+    'Per-call latency is added to every AWS SDK call (bench/fakes-latency.ts) and to every Veeam request (simulator faults.latencyMs). Peak memory is sampled every 50 ms in the scenario process; the Veeam simulator runs in its own process and is not counted. "Before run" is after a full GC with the fakes populated (IAM state of every account too in the in-process columns). The harness drains the mocks\' call histories and the fake queue as it goes, so what remains is the service\'s.',
     ...(estimate ? ['in-process 10,000 was not run (run `npm run bench -- --full`): its wall time is extrapolated as fan-out 10,000 planning + 10 x (in-process 1,000 − fan-out 1,000 planning); calls per account are the same as at 1,000.'] : []),
   ];
   console.log(notes.map((x) => `- ${x}`).join('\n'));

@@ -39,8 +39,10 @@ export async function applyState(ctx: AccountContext, bp: RoleBlueprint, state: 
 }
 
 /**
- * Read → decide → converge one blueprint role, IAM first and Veeam second, so the ID pushed to the appliance is
- * always one the trust already accepts.
+ * Read → decide → converge one blueprint role. IAM changes before Veeam, so the ID pushed to the appliance is one
+ * the trust already accepts. One exception: a role whose trust names no external ID (the condition was removed by
+ * hand, or the appliance statement is gone) accepts the appliance with any ID or not at all, so there the appliance
+ * learns the new ID first and the trust is narrowed to it second: it is never left holding a refused ID.
  */
 export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Promise<RoleOutcome> {
   const snapshot = await ctx.roles.read(bp);
@@ -51,26 +53,35 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
 
   const found = findEntry(ctx.entries, ctx.accountId, bp);
   const state = decideIds(snapshot, found?.owned ? entryFingerprint(found.entry) : undefined, ctx.deps.now());
-  const ensured = await applyState(ctx, bp, state, snapshot);
-  const changes = [...state.notes, ...ensured.changes.map((c) => c.detail)];
   const report: RoleReport = {
     ...base,
-    role: ensured.status,
+    role: 'ok',
     veeam: 'not-registered',
-    changes,
+    changes: [...state.notes],
     externalIdAgeDays: ageDays(state.issuedAt, ctx.deps.now()),
     ...(state.rotating ? { rotation: 'in-progress' as const } : {}),
   };
-  if (!bp.register || ensured.status === 'conflict') return { report, state };
+  let entry = found?.entry;
+  const register = async () => {
+    const reg = await ensureRegistration(
+      ctx.veeam,
+      { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId: state.pushId, issuedAt: pushedIssuedAt(state) },
+      ctx.entries,
+      { dryRun: ctx.dryRun },
+    );
+    if (reg.entry) {
+      ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
+      entry = reg.entry;
+    }
+    report.veeam = reg.status;
+    report.changes.push(...reg.changes);
+  };
 
-  const reg = await ensureRegistration(
-    ctx.veeam,
-    { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId: state.pushId, issuedAt: pushedIssuedAt(state) },
-    ctx.entries,
-    { dryRun: ctx.dryRun },
-  );
-  if (reg.entry) ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
-  report.veeam = reg.status;
-  report.changes.push(...reg.changes);
-  return { report, state, ...(reg.entry ? { entry: reg.entry } : found?.entry ? { entry: found.entry } : {}) };
+  const veeamFirst = bp.register && snapshot.exists && snapshot.trustExternalIds.length === 0;
+  if (veeamFirst) await register();
+  const ensured = await applyState(ctx, bp, state, snapshot);
+  report.role = ensured.status;
+  report.changes.push(...ensured.changes.map((c) => c.detail));
+  if (bp.register && !veeamFirst && ensured.status !== 'conflict') await register();
+  return { report, state, ...(entry ? { entry } : {}) };
 }
