@@ -109,7 +109,8 @@ export function loadConfig(env: Env = process.env): Config {
     return n;
   };
   const externalIdMaxAgeDays = intSetting('EXTERNAL_ID_MAX_AGE_DAYS', 90, 1, 3650);
-  const propagationWaitSeconds = intSetting('PROPAGATION_WAIT_SECONDS', 15, 0, 900);
+  // Bounded so a rotation of both roles (one wait each) stays well inside the worker's 300 s timeout.
+  const propagationWaitSeconds = intSetting('PROPAGATION_WAIT_SECONDS', 15, 0, 120);
   const concurrency = intSetting('SYNC_CONCURRENCY', 8, 1, 64);
 
   const backupRoleName = env.BACKUP_ROLE_NAME?.trim() || 'VeeamBackupRole';
