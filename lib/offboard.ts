@@ -33,8 +33,8 @@ export async function offboardAccount(deps: Deps, accountId: string, scopeReason
   }
 
   if (offboardMode === 'delete') await deleteRoles(deps, accountId, roles, opts);
-  const anything = roles.some((r) => r.changes.length > 0);
-  return { accountId, inScope: false, scopeReason, dryRun: opts.dryRun, action: anything ? accountAction(roles) === 'conflict' ? 'conflict' : 'offboard' : 'skip', roles };
+  const action = !roles.some((r) => r.changes.length > 0) ? 'skip' : accountAction(roles) === 'conflict' ? 'conflict' : 'offboard';
+  return { accountId, inScope: false, scopeReason, dryRun: opts.dryRun, action, roles };
 }
 
 async function deleteRoles(deps: Deps, accountId: string, roles: RoleReport[], opts: { dryRun: boolean }) {
