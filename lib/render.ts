@@ -7,6 +7,14 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** Why an account needs attention, in one line. */
+function note(r: AccountReport): string {
+  if (r.error) return `${r.error.code}: ${r.error.message}`;
+  if (!r.inScope) return r.scopeReason;
+  if (r.action === 'conflict') return r.roles.flatMap((x) => (x.role === 'conflict' || x.veeam === 'conflict' ? x.changes : [])).join('; ');
+  return '';
+}
+
 /** One row per account: scope, what happened, each role's IAM and Veeam state, external-ID age. */
 export function renderAccounts(reports: AccountReport[]): string {
   const rows = reports.map((r) => [
@@ -16,7 +24,7 @@ export function renderAccounts(reports: AccountReport[]): string {
     r.roles.map((x) => `${x.roleName}:${x.role}`).join(' ') || '-',
     r.roles.map((x) => `${x.blueprint}:${x.veeam}`).join(' ') || '-',
     r.roles.map((x) => (x.externalIdAgeDays === undefined ? '-' : `${x.externalIdAgeDays}d`)).join(' ') || '-',
-    r.error ? `${r.error.code}: ${r.error.message}` : r.inScope ? '' : r.scopeReason,
+    note(r),
   ]);
   return table(['account', 'scope', 'action', 'IAM roles', 'Veeam entries', 'ext-ID age', 'note'], rows);
 }

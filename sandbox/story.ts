@@ -25,7 +25,7 @@ function describeLog(e: Record<string, unknown>): string | undefined {
       return `intake   ${String(e.reason)} → queued a sync of ${acct}`;
     case 'account converged': {
       const changes = (e.changes as string[] | undefined) ?? [];
-      return `worker   ${acct} ${String(e.action)}${changes.length ? `: ${changes.join('; ')}` : ' (no change)'}`;
+      return `${e.dryRun ? 'plan    ' : 'worker  '} ${acct} ${String(e.action)}${changes.length ? `: ${changes.join('; ')}` : ' (no change)'}`;
     }
     case 'account not in scope':
       return `worker   ${acct} is not in scope: ${String(e.reason)}`;
