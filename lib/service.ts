@@ -1,4 +1,3 @@
-import { awsClients } from './aws/clients';
 import { config as envConfig, type Config } from './config';
 import { convergeAccount } from './converge';
 import type { Deps } from './deps';
@@ -38,10 +37,10 @@ export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Dep
   return {
     config: cfg,
     blueprints: blueprints(cfg),
-    org: new AwsOrganization({ client: awsClients().organizations }),
+    org: new AwsOrganization(),
     member: new StsMemberAccess({ config: cfg, ...(opts.purpose ? { purpose: opts.purpose } : {}) }),
     veeam: () => Promise.resolve(veeam),
-    ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl, { client: awsClients().sqs }) } : {}),
+    ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl) } : {}),
     now: () => new Date(),
     sleep,
   };

@@ -31,8 +31,8 @@ let clients: AwsClients | undefined;
 
 /**
  * Clients with the service's own credentials, created once per container so connections and resolved credentials
- * are reused across invocations. No `endpoint` is set: the SDK honours AWS_ENDPOINT_URL(_<SERVICE>) by itself, which
- * is how the sandbox points them at local fakes.
+ * are reused across invocations. No `endpoint` is set: the SDK honours AWS_ENDPOINT_URL(_<SERVICE>) by itself, so
+ * the same code runs against any AWS-compatible endpoint.
  */
 export function awsClients(): AwsClients {
   clients ??= {

@@ -4,27 +4,17 @@ import {
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
-  ListParentsCommand,
-  OrganizationsClient,
+  ListParentsCommand
 } from '@aws-sdk/client-organizations';
-import type { Account } from '@aws-sdk/client-organizations';
+import type { Account ,
+  OrganizationsClient} from '@aws-sdk/client-organizations';
+import { awsClients } from '../aws/clients';
 import type { OrgAccount, Organization } from './types';
 import { DEFAULT_THROTTLE_RETRY, withThrottleRetry } from './throttle';
 import type { ThrottleRetryOptions } from './throttle';
 
 /** The largest page the API accepts for the list calls we make; fewer pages means fewer throttled calls. */
 const PAGE_SIZE = 20;
-
-let sharedClient: OrganizationsClient | undefined;
-
-/**
- * One client per container so connections and the SDK's retry quota are shared by every invocation.
- * The Organizations endpoint lives in us-east-1 only. No endpoint is set, so AWS_ENDPOINT_URL still redirects it.
- */
-export function organizationsClient(): OrganizationsClient {
-  sharedClient ??= new OrganizationsClient({ region: 'us-east-1', maxAttempts: 10, retryMode: 'standard' });
-  return sharedClient;
-}
 
 export interface AwsOrganizationOptions {
   client?: OrganizationsClient;
@@ -47,7 +37,7 @@ export class AwsOrganization implements Organization {
   private readonly ouParents = new Map<string, string>();
 
   constructor(options: AwsOrganizationOptions = {}) {
-    this.client = options.client ?? organizationsClient();
+    this.client = options.client ?? awsClients().organizations;
     this.retry = { ...DEFAULT_THROTTLE_RETRY, ...options.retry };
   }
 

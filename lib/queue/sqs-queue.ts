@@ -3,7 +3,7 @@ import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sq
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../concurrency';
 import { RetryableError } from '../errors';
-import { sqsClient } from './sqs-client';
+import { awsClients } from '../aws/clients';
 import type { AccountQueue, AccountRequest } from './types';
 
 const BATCH_LIMIT = 10; // SendMessageBatch maximum
@@ -53,7 +53,7 @@ export class SqsAccountQueue implements AccountQueue {
     private readonly queueUrl: string,
     options: SqsAccountQueueOptions = {},
   ) {
-    this.client = options.client ?? sqsClient();
+    this.client = options.client ?? awsClients().sqs;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }

@@ -1,14 +1,10 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClients } from '../aws/clients';
 import { SecretError } from '../errors';
 import { parseCredentials } from './parse';
 import type { SecretSource, VeeamCredentials } from './types';
 
-let client: SecretsManagerClient | undefined;
-/** Created on first use, once per process: the SDK client holds the connection pool and credentials. */
-function secretsManager(): SecretsManagerClient {
-  client ??= new SecretsManagerClient({});
-  return client;
-}
+const secretsManager = (): SecretsManagerClient => awsClients().secretsManager;
 
 const NOT_RETRYABLE = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'InvalidParameterException', 'InvalidRequestException', 'DecryptionFailure', 'ValidationException']);
 

@@ -1,5 +1,6 @@
 import { ConcurrentModificationException, OrganizationsClient, TooManyRequestsException } from '@aws-sdk/client-organizations';
-import { AwsOrganization, organizationsClient } from '../../lib/org/aws-organization';
+import { awsClients } from '../../lib/aws/clients';
+import { AwsOrganization } from '../../lib/org/aws-organization';
 import { RetryableError } from '../../lib/errors';
 import { OrganizationsFake, buildOrg } from '../support/aws/organizations-fake';
 
@@ -21,11 +22,11 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 describe('AwsOrganization', () => {
   it('uses one us-east-1 client per container with standard retries and no pinned endpoint', async () => {
     fake = new OrganizationsFake();
-    const client = organizationsClient();
-    expect(organizationsClient()).toBe(client);
+    const client = awsClients().organizations;
+    expect(awsClients().organizations).toBe(client);
     expect(await client.config.region()).toBe('us-east-1');
     expect(await client.config.maxAttempts()).toBe(10);
-    // An endpoint set here would override AWS_ENDPOINT_URL, which the sandbox relies on.
+    // An endpoint set here would override AWS_ENDPOINT_URL.
     expect(client.config.endpoint).toBeUndefined();
   });
 
