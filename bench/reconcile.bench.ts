@@ -178,8 +178,10 @@ async function main(): Promise<void> {
     ...notes.map((x) => `- ${x}`),
     '',
   ].join('\n');
-  writeFileSync(path.join(__dirname, 'RESULTS.md'), md);
-  console.log('wrote bench/RESULTS.md');
+  // A quick run measures less than the committed record: it never overwrites it.
+  const file = quick ? 'RESULTS.quick.md' : 'RESULTS.md';
+  writeFileSync(path.join(__dirname, file), md);
+  console.log(`wrote bench/${file}`);
 }
 
 main().catch((err: unknown) => {
