@@ -1,14 +1,29 @@
 import type { AccountContext } from './converge-role';
 import type { Deps } from './deps';
+import type { VeeamApi, VeeamEntry } from './veeam/types';
+import { entryName } from './veeam/registration';
 
-/** This account's entries: our names start with the account id, so one narrow search replaces a full listing. */
+/** Our entry names start with the account id, so one narrow search usually finds all of an account's entries. */
 export function accountSearchPattern(accountId: string): string {
   return `${accountId}*`;
 }
 
-/** Reads what every per-account operation starts from: one Veeam search, one member-account session. */
+/**
+ * This account's Veeam entries. The name search is cheap at any organization size; when it misses one of our
+ * names (a new account, or an entry renamed by hand), the full listing is read once and filtered by account id,
+ * so an entry for the same role under another name is found and reported instead of duplicated.
+ */
+export async function accountEntries(deps: Deps, veeam: VeeamApi, accountId: string): Promise<VeeamEntry[]> {
+  const named = await veeam.listEntries({ searchPattern: accountSearchPattern(accountId) });
+  const names = new Set(named.map((e) => e.name.toLowerCase()));
+  const complete = deps.blueprints.filter((b) => b.register).every((b) => names.has(entryName(accountId, b.key).toLowerCase()));
+  if (complete) return named;
+  return (await veeam.listEntries()).filter((e) => e.accountId === accountId || e.name.toLowerCase().startsWith(accountId));
+}
+
+/** Reads what every per-account operation starts from: the account's Veeam entries and a member-account session. */
 export async function openAccount(deps: Deps, accountId: string, dryRun: boolean): Promise<AccountContext> {
   const veeam = await deps.veeam();
-  const [entries, roles] = await Promise.all([veeam.listEntries({ searchPattern: accountSearchPattern(accountId) }), deps.member.roles(accountId)]);
+  const [entries, roles] = await Promise.all([accountEntries(deps, veeam, accountId), deps.member.roles(accountId)]);
   return { deps, accountId, roles, veeam, entries, dryRun };
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { normaliseFingerprint } from './veeam/tls';
 
 export type OffboardMode = 'retain' | 'unregister' | 'delete';
 
@@ -78,7 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
   let veeamCertSha256: string | undefined;
   const rawPin = env.VEEAM_CERT_SHA256?.trim();
   if (rawPin) {
-    const hex = rawPin.replace(/^sha256[:/]/i, '').replace(/[:\s]/g, '').toLowerCase();
+    const hex = normaliseFingerprint(rawPin);
     if (/^[0-9a-f]{64}$/.test(hex)) veeamCertSha256 = hex;
     else problems.push(`VEEAM_CERT_SHA256 must be a SHA-256 fingerprint (64 hex digits, colons allowed), e.g. from: openssl x509 -in appliance.pem -noout -fingerprint -sha256`);
   }
@@ -109,8 +110,9 @@ export function loadConfig(env: Env = process.env): Config {
     return n;
   };
   const externalIdMaxAgeDays = intSetting('EXTERNAL_ID_MAX_AGE_DAYS', 90, 1, 3650);
-  // Bounded so a rotation of both roles (one wait each) stays well inside the worker's 300 s timeout.
-  const propagationWaitSeconds = intSetting('PROPAGATION_WAIT_SECONDS', 15, 0, 120);
+  // A rotation of both roles waits this once per role plus a rescan (at most RESCAN_TIMEOUT_MS each): 2 x (60 + 60) s
+  // stays inside the worker's 300 s timeout, which holds one account request per invocation.
+  const propagationWaitSeconds = intSetting('PROPAGATION_WAIT_SECONDS', 15, 0, 60);
   const concurrency = intSetting('SYNC_CONCURRENCY', 8, 1, 64);
 
   const backupRoleName = env.BACKUP_ROLE_NAME?.trim() || 'VeeamBackupRole';

@@ -25,12 +25,19 @@ export interface RoleOutcome {
 }
 
 /** Veeam records the issue date of the ID it holds: the next ID's is the rotation start. */
-export function pushedIssuedAt(state: IdState): Date {
+function pushedIssuedAt(state: IdState): Date {
   return state.rotating && state.pushId !== state.trustIds[0] ? (rotationStartedAt(state) ?? state.issuedAt) : state.issuedAt;
 }
 
-export function desiredTrust(ctx: AccountContext, state: IdState): DesiredTrust {
+function desiredTrust(ctx: AccountContext, state: IdState): DesiredTrust {
   return { principalArn: ctx.deps.config.veeamPrincipalArn, externalIds: state.trustIds, stateTags: state.stateTags };
+}
+
+/** Converges the role's Veeam entry to hold `externalId`, keeping the account's entry list current. */
+export async function register(ctx: AccountContext, bp: RoleBlueprint, externalId: string, issuedAt: Date) {
+  const reg = await ensureRegistration(ctx.veeam, { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId, issuedAt }, ctx.entries, { dryRun: ctx.dryRun });
+  if (reg.entry) ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
+  return reg;
 }
 
 /** Applies an external-ID state to the role (trust + state tags) from a fresh read. */
@@ -63,26 +70,18 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
     ...(state.rotating ? { rotation: 'in-progress' as const } : {}),
   };
   let entry = found?.entry;
-  const register = async () => {
-    const reg = await ensureRegistration(
-      ctx.veeam,
-      { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId: state.pushId, issuedAt: pushedIssuedAt(state) },
-      ctx.entries,
-      { dryRun: ctx.dryRun },
-    );
-    if (reg.entry) {
-      ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
-      entry = reg.entry;
-    }
+  const registerHeld = async () => {
+    const reg = await register(ctx, bp, state.pushId, pushedIssuedAt(state));
+    entry = reg.entry ?? entry;
     report.veeam = reg.status;
     report.changes.push(...reg.changes);
   };
 
   const veeamFirst = bp.register && snapshot.exists && snapshot.trustExternalIds.length === 0;
-  if (veeamFirst) await register();
+  if (veeamFirst) await registerHeld();
   const ensured = await applyState(ctx, bp, state, snapshot);
   report.role = ensured.status;
   report.changes.push(...ensured.changes.map((c) => c.detail));
-  if (bp.register && !veeamFirst && ensured.status !== 'conflict') await register();
+  if (bp.register && !veeamFirst && ensured.status !== 'conflict') await registerHeld();
   return { report, state, ...(entry ? { entry } : {}) };
 }

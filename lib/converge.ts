@@ -1,18 +1,14 @@
 import { accountAction } from './account-action';
 import { openAccount } from './account-context';
 import { convergeRole } from './converge-role';
+import { advanceRotation } from './rotation';
 import type { Deps } from './deps';
-import { describeError, InvalidInputError } from './errors';
+import { assertAccountId } from './account-id';
+import { describeError } from './errors';
 import { logger } from './log';
 import { offboardAccount } from './offboard';
 import { scopeOf } from './org/scope';
 import type { AccountReport } from './report';
-
-const ACCOUNT_ID = /^\d{12}$/;
-
-export function assertAccountId(accountId: string): void {
-  if (!ACCOUNT_ID.test(accountId)) throw new InvalidInputError(`"${accountId}" is not an AWS account id (12 digits).`);
-}
 
 /**
  * The one convergence path: events, reconcile, the CLI and the sandbox all call this. Level-triggered: it
@@ -34,7 +30,11 @@ export async function convergeAccount(deps: Deps, accountId: string, opts: { dry
     const ctx = await openAccount(deps, accountId, opts.dryRun);
     const roles = [];
     // Roles of one account run one after the other: IAM rate limits are per account.
-    for (const bp of deps.blueprints) roles.push((await convergeRole(ctx, bp)).report);
+    for (const bp of deps.blueprints) {
+      const outcome = await convergeRole(ctx, bp);
+      // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date.
+      roles.push(outcome.state?.rotating && !opts.dryRun ? await advanceRotation(ctx, bp, outcome) : outcome.report);
+    }
     const report: AccountReport = { ...base, inScope: true, scopeReason: scope.reason, action: accountAction(roles), roles };
     log.info('account converged', { action: report.action, dryRun: opts.dryRun, trigger: opts.reason, changes: roles.flatMap((r) => r.changes) });
     return report;

@@ -45,12 +45,6 @@ export class MemberAccessError extends SyncError {
   }
 }
 
-/** Something we would modify is not ours (no ownership tag / marker): reported, never touched. */
-export class OwnershipConflictError extends SyncError {
-  readonly code = 'OwnershipConflict';
-  readonly retryable = false;
-}
-
 /** The Veeam appliance answered with a problem (problem+json mapped to fields). */
 export class VeeamApiError extends SyncError {
   readonly code: string;
@@ -82,13 +76,6 @@ export class SecretError extends SyncError {
   constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
     super(message, options);
   }
-}
-
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof SyncError) return err.retryable;
-  // Unknown errors (SDK faults after its own retries, bugs) are retried by the queue a bounded number of times
-  // and then land in the DLQ with their message, so nothing is lost.
-  return true;
 }
 
 export function describeError(err: unknown): { code: string; message: string; retryable: boolean } {

@@ -1,5 +1,5 @@
 import { accountAction } from './account-action';
-import { accountSearchPattern } from './account-context';
+import { accountEntries } from './account-context';
 import type { Deps } from './deps';
 import { MemberAccessError } from './errors';
 import type { AccountReport, RoleReport } from './report';
@@ -14,7 +14,7 @@ import { findEntry, unregister } from './veeam/registration';
 export async function offboardAccount(deps: Deps, accountId: string, scopeReason: string, opts: { dryRun: boolean }): Promise<AccountReport> {
   const { offboardMode } = deps.config;
   const veeam = await deps.veeam();
-  const entries = await veeam.listEntries({ searchPattern: accountSearchPattern(accountId) });
+  const entries = await accountEntries(deps, veeam, accountId);
   const roles: RoleReport[] = [];
 
   for (const bp of deps.blueprints) {

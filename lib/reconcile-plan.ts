@@ -10,8 +10,6 @@ import type { VeeamEntry } from './veeam/types';
  */
 export type PlanAction = 'register' | 'ok' | 'offboard' | 'skip';
 
-export const PLAN_ACTIONS: readonly PlanAction[] = ['register', 'ok', 'offboard', 'skip'];
-
 export interface PlannedAccount {
   accountId: string;
   action: PlanAction;
@@ -37,20 +35,17 @@ export interface PlanBlueprint {
 
 export interface PlanInput {
   /**
-   * The desired set, read once and never held: either already filtered (ACTIVE, not excluded) or simply
-   * listAccountsUnder(config.scopeOuIds). Accounts that are not ACTIVE (or, given config, excluded) are planned
-   * here as offboard/skip with their reason.
+   * The desired set, read once and never held: listAccountsUnder(config.scopeOuIds). Accounts that are not ACTIVE
+   * or are excluded are planned here as offboard/skip with their reason.
    */
   desired: AsyncIterable<OrgAccount>;
-  /** Exclusions and the wording of reasons; without it only the status filter applies. */
-  config?: ScopeConfig;
+  /** Exclusions and the wording of reasons. */
+  config: ScopeConfig;
   /** The appliance's entries, listed once. */
   entries: readonly VeeamEntry[];
   blueprints: readonly PlanBlueprint[];
   /** Our ownership marker; entries that are not ours are never offboarded. */
   isOwned(entry: VeeamEntry): boolean;
-  /** Defaults to entry.accountId; entries without an account (other kinds) are ignored. */
-  accountOf?(entry: VeeamEntry): string | undefined;
   /** Limit the plan to these accounts (CLI --account). */
   onlyAccountIds?: ReadonlySet<string>;
   /**
@@ -58,9 +53,10 @@ export interface PlanInput {
    * scopeOf(). Only called for accounts that have our entries (or were asked for), so a few calls at most.
    */
   explainOutOfScope?(accountId: string): Promise<string>;
-  /** Parallel explainOutOfScope calls; Organizations throttles hard, keep it small. */
-  explainConcurrency?: number;
 }
+
+/** Parallel explainOutOfScope calls; Organizations throttles hard, keep it small. */
+const EXPLAIN_CONCURRENCY = 4;
 
 interface EntryIndex {
   /** Role names of our entries. */
@@ -72,7 +68,8 @@ interface EntryIndex {
 function indexEntries(input: PlanInput): Map<string, EntryIndex> {
   const byAccount = new Map<string, EntryIndex>();
   for (const entry of input.entries) {
-    const accountId = input.accountOf ? input.accountOf(entry) : entry.accountId;
+    // Entries without an account (other kinds) are ignored.
+    const accountId = entry.accountId;
     if (!accountId) continue;
     if (input.onlyAccountIds && !input.onlyAccountIds.has(accountId)) continue;
     let idx = byAccount.get(accountId);
@@ -98,8 +95,8 @@ function planInScope(accountId: string, idx: EntryIndex | undefined, blueprints:
 }
 
 /** Why a listed account is not desired, or undefined when it is. Same words as decideScope. */
-function listedButOut(account: OrgAccount, config: ScopeConfig | undefined): string | undefined {
-  if (config?.excludedAccountIds.has(account.id)) return 'excluded by EXCLUDED_ACCOUNT_IDS';
+function listedButOut(account: OrgAccount, config: ScopeConfig): string | undefined {
+  if (config.excludedAccountIds.has(account.id)) return 'excluded by EXCLUDED_ACCOUNT_IDS';
   if (account.status !== 'ACTIVE') return `account is ${account.status}`;
   return undefined;
 }
@@ -130,11 +127,7 @@ export async function planReconcile(input: PlanInput): Promise<ReconcilePlan> {
   // Accounts not listed under the scope: ours to offboard when we registered them, or asked for by the operator.
   const unlisted = [...index.entries()].filter(([id, idx]) => !seen.has(id) && idx.owned.size > 0).map(([id]) => id);
   const asked = input.onlyAccountIds ? [...input.onlyAccountIds].filter((id) => !seen.has(id) && !index.get(id)?.owned.size) : [];
-  const fallback = !input.config
-    ? 'not in the desired set (moved out, left, suspended, closed or excluded)'
-    : input.config.scopeOuIds.length
-      ? 'not under SCOPE_OU_IDS (moved out or left the organization)'
-      : 'not a member of the organization';
+  const fallback = input.config.scopeOuIds.length ? 'not under SCOPE_OU_IDS (moved out or left the organization)' : 'not a member of the organization';
   const explain = async (id: string): Promise<string> => {
     if (!input.explainOutOfScope) return fallback;
     try {
@@ -143,25 +136,12 @@ export async function planReconcile(input: PlanInput): Promise<ReconcilePlan> {
       return `${fallback} (lookup failed: ${err instanceof Error ? err.message : String(err)})`;
     }
   };
-  const limit = input.explainConcurrency ?? 4;
-  const offReasons = await mapLimit(unlisted.sort(), limit, explain);
+  const offReasons = await mapLimit(unlisted.sort(), EXPLAIN_CONCURRENCY, explain);
   unlisted.forEach((accountId, i) => planned.push({ accountId, action: 'offboard', reason: offReasons[i] ?? fallback }));
-  const askedReasons = await mapLimit(asked.sort(), limit, explain);
+  const askedReasons = await mapLimit(asked.sort(), EXPLAIN_CONCURRENCY, explain);
   asked.forEach((accountId, i) => planned.push({ accountId, action: 'skip', reason: askedReasons[i] ?? fallback }));
 
   const totals: Record<PlanAction, number> = { register: 0, ok: 0, offboard: 0, skip: 0 };
   for (const p of planned) totals[p.action]++;
   return { accounts: planned, totals, scanned };
-}
-
-/** The CLI's view of a plan: one row per account, then the totals. */
-export function renderPlanTable(plan: ReconcilePlan): string {
-  const header = ['ACCOUNT', 'ACTION', 'REASON'] as const;
-  const rows = plan.accounts.map((p) => [p.accountId, p.action, p.reason] as const);
-  // reduce, not Math.max(...spread): a 10,000-row plan must not hit the argument limit.
-  const w0 = rows.reduce((w, r) => Math.max(w, r[0].length), header[0].length);
-  const w1 = rows.reduce((w, r) => Math.max(w, r[1].length), header[1].length);
-  const line = (r: readonly [string, string, string]): string => `${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`.trimEnd();
-  const totals = PLAN_ACTIONS.map((a) => `${a} ${plan.totals[a]}`).join(', ');
-  return [line(header), line(['-'.repeat(w0), '-'.repeat(w1), '-'.repeat(header[2].length)]), ...rows.map(line), '', `${plan.accounts.length} accounts: ${totals}`].join('\n');
 }

@@ -1,7 +1,7 @@
 import { openAccount } from './account-context';
-import { applyState, convergeRole, type AccountContext } from './converge-role';
+import { applyState, convergeRole, register, type AccountContext, type RoleOutcome } from './converge-role';
 import { accountAction } from './account-action';
-import { assertAccountId } from './converge';
+import { assertAccountId } from './account-id';
 import type { Deps } from './deps';
 import { describeError, RetryableError } from './errors';
 import { ageDays, narrow, nextId, rotationStartedAt, widen, type IdState } from './external-ids';
@@ -10,7 +10,10 @@ import { logger } from './log';
 import { scopeOf } from './org/scope';
 import type { AccountReport, RoleReport } from './report';
 import type { RoleBlueprint } from './roles/types';
-import { ensureRegistration, entryFingerprint, findEntry } from './veeam/registration';
+import { entryFingerprint, findEntry } from './veeam/registration';
+
+/** How long the appliance gets to prove it can use the new ID; a slower rescan is retried by the next run. */
+const RESCAN_TIMEOUT_MS = 60_000;
 
 export type RotationPhase = 'widened' | 'propagated' | 'pushed' | 'verified' | 'narrowed';
 
@@ -31,9 +34,10 @@ export interface RotateOptions {
 export async function rotateAccount(deps: Deps, accountId: string, opts: RotateOptions = {}): Promise<AccountReport> {
   const dryRun = opts.dryRun ?? false;
   const base = { accountId, dryRun };
+  let scope: { inScope: boolean; reason: string } | undefined;
   try {
     assertAccountId(accountId);
-    const scope = await scopeOf(deps.org, deps.config, accountId);
+    scope = await scopeOf(deps.org, deps.config, accountId);
     if (!scope.inScope) return { ...base, inScope: false, scopeReason: scope.reason, action: 'skip', roles: [] };
     const ctx = await openAccount(deps, accountId, dryRun);
     const roles: RoleReport[] = [];
@@ -42,7 +46,7 @@ export async function rotateAccount(deps: Deps, accountId: string, opts: RotateO
   } catch (err) {
     const error = describeError(err);
     logger.error('rotation failed', { accountId, error });
-    return { ...base, inScope: true, scopeReason: 'in scope', action: 'error', roles: [], error };
+    return { ...base, inScope: scope?.inScope ?? false, scopeReason: scope?.reason ?? 'unknown: failed before the scope was read', action: 'error', roles: [], error };
   }
 }
 
@@ -54,8 +58,7 @@ async function rotateRole(ctx: AccountContext, bp: RoleBlueprint, opts: RotateOp
   const { deps } = ctx;
   // Steady state first: repairs drift and finishes or rolls back an interrupted rotation.
   const outcome = await convergeRole(ctx, bp);
-  const report = outcome.report;
-  let state = outcome.state;
+  const { report, state } = outcome;
   if (!state || report.role === 'conflict' || !bp.register) return report;
   if (!(opts.force || isDue(state, deps.config.externalIdMaxAgeDays, deps.now()))) return report;
   if (ctx.dryRun) {
@@ -63,46 +66,55 @@ async function rotateRole(ctx: AccountContext, bp: RoleBlueprint, opts: RotateOp
     report.changes.push(state.rotating ? 'would resume the rotation in progress' : 'would rotate the external ID');
     return report;
   }
-  const phase = (p: RotationPhase) => {
-    logger.info('rotation phase', { accountId: ctx.accountId, roleName: bp.roleName, phase: p });
-    opts.onPhase?.(ctx.accountId, bp.roleName, p);
-  };
+  if (state.rotating) return advanceRotation(ctx, bp, outcome, opts);
+  const wide = widen(state, deps.now());
+  await applyState(ctx, bp, wide);
+  report.rotation = 'started';
+  announce(ctx, bp, 'widened', opts);
+  return advanceRotation(ctx, bp, { ...outcome, state: wide }, opts);
+}
 
-  if (!state.rotating) {
-    state = widen(state, deps.now());
-    await applyState(ctx, bp, state);
-    report.rotation = 'started';
-    phase('widened');
-  }
+function announce(ctx: AccountContext, bp: RoleBlueprint, phase: RotationPhase, opts: RotateOptions) {
+  logger.info('rotation phase', { accountId: ctx.accountId, roleName: bp.roleName, phase });
+  opts.onPhase?.(ctx.accountId, bp.roleName, phase);
+}
 
+/**
+ * From a widened trust to the end: wait for propagation, push the next ID, let Veeam prove it works, narrow.
+ * Also called by every sync that finds a rotation in progress, so one that stopped (worker timeout, DLQ) is
+ * finished by the next reconcile rather than waiting for the next due date.
+ */
+export async function advanceRotation(ctx: AccountContext, bp: RoleBlueprint, outcome: RoleOutcome, opts: RotateOptions = {}): Promise<RoleReport> {
+  const { deps } = ctx;
+  const { report } = outcome;
+  let state = outcome.state!;
   const next = nextId(state);
   let found = findEntry(ctx.entries, ctx.accountId, bp);
   if (!found?.owned) throw new RetryableError(`Veeam entry for ${bp.roleName} in ${ctx.accountId} is missing; the next sync re-registers it`);
   if (entryFingerprint(found.entry) !== externalIdFingerprint(next)) {
     const waitMs = (rotationStartedAt(state)?.getTime() ?? 0) + deps.config.propagationWaitSeconds * 1000 - deps.now().getTime();
     if (waitMs > 0) await deps.sleep(waitMs);
-    phase('propagated');
+    announce(ctx, bp, 'propagated', opts);
     // Compare before the push: if another writer changed the trust meanwhile, the next ID may no longer be
     // accepted, and pushing it would break the invariant.
     const fresh = await ctx.roles.read(bp);
     if (!fresh.trustExternalIds.includes(next)) throw new RetryableError(`trust of ${bp.roleName} in ${ctx.accountId} changed during the rotation; it resumes on the next run`);
-    const reg = await ensureRegistration(ctx.veeam, { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId: next, issuedAt: rotationStartedAt(state) ?? deps.now() }, ctx.entries, { dryRun: false });
-    if (reg.entry) ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
+    await register(ctx, bp, next, rotationStartedAt(state) ?? deps.now());
     found = findEntry(ctx.entries, ctx.accountId, bp)!;
     report.rotation = 'pushed';
-    phase('pushed');
+    announce(ctx, bp, 'pushed', opts);
   }
 
-  const session = await ctx.veeam.rescanAndWait(found.entry.id);
+  const session = await ctx.veeam.rescanAndWait(found.entry.id, { timeoutMs: RESCAN_TIMEOUT_MS });
   if (!/^succe/i.test(session.result) && !/^succe/i.test(session.status)) {
     // Veeam holds the new ID and both are trusted: safe to stay here until the appliance can use it.
     throw new RetryableError(`Veeam could not use the new external ID of ${bp.roleName} in ${ctx.accountId} yet (${session.reason ?? session.result}); both IDs stay trusted`);
   }
-  phase('verified');
+  announce(ctx, bp, 'verified', opts);
 
   state = narrow(state, deps.now());
   await applyState(ctx, bp, state);
-  phase('narrowed');
+  announce(ctx, bp, 'narrowed', opts);
   report.rotation = 'completed';
   report.externalIdAgeDays = 0;
   report.changes.push('external ID rotated');

@@ -10,14 +10,14 @@ import type { AwsCredentialIdentity } from '@smithy/types';
  * more attempts than the SDK default (3) ride out bursts. 'standard' (not 'adaptive'): adaptive rate-limits the
  * client itself, which AWS advises against for clients shared across tenants (here: member accounts).
  */
-export const IAM_RETRY = { retryMode: 'standard', maxAttempts: 8 } as const;
-export const STS_RETRY = { retryMode: 'standard', maxAttempts: 8 } as const;
+const IAM_RETRY = { retryMode: 'standard', maxAttempts: 8 } as const;
+const STS_RETRY = { retryMode: 'standard', maxAttempts: 8 } as const;
 /** Organizations throttles DescribeAccount/ListParents under concurrency at a few hundred accounts. */
-export const ORGANIZATIONS_RETRY = { retryMode: 'standard', maxAttempts: 10 } as const;
+const ORGANIZATIONS_RETRY = { retryMode: 'standard', maxAttempts: 10 } as const;
 const DEFAULT_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
 
 /** The Organizations API endpoint lives in us-east-1 only, whatever region the function runs in. */
-export const ORGANIZATIONS_REGION = 'us-east-1';
+const ORGANIZATIONS_REGION = 'us-east-1';
 
 export interface AwsClients {
   sts: STSClient;

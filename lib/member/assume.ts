@@ -3,7 +3,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { MemberAccessError } from '../errors';
 
 /** Role chaining (our execution role -> member role) fails outright above 1 h rather than being truncated. */
-export const SESSION_SECONDS = 3600;
+const SESSION_SECONDS = 3600;
 
 export interface AssumeIntoOptions {
   sts: STSClient;
@@ -18,7 +18,7 @@ export interface AssumeIntoOptions {
   firstDelayMs: number;
 }
 
-export function isAccessDenied(err: unknown): boolean {
+function isAccessDenied(err: unknown): boolean {
   const name = (err as { name?: string; Code?: string } | null)?.name ?? '';
   return name === 'AccessDenied' || name === 'AccessDeniedException';
 }

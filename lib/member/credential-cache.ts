@@ -4,8 +4,8 @@ import type { AwsCredentialIdentity } from '@smithy/types';
  * Role chaining caps a session at 1 h, so cached member credentials are reused for at most 50 minutes and dropped
  * 5 minutes before their own expiry: a long reconcile never hands out a key that dies mid-call.
  */
-export const MAX_REUSE_MS = 50 * 60_000;
-export const EXPIRY_MARGIN_MS = 5 * 60_000;
+const MAX_REUSE_MS = 50 * 60_000;
+const EXPIRY_MARGIN_MS = 5 * 60_000;
 
 interface Entry {
   credentials: AwsCredentialIdentity;
@@ -37,10 +37,5 @@ export class CredentialCache {
     } finally {
       this.inFlight.delete(key);
     }
-  }
-
-  clear(key?: string): void {
-    if (key === undefined) this.entries.clear();
-    else this.entries.delete(key);
   }
 }

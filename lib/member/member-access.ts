@@ -4,6 +4,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsClients, iamClientForCredentials } from '../aws/clients';
 import type { Config } from '../config';
 import { IamRoleStore } from '../roles/iam-role-store';
+import { sleep } from '../sleep';
 import type { MemberAccess, RoleIam } from '../roles/types';
 import { assumeInto } from './assume';
 import { CredentialCache } from './credential-cache';
@@ -31,8 +32,6 @@ interface Identity {
   accountId: string;
   partition: string;
 }
-
-const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Per-account IAM clients kept for reuse. Each is a full SDK client with its own connection pool, so an unbounded
@@ -82,7 +81,7 @@ export class StsMemberAccess implements MemberAccess {
         partition: me.partition,
         roleNames: this.o.config.memberRoleNames,
         sessionName: `veeam-org-sync-${this.o.purpose ?? 'roles'}`.slice(0, 64),
-        sleep: this.o.sleep ?? sleepReal,
+        sleep: this.o.sleep ?? sleep,
         now: this.now,
         budgetMs: this.o.accessDeniedBudgetMs ?? 20_000,
         firstDelayMs: this.o.accessDeniedFirstDelayMs ?? 1_000,

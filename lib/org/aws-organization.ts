@@ -21,7 +21,7 @@ export interface AwsOrganizationOptions {
   retry?: Partial<ThrottleRetryOptions>;
 }
 
-export function toOrgAccount(a: Account): OrgAccount {
+function toOrgAccount(a: Account): OrgAccount {
   // State is the newer field (it adds CLOSED and PENDING_ACTIVATION); Status is what older responses carry.
   return { id: a.Id ?? '', name: a.Name ?? '', status: a.State ?? a.Status ?? 'UNKNOWN' };
 }

@@ -1,8 +1,7 @@
 import { RetryableError } from '../errors';
+import { sleep } from '../sleep';
 
 export type Sleep = (ms: number) => Promise<void>;
-
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface ThrottleRetryOptions {
   /** Extra tries after the SDK has given up; each one runs the SDK's own attempts again. */
@@ -26,7 +25,7 @@ export const DEFAULT_THROTTLE_RETRY: ThrottleRetryOptions = {
   baseDelayMs: 2_000,
   maxDelayMs: 30_000,
   budgetMs: 60_000,
-  sleep: realSleep,
+  sleep,
   now: Date.now,
   random: Math.random,
 };
@@ -36,7 +35,7 @@ export const DEFAULT_THROTTLE_RETRY: ThrottleRetryOptions = {
  * classifies as THROTTLING, by name and by its 429 status) and, for a parallel request on the same resource,
  * ConcurrentModificationException (not classified by the SDK, HTTP 409).
  */
-export function isOrgThrottle(err: unknown): boolean {
+function isOrgThrottle(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === 'TooManyRequestsException' || err.name === 'ConcurrentModificationException') return true;
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

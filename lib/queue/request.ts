@@ -4,7 +4,7 @@ import { describeIssues } from '../events/classify';
 import { accountIdSchema } from '../events/schemas';
 import type { AccountRequest } from './types';
 
-export const accountRequestSchema = z.strictObject({
+const accountRequestSchema = z.strictObject({
   accountId: accountIdSchema,
   action: z.enum(['sync', 'rotate']),
   reason: z.string().min(1, 'must say why (an event name, reconcile, rotation-due, manual)'),

@@ -4,6 +4,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../concurrency';
 import { RetryableError } from '../errors';
 import { awsClients } from '../aws/clients';
+import { sleep } from '../sleep';
 import type { AccountQueue, AccountRequest } from './types';
 
 const BATCH_LIMIT = 10; // SendMessageBatch maximum
@@ -55,7 +56,7 @@ export class SqsAccountQueue implements AccountQueue {
   ) {
     this.client = options.client ?? awsClients().sqs;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
   }
 
   async send(requests: AccountRequest[]): Promise<void> {

@@ -12,7 +12,7 @@ export function renderPolicy(policy: BlueprintPolicy): PolicyDocument {
 }
 
 /** Inline policy names this service owns; others on a role are someone else's and left alone. */
-export const OUR_POLICY_PREFIX = 'veeam-org-sync-';
+const OUR_POLICY_PREFIX = 'veeam-org-sync-';
 
 export function isOurPolicyName(name: string): boolean {
   return name.startsWith(OUR_POLICY_PREFIX);

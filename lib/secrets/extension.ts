@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { SecretError } from '../errors';
+import { sleep as realSleep } from '../sleep';
 import { parseCredentials } from './parse';
 import type { VeeamCredentials } from './types';
 
@@ -15,9 +16,9 @@ export interface ExtensionReadOptions {
   host?: string;
 }
 
-export const DEFAULT_EXTENSION_PORT = 2773;
+const DEFAULT_EXTENSION_PORT = 2773;
 
-export function extensionPort(env: Env): number {
+function extensionPort(env: Env): number {
   const p = Number(env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT);
   return Number.isInteger(p) && p > 0 && p < 65536 ? p : DEFAULT_EXTENSION_PORT;
 }
@@ -58,7 +59,7 @@ export async function readSecretFromExtension(o: ExtensionReadOptions): Promise<
   const env = o.env ?? process.env;
   const port = extensionPort(env);
   const delays = o.retryDelaysMs ?? [100, 250, 500];
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? realSleep;
   const token = env.AWS_SESSION_TOKEN ?? '';
   const path = `/secretsmanager/get?secretId=${encodeURIComponent(o.secretId)}`;
   let last: { status?: number; err?: unknown } = {};

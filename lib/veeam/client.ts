@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import { RetryableError, VeeamApiError } from '../errors';
 import { logger as defaultLogger } from '../log';
 import type { SecretSource } from '../secrets/types';
+import { sleep as realSleep } from '../sleep';
 import { createAuth } from './auth';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff';
 import { toAccountSpecJson, toEntry } from './entries';
@@ -55,7 +56,7 @@ interface CallOptions {
 export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
   const { config, secrets } = opts;
   const log = opts.logger ?? defaultLogger;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const timeoutMs = opts.timeoutMs ?? 15_000;
@@ -187,11 +188,4 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
     deleteEntry,
     rescanAndWait,
   };
-}
-
-/** The usual entry point of a handler: a client that has logged in (or reused the warm token). */
-export async function loggedInVeeamClient(opts: VeeamClientOptions): Promise<VeeamClient> {
-  const client = createVeeamClient(opts);
-  await client.login();
-  return client;
 }

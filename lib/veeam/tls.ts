@@ -9,7 +9,7 @@ export function normaliseFingerprint(fp: string): string {
 }
 
 /** Both spellings, so the operator can paste whichever their tooling wants. */
-export function describeFingerprint(hex: string): string {
+function describeFingerprint(hex: string): string {
   const colons = hex.toUpperCase().match(/../g)?.join(':') ?? hex;
   return `${colons} (VEEAM_CERT_SHA256=${hex})`;
 }
@@ -120,7 +120,7 @@ function checkPinned(socket: tls.TLSSocket, pin: string): VeeamTlsError | undefi
  * Learns the fingerprint of a certificate the CA check just refused, only to put it in the error message so the
  * operator can decide to pin it. This connection never carries data: it is closed right after the handshake.
  */
-export function probeCertificateFingerprint(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+function probeCertificateFingerprint(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = tls.connect({ host, port, rejectUnauthorized: false, ...(isIpHost(host) ? {} : { servername: host }) });
     const finish = (fp: string | undefined) => {

@@ -2,7 +2,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AwsOrganization } from '../../lib/org/aws-organization';
 import { scopeOf } from '../../lib/org/scope';
 import type { ScopeConfig } from '../../lib/org/scope';
-import { planReconcile, renderPlanTable } from '../../lib/reconcile-plan';
+import { planReconcile } from '../../lib/reconcile-plan';
 import type { PlanInput, ReconcilePlan } from '../../lib/reconcile-plan';
 import type { VeeamEntry } from '../../lib/veeam/types';
 import { OrganizationsFake } from '../support/aws/organizations-fake';
@@ -119,36 +119,5 @@ describe('planReconcile', () => {
     expect(p.get(fake.managementAccountId)).toMatchObject({ action: 'register' });
     expect(p.get(ids.movedOut!)).toMatchObject({ action: 'ok' });
     expect(p.get(ids.left!)).toMatchObject({ action: 'offboard', reason: 'not a member of the organization' });
-  });
-
-  it('accepts a desired set the caller already filtered, and still never registers an account that is not ACTIVE', async () => {
-    async function* desired() {
-      for await (const a of org.listAccountsUnder(config.scopeOuIds)) if (a.id !== ids.excluded && a.id !== ids.suspended) yield a;
-      yield { id: ids.idle!, name: 'idle', status: 'SUSPENDED' };
-    }
-    const p = byId(await planReconcile({ desired: desired(), entries, blueprints: BLUEPRINTS, isOwned }));
-    expect(p.get(ids.excluded!)).toMatchObject({ action: 'offboard', reason: 'not in the desired set (moved out, left, suspended, closed or excluded)' });
-    expect(p.get(ids.suspended!)).toMatchObject({ action: 'offboard' });
-    expect(p.get(ids.idle!)).toMatchObject({ action: 'skip', reason: 'account is SUSPENDED' });
-    expect(p.get(ids.none!)).toMatchObject({ action: 'register' });
-  });
-
-  it('uses the ownership module’s idea of which account an entry belongs to', async () => {
-    const p = byId(await plan({ accountOf: (e) => (e.accountId === ids.half! ? ids.none! : e.accountId) }));
-    expect(p.get(ids.none!)).toMatchObject({ missing: ['worker'] });
-    expect(p.get(ids.half!)).toMatchObject({ missing: ['backup', 'worker'] });
-  });
-});
-
-describe('renderPlanTable', () => {
-  it('prints one aligned row per account and the totals', async () => {
-    const text = renderPlanTable(await plan());
-    const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^ACCOUNT\s+ACTION\s+REASON$/);
-    const fullRow = lines.find((l) => l.startsWith(ids.full!));
-    const offRow = lines.find((l) => l.startsWith(ids.suspended!));
-    expect(fullRow).toMatch(/^\d{12} {2}ok {8}registered: backup, worker$/);
-    expect(offRow?.indexOf('account is SUSPENDED')).toBe(fullRow?.indexOf('registered'));
-    expect(lines.at(-1)).toBe('9 accounts: register 3, ok 1, offboard 4, skip 1');
   });
 });

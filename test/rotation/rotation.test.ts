@@ -200,6 +200,19 @@ describe('when the appliance cannot prove it can use the new ID', () => {
     expect(convergedProblems(world, A)).toEqual([]);
     expect(watch.violations).toEqual([]);
   });
+  it('a plain sync (event or reconcile) finishes a rotation that stopped, instead of waiting for the next due date', async () => {
+    const A = await protectedAccount();
+    world.veeam.faults.failPath('POST', /\/rescan$/, 400, 1);
+    expect((await rotateAccount(deps, A, { force: true })).action).toBe('error');
+    expect(trustedIds(world, A, ROLES[0])).toHaveLength(2);
+
+    const watch = watchInvariant(world, () => [A]);
+    const report = await convergeAccount(deps, A, { dryRun: false, reason: 'reconcile' });
+    watch.stop();
+    expect(report.action).toBe('rotate');
+    expect(convergedProblems(world, A)).toEqual([]);
+    expect(watch.violations).toEqual([]);
+  });
 });
 
 describe('one rotation at a time per account', () => {

@@ -91,12 +91,12 @@ describe('queues and delivery', () => {
     for (const id of ['EventsDlq', 'IntakeDlq']) expect(queue(byDefault, id).FifoQueue).toBeUndefined();
   });
 
-  it('consumes the account queue in batches of 10 with partial failures and bounded concurrency', () => {
+  it('consumes the account queue one request per invocation, with partial failures and bounded concurrency', () => {
     const [, esm] = resourcesOfType(byDefault, 'AWS::Lambda::EventSourceMapping')[0]!;
     expect(esm).toMatchObject({
       EventSourceArn: 'AccountQueue.Arn',
       FunctionName: 'WorkerLambdaFunction.Arn',
-      BatchSize: 10,
+      BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 5 },
     });
@@ -240,6 +240,24 @@ describe('least privilege', () => {
     for (const s of allStatements(byDefault).filter((x) => asList(x.Action).includes('sts:AssumeRole'))) {
       expect(asList(s.Resource)).toEqual(['arn:aws:iam::*:role/OrganizationAccountAccessRole', 'arn:aws:iam::*:role/AWSControlTowerExecution']);
     }
+  });
+
+  it('changes IAM only on our two roles and their instance profile in the management account, and only from the worker', () => {
+    const ours = ['role/VeeamBackupRole', 'role/VeeamWorkerRole', 'instance-profile/VeeamWorkerRole'].map((r) => `arn:aws:iam::123456789012:${r}`);
+    const iamOf = (role: string) => roleStatements(byDefault, role).filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
+    for (const role of ['WorkerRole', 'ReconcileRole']) {
+      const statements = iamOf(role);
+      expect(statements).toHaveLength(1);
+      expect(asList(statements[0]!.Resource)).toEqual(ours);
+    }
+    expect(asList(iamOf('ReconcileRole')[0]!.Action).every((a) => /^iam:(Get|List)/.test(a))).toBe(true);
+    expect(iamOf('RotateRole')).toEqual([]);
+    expect(iamOf('IntakeRole')).toEqual([]);
+  });
+
+  it('lets the rotate function only plan and enqueue: it never enters a member account', () => {
+    const actions = roleStatements(byDefault, 'RotateRole').flatMap((s) => asList(s.Action));
+    expect(actions.filter((a) => a.startsWith('sts:') || a.startsWith('iam:'))).toEqual([]);
   });
 
   it('reads only the one Veeam secret', () => {
