@@ -14,7 +14,7 @@ export function metrics(): Metrics {
 
 const METRIC_OF: Record<AccountReport['action'], string | undefined> = {
   ok: 'AccountsConverged',
-  create: 'AccountsRepaired',
+  create: 'AccountsRegistered',
   repair: 'AccountsRepaired',
   register: 'AccountsRegistered',
   update: 'AccountsRegistered',

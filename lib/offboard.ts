@@ -28,7 +28,7 @@ export async function offboardAccount(deps: Deps, accountId: string, scopeReason
     if (found?.owned) {
       const res = await unregister(veeam, found.entry, opts);
       report.veeam = res.status === 'refused' ? 'refused' : res.status === 'not-owned' ? 'conflict' : 'removed';
-      report.changes.push(res.status === 'refused' ? `Veeam refused removal: ${(res.reasons ?? []).join('; ')}` : `Veeam entry ${found.entry.name} ${res.status}`);
+      report.changes.push(res.status === 'refused' ? `Veeam refused removal: ${(res.reasons ?? []).join('; ')}` : `Veeam entry ${found.entry.name} ${opts.dryRun ? 'would be removed' : res.status}`);
     }
   }
 

@@ -53,6 +53,7 @@ export async function planOrganization(deps: Deps, accountIds?: string[]): Promi
  * Veeam listing (one login), then per-account convergence through the same convergeAccount as events.
  */
 export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<ReconcileReport> {
+  const loginsBefore = (await deps.veeam()).stats.logins;
   const { plan } = await planOrganization(deps, opts.accountIds);
   recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
   const report: ReconcileReport = {
@@ -65,8 +66,9 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     veeamLogins: 0,
   };
 
-  // Accounts with nothing of ours and out of scope need no work.
-  const work = plan.accounts.filter((a) => a.action !== 'skip');
+  // Out of scope with nothing of ours, or retained by OFFBOARD_MODE=retain: nothing to do, every run.
+  const retain = deps.config.offboardMode === 'retain';
+  const work = plan.accounts.filter((a) => a.action !== 'skip' && !(retain && a.action === 'offboard'));
   // Named accounts get the full picture (IAM included) even in a dry run; so does the CLI.
   const converge = opts.mode === 'in-process' || (opts.dryRun && opts.accountIds?.length);
   if (converge) {
@@ -89,11 +91,11 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     await deps.queue.send(work.map((a) => ({ accountId: a.accountId, action: 'sync' as const, reason: 'reconcile', eventId: `reconcile-${run}-${a.accountId}` })));
     report.enqueued = work.length;
   }
-  report.veeamLogins = (await deps.veeam()).stats.logins;
+  report.veeamLogins = (await deps.veeam()).stats.logins - loginsBefore;
   return report;
 }
 
-export function countBy(values: string[]): Record<string, number> {
+function countBy(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
   return out;

@@ -49,7 +49,8 @@ function policyDetail(name: string, current: unknown, desired: PolicyDocument): 
 
 /**
  * The minimal list of writes turning `snapshot` into blueprint + trust. Empty for a converged role, which is what
- * makes a second run write nothing. The caller has already checked ownership.
+ * makes a second run write nothing. The caller has already checked ownership of the role and of its instance
+ * profile; an instance profile that is not ours is never written to, whatever it holds.
  */
 export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleSnapshot): RoleOp[] {
   const ops: RoleOp[] = [];
@@ -80,7 +81,7 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
     if (!profile) {
       ops.push({ kind: 'create-instance-profile', detail: `instance profile ${bp.roleName}: created` });
       ops.push({ kind: 'add-role-to-instance-profile', detail: `instance profile ${bp.roleName}: role added` });
-    } else if (!profile.roleNames.includes(bp.roleName)) {
+    } else if (profile.owned && !profile.roleNames.includes(bp.roleName)) {
       // An instance profile holds at most one role; whatever is in ours must make room.
       for (const other of profile.roleNames) {
         ops.push({ kind: 'remove-role-from-instance-profile', detail: `instance profile ${bp.roleName}: foreign role ${other} removed`, roleName: other });
@@ -91,15 +92,19 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
   return ops;
 }
 
-/** Teardown in the order IAM requires (a role with policies or in a profile cannot be deleted). */
+/**
+ * Teardown in the order IAM requires (a role with policies or in a profile cannot be deleted). An instance profile
+ * of our role's name that is not ours is left alone, even if it holds our role: IAM then refuses DeleteRole
+ * (DeleteConflict), which is reported rather than worked around.
+ */
 export function planRemoval(bp: RoleBlueprint, snapshot: RoleSnapshot): RoleOp[] {
   const ops: RoleOp[] = [];
   const profile = snapshot.instanceProfile;
-  if (bp.instanceProfile && profile) {
+  if (bp.instanceProfile && profile?.owned) {
     if (profile.roleNames.includes(bp.roleName)) {
       ops.push({ kind: 'remove-role-from-instance-profile', detail: `instance profile ${bp.roleName}: role removed`, roleName: bp.roleName });
     }
-    // A profile of our name holding someone else's role is not ours to delete.
+    // Ours, but holding someone else's role (added by hand): deleting it would take their role out of it.
     if (profile.roleNames.every((r) => r === bp.roleName)) ops.push({ kind: 'delete-instance-profile', detail: `instance profile ${bp.roleName}: deleted` });
   }
   if (!snapshot.exists) return ops;

@@ -31,7 +31,8 @@ async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
 
 /**
  * Everything ensure() needs about one blueprint role, in a fixed handful of calls: GetRole (trust and tags come with
- * it), ListRolePolicies + GetRolePolicy for our policy names, ListAttachedRolePolicies, GetInstanceProfile.
+ * it), ListRolePolicies + GetRolePolicy for our policy names, ListAttachedRolePolicies, GetInstanceProfile (tags come
+ * with it, so the profile's ownership is known too).
  * `principalArn` selects which trust statement's external IDs are reported.
  */
 export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?: string): Promise<RoleSnapshot> {
@@ -39,8 +40,14 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
   const profileOf = async (): Promise<RoleSnapshot['instanceProfile']> => {
     if (!instanceProfileWanted) return undefined;
     const res = await orUndefined(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: bp.roleName })));
-    if (!res?.InstanceProfile) return null;
-    return { name: res.InstanceProfile.InstanceProfileName ?? bp.roleName, roleNames: (res.InstanceProfile.Roles ?? []).map((r) => r.RoleName ?? '') };
+    const profile = res?.InstanceProfile;
+    if (!profile) return null;
+    return {
+      name: profile.InstanceProfileName ?? bp.roleName,
+      roleNames: (profile.Roles ?? []).map((r) => r.RoleName ?? ''),
+      // GetInstanceProfile returns the profile's tags; ours are created with the ownership tags (apply.ts).
+      owned: isOwned(tagsFromList(profile.Tags)),
+    };
   };
 
   const roleRes = await orUndefined(iam.send(new GetRoleCommand({ RoleName: bp.roleName })));

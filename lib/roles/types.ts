@@ -40,8 +40,11 @@ export interface RoleSnapshot {
   trustDocument?: unknown;
   inlinePolicies: Record<string, unknown>;
   attachedPolicyArns: string[];
-  /** undefined when the blueprint wants no instance profile; null when it should exist but does not. */
-  instanceProfile?: { name: string; roleNames: string[] } | null;
+  /**
+   * undefined when the blueprint wants no instance profile; null when it should exist but does not. `owned`: it
+   * carries our ownership tag; a profile of that name without it is someone else's and is never written to.
+   */
+  instanceProfile?: { name: string; roleNames: string[]; owned: boolean } | null;
 }
 
 export type RoleChangeKind =

@@ -156,3 +156,14 @@ it('a role whose ownership tag was removed is no longer ours: conflict, untouche
   expect((await w.ensure(BACKUP)).status).toBe('conflict');
   expect(w.fake.writes().length).toBe(before);
 });
+
+it('an instance profile swapped for one that is not ours (no ownership tag): conflict, untouched', async () => {
+  const profiles = w.fake.account(MEMBER).instanceProfiles;
+  profiles.set('VeeamWorkerRole', { ...profiles.get('VeeamWorkerRole')!, roles: ['OrganizationAccountAccessRole'], tags: new Map() });
+  const before = w.fake.writes().length;
+  const res = await w.ensure(WORKER);
+  expect(res.status).toBe('conflict');
+  expect(res.reason).toContain('instance profile VeeamWorkerRole');
+  expect(w.fake.writes().length).toBe(before);
+  expect(profiles.get('VeeamWorkerRole')?.roles).toEqual(['OrganizationAccountAccessRole']);
+});

@@ -2,6 +2,21 @@ import { EntityAlreadyExistsException, NoSuchEntityException } from '@aws-sdk/cl
 import { externalIdFingerprint } from '../../lib/external-id';
 import { APPLIANCE, BACKUP, desired, ID_A, ID_B, MEMBER, WORKER, world, type World } from './support';
 
+const OWNED_PROFILE_TAGS: Array<[string, string]> = [
+  ['veeam-org-sync:managed', 'true'],
+  ['veeam-org-sync:blueprint', 'worker'],
+];
+
+/** An instance profile of the worker role's name that someone else made: no ownership tag. */
+function foreignProfile(roles: string[]) {
+  w.fake.account(MEMBER).instanceProfiles.set('VeeamWorkerRole', {
+    name: 'VeeamWorkerRole',
+    arn: `arn:aws:iam::${MEMBER}:instance-profile/VeeamWorkerRole`,
+    roles,
+    tags: new Map([['team', 'platform']]),
+  });
+}
+
 let w: World;
 beforeEach(() => {
   w = world();
@@ -177,7 +192,8 @@ describe('concurrent runs', () => {
 
   it('takes over an instance profile another run created a moment earlier', async () => {
     w.fake.failNext('CreateInstanceProfile', () => {
-      w.fake.account(MEMBER).instanceProfiles.set('VeeamWorkerRole', { name: 'VeeamWorkerRole', arn: `arn:aws:iam::${MEMBER}:instance-profile/VeeamWorkerRole`, roles: [], tags: new Map() });
+      // The other run is ours too: its CreateInstanceProfile carried the ownership tags.
+      w.fake.account(MEMBER).instanceProfiles.set('VeeamWorkerRole', { name: 'VeeamWorkerRole', arn: `arn:aws:iam::${MEMBER}:instance-profile/VeeamWorkerRole`, roles: [], tags: new Map(OWNED_PROFILE_TAGS) });
       return new EntityAlreadyExistsException({ message: 'Instance Profile VeeamWorkerRole already exists.', $metadata: {} });
     });
     const res = await w.ensure(WORKER);
@@ -227,6 +243,62 @@ describe('remove', () => {
     const changes = await w.store.remove(WORKER, { dryRun: false });
     expect(changes.map((c) => c.kind)).not.toContain('delete-instance-profile');
     expect(w.fake.role(MEMBER, 'VeeamWorkerRole')).toBeUndefined();
+  });
+});
+
+describe('instance profile ownership', () => {
+  it('creates the worker instance profile with our ownership tags and reads it back as ours', async () => {
+    await w.ensure(WORKER);
+    expect(Object.fromEntries(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')!.tags)).toEqual(Object.fromEntries(OWNED_PROFILE_TAGS));
+    expect((await w.store.read(WORKER)).instanceProfile).toEqual({ name: 'VeeamWorkerRole', roleNames: ['VeeamWorkerRole'], owned: true });
+  });
+
+  it('an existing instance profile of that name without our tag: conflict naming the fix, nothing written', async () => {
+    foreignProfile(['OrganizationAccountAccessRole']);
+    expect((await w.store.read(WORKER)).instanceProfile).toMatchObject({ owned: false });
+    const dry = await w.ensure(WORKER, desired(), true);
+    const res = await w.ensure(WORKER);
+    for (const r of [dry, res]) {
+      expect(r).toMatchObject({ status: 'conflict', roleName: 'VeeamWorkerRole', changes: [] });
+      expect(r.reason).toContain(`instance profile VeeamWorkerRole in ${MEMBER} exists without the tag veeam-org-sync:managed=true`);
+      expect(r.reason).toMatch(/Delete that instance profile/);
+      expect(r.reason).toMatch(/WORKER_ROLE_NAME/);
+    }
+    expect(w.fake.writes()).toHaveLength(0);
+    const profile = w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')!;
+    expect(profile.roles).toEqual(['OrganizationAccountAccessRole']);
+    expect(Object.fromEntries(profile.tags)).toEqual({ team: 'platform' });
+    expect(w.fake.role(MEMBER, 'VeeamWorkerRole')).toBeUndefined();
+  });
+
+  it('a concurrent CreateInstanceProfile by someone else (untagged) ends in a conflict, not a take-over', async () => {
+    w.fake.failNext('CreateInstanceProfile', () => {
+      foreignProfile([]);
+      return new EntityAlreadyExistsException({ message: 'Instance Profile VeeamWorkerRole already exists.', $metadata: {} });
+    });
+    const res = await w.ensure(WORKER);
+    expect(res.status).toBe('conflict');
+    expect(res.reason).toContain('instance profile VeeamWorkerRole');
+    expect(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')?.roles).toEqual([]);
+    expect(w.fake.callsOf('AddRoleToInstanceProfile')).toHaveLength(0);
+  });
+
+  it.each([
+    ['empty', []],
+    ['holding another role', ['OrganizationAccountAccessRole']],
+  ])('remove leaves an instance profile of that name that is not ours alone (%s)', async (_label, roles) => {
+    await w.ensure(WORKER);
+    w.fake.account(MEMBER).instanceProfiles.delete('VeeamWorkerRole');
+    foreignProfile(roles);
+    const dry = await w.store.remove(WORKER, { dryRun: true });
+    const changes = await w.store.remove(WORKER, { dryRun: false });
+    expect(changes).toEqual(dry);
+    expect(changes.map((c) => c.kind)).toEqual(['delete-policy', 'delete-role']);
+    expect(w.fake.role(MEMBER, 'VeeamWorkerRole')).toBeUndefined();
+    expect(w.fake.writes().filter((c) => c.input.InstanceProfileName !== undefined).map((c) => c.command)).toEqual(['CreateInstanceProfile', 'AddRoleToInstanceProfile']);
+    const profile = w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')!;
+    expect(profile.roles).toEqual(roles);
+    expect(Object.fromEntries(profile.tags)).toEqual({ team: 'platform' });
   });
 });
 

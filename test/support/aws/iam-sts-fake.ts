@@ -40,7 +40,8 @@ import { mockClient } from 'aws-sdk-client-mock';
  *
  * Not modelled: IAM's eventual consistency, paths other than "/", permission boundaries, SCPs. What real IAM returns
  * and this fake mirrors: documents URL-encoded on read, DeleteConflict when a role still has policies or profiles,
- * an instance profile holding at most one role, the 2,048-character trust and 10,240-character inline quotas.
+ * an instance profile holding at most one role, tags set on CreateRole / CreateInstanceProfile and returned by
+ * GetRole / GetInstanceProfile, the 2,048-character trust and 10,240-character inline quotas.
  */
 
 export interface FakeRole {
@@ -388,7 +389,8 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       const a = account(acct);
       const p = a.instanceProfiles.get(String(i.InstanceProfileName));
       if (!p) throw noSuchEntity(`Instance Profile ${String(i.InstanceProfileName)} cannot be found.`);
-      return { InstanceProfile: profileView(p, a) };
+      // Like IAM, GetInstanceProfile returns the profile's tags (the list calls do not).
+      return { InstanceProfile: { ...profileView(p, a), ...(p.tags.size ? { Tags: [...p.tags].map(([Key, Value]) => ({ Key, Value })) } : {}) } };
     },
     CreateInstanceProfile: (i, acct) => {
       const a = account(acct);
