@@ -81,7 +81,7 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
   if (veeamFirst) await registerHeld();
   const ensured = await applyState(ctx, bp, state, snapshot);
   report.role = ensured.status;
-  report.changes.push(...ensured.changes.map((c) => c.detail));
+  report.changes.push(...ensured.changes.map((c) => c.detail), ...(ensured.reason ? [ensured.reason] : []));
   if (bp.register && !veeamFirst && ensured.status !== 'conflict') await registerHeld();
   return { report, state, ...(entry ? { entry } : {}) };
 }

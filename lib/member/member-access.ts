@@ -115,6 +115,3 @@ export class StsMemberAccess implements MemberAccess {
   }
 }
 
-export function createMemberAccess(options: MemberAccessOptions): StsMemberAccess {
-  return new StsMemberAccess(options);
-}

@@ -1,7 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { MemberAccessError } from '../../lib/errors';
-import { createMemberAccess, type MemberAccessOptions } from '../../lib/member/member-access';
+import { StsMemberAccess, type MemberAccessOptions } from '../../lib/member/member-access';
 import { blueprints } from '../../lib/roles/blueprints';
 import { installIamStsFake, type IamStsFake } from '../support/aws/iam-sts-fake';
 
@@ -17,7 +17,7 @@ let slept: number[];
 const own = { accessKeyId: `FAKE${MGMT}SVC`, secretAccessKey: 'x' };
 
 function access(over: Partial<MemberAccessOptions> = {}) {
-  return createMemberAccess({
+  return new StsMemberAccess({
     config: { memberRoleNames: ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'], region: 'us-east-1', veeamPrincipalArn: APPLIANCE },
     sts: new STSClient({ region: 'us-east-1', credentials: own }),
     iam: new IAMClient({ region: 'us-east-1', credentials: own }),

@@ -1,7 +1,7 @@
 import { loadConfig, type OffboardMode } from '../../lib/config';
 import { convergeAccount } from '../../lib/converge';
 import type { Deps } from '../../lib/deps';
-import { createMemberAccess } from '../../lib/member/member-access';
+import { StsMemberAccess } from '../../lib/member/member-access';
 import type { AccountReport } from '../../lib/report';
 import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../support/world';
 import { depsFor, invariantHolds, ownedEntries, protect, trustedIds, watchInvariant } from '../rotation/harness';
@@ -153,7 +153,7 @@ describe('accounts that leave the organization, close or are suspended', () => {
     // A closed account no longer lets the service in.
     world.iam.account(id).roles.delete('OrganizationAccountAccessRole');
     const cfg = { ...loadConfig(process.env), offboardMode: 'delete' as const };
-    const d = depsFor({ config: cfg, member: createMemberAccess({ config: cfg, accessDeniedBudgetMs: 0, sleep: () => Promise.resolve() }) });
+    const d = depsFor({ config: cfg, member: new StsMemberAccess({ config: cfg, accessDeniedBudgetMs: 0, sleep: () => Promise.resolve() }) });
     const r = await convergeAccount(d, id, { dryRun: false, reason: 'CloseAccount' });
     expect(r.error).toBeUndefined();
     expect(r).toMatchObject({ inScope: false, action: 'offboard' });
