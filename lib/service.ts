@@ -2,6 +2,7 @@ import { config as envConfig, type Config } from './config';
 import { convergeAccount } from './converge';
 import type { Deps } from './deps';
 import { logger } from './log';
+import { memoUntilFailure } from './memo';
 import { StsMemberAccess } from './member/member-access';
 import { recordAccount } from './metrics';
 import { AwsOrganization } from './org/aws-organization';
@@ -61,19 +62,10 @@ export function createService(deps: Deps): SyncService {
   };
 }
 
-let service: Promise<SyncService> | undefined;
+const service = memoUntilFailure(() => Promise.resolve().then(() => createService(buildDeps())));
+
 /** Once per container; a ConfigError is not cached, so every invocation reports it until the stack is fixed. */
-export function getService(): Promise<SyncService> {
-  service ??= Promise.resolve()
-    .then(() => createService(buildDeps()))
-    .catch((err: unknown) => {
-      service = undefined;
-      throw err;
-    });
-  return service;
-}
+export const getService = (): Promise<SyncService> => service.get();
 
 /** Tests and the sandbox start each story from a cold container. */
-export function resetService(): void {
-  service = undefined;
-}
+export const resetService = (): void => service.reset();

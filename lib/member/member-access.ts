@@ -8,6 +8,7 @@ import { sleep } from '../sleep';
 import type { MemberAccess, RoleIam } from '../roles/types';
 import { assumeInto } from './assume';
 import { CredentialCache } from './credential-cache';
+import { memoUntilFailure } from '../memo';
 
 export interface MemberAccessOptions {
   config: Pick<Config, 'memberRoleNames' | 'region' | 'veeamPrincipalArn'>;
@@ -45,7 +46,11 @@ const MAX_CACHED_STORES = 128;
 export class StsMemberAccess implements MemberAccess {
   private readonly cache: CredentialCache;
   private readonly stores = new Map<string, { credentials: AwsCredentialIdentity | undefined; store: RoleIam }>();
-  private identity: Promise<Identity> | undefined;
+  private readonly identity = memoUntilFailure(async (): Promise<Identity> => {
+    const res = await this.sts().send(new GetCallerIdentityCommand({}));
+    const partition = res.Arn?.split(':')[1] || 'aws';
+    return { accountId: this.o.managementAccountId ?? res.Account ?? '', partition };
+  });
   private readonly now: () => number;
 
   constructor(private readonly o: MemberAccessOptions) {
@@ -59,15 +64,7 @@ export class StsMemberAccess implements MemberAccess {
 
   /** Own account and partition, from a single GetCallerIdentity per container. */
   callerIdentity(): Promise<Identity> {
-    this.identity ??= (async () => {
-      const res = await this.sts().send(new GetCallerIdentityCommand({}));
-      const partition = res.Arn?.split(':')[1] || 'aws';
-      return { accountId: this.o.managementAccountId ?? res.Account ?? '', partition };
-    })().catch((err: unknown) => {
-      this.identity = undefined;
-      throw err;
-    });
-    return this.identity;
+    return this.identity.get();
   }
 
   /** Credentials for a member account (undefined = the service's own, for the management account). */

@@ -9,6 +9,7 @@ import {
 import type { Account ,
   OrganizationsClient} from '@aws-sdk/client-organizations';
 import { awsClients } from '../aws/clients';
+import { memoUntilFailure } from '../memo';
 import type { OrgAccount, Organization } from './types';
 import { DEFAULT_THROTTLE_RETRY, withThrottleRetry } from './throttle';
 import type { ThrottleRetryOptions } from './throttle';
@@ -29,7 +30,7 @@ function toOrgAccount(a: Account): OrgAccount {
 export class AwsOrganization implements Organization {
   private readonly client: OrganizationsClient;
   private readonly retry: ThrottleRetryOptions;
-  private managementId: Promise<string> | undefined;
+  private readonly managementId = memoUntilFailure(() => this.fetchManagementId());
   /**
    * OU → parent. Organizations has no API to move an OU, so an OU's parent never changes and the cache can live as
    * long as the container. Accounts do move, so their own parent is always asked afresh.
@@ -43,11 +44,7 @@ export class AwsOrganization implements Organization {
 
   managementAccountId(): Promise<string> {
     // A failed lookup is forgotten, or one throttled cold start would poison the container.
-    this.managementId ??= this.fetchManagementId().catch((err: unknown) => {
-      this.managementId = undefined;
-      throw err;
-    });
-    return this.managementId;
+    return this.managementId.get();
   }
 
   private async fetchManagementId(): Promise<string> {
