@@ -12,18 +12,22 @@ function isScheduledEvent(event: unknown): boolean {
 const reconcileInput = z.strictObject({
   dryRun: z.boolean().optional(),
   accountIds: z.array(accountIdSchema).min(1, 'must list at least one account, or be left out for all').optional(),
+  deep: z.boolean().optional(),
 });
-export type ReconcileInput = { dryRun: boolean; accountIds?: string[] };
+export type ReconcileInput = { dryRun: boolean; accountIds?: string[]; deep?: boolean };
 
 export function parseReconcileInput(event: unknown): ReconcileInput {
   if (event === undefined || event === null || isScheduledEvent(event)) return { dryRun: false };
   const parsed = reconcileInput.safeParse(event);
   if (!parsed.success) {
     throw new InvalidInputError(
-      `reconcile input is invalid (${describeIssues(parsed.error)}); expected {"dryRun": true|false, "accountIds": ["123456789012", ...]}`,
+      `reconcile input is invalid (${describeIssues(parsed.error)}); expected {"dryRun": true|false, "accountIds": ["123456789012", ...], "deep": true|false}`,
     );
   }
-  return { dryRun: parsed.data.dryRun ?? false, ...(parsed.data.accountIds ? { accountIds: parsed.data.accountIds } : {}) };
+  const { dryRun = false, accountIds, deep } = parsed.data;
+  // A real run already converges every account, IAM included, through the worker.
+  if (deep && !dryRun) throw new InvalidInputError('reconcile input is invalid: "deep" only applies to a dry run ({"dryRun": true, "deep": true})');
+  return { dryRun, ...(accountIds ? { accountIds } : {}), ...(deep ? { deep } : {}) };
 }
 
 const rotateInput = z.strictObject({

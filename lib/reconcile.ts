@@ -17,6 +17,8 @@ export interface ReconcileOptions {
    * worker; 'in-process' (CLI, sandbox): converge every planned account here with bounded concurrency.
    */
   mode: 'fan-out' | 'in-process';
+  /** Fan-out dry run only: also read IAM of every planned account (the full create/repair/update picture). */
+  deep?: boolean;
   onAccount?: (report: AccountReport) => void;
 }
 
@@ -69,8 +71,8 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
   // Out of scope with nothing of ours, or retained by OFFBOARD_MODE=retain: nothing to do, every run.
   const retain = deps.config.offboardMode === 'retain';
   const work = plan.accounts.filter((a) => a.action !== 'skip' && !(retain && a.action === 'offboard'));
-  // Named accounts get the full picture (IAM included) even in a dry run; so does the CLI.
-  const converge = opts.mode === 'in-process' || (opts.dryRun && opts.accountIds?.length);
+  // Named accounts (or all, with deep) get the full picture, IAM included, even in a dry run; so does the CLI.
+  const converge = opts.mode === 'in-process' || (opts.dryRun && (opts.accountIds?.length || opts.deep));
   if (converge) {
     const reports = await mapLimit(work, deps.config.concurrency, async (a) => {
       const r = await convergeAccount(deps, a.accountId, { dryRun: opts.dryRun, reason: 'reconcile' });

@@ -21,7 +21,7 @@ export type { ReconcileReport } from './reconcile';
 /** What the Lambda handlers call; each method is one use case over the same Deps. */
 export interface SyncService {
   handle(req: AccountRequest): Promise<AccountReport>;
-  reconcile(opts: { dryRun: boolean; accountIds?: string[] }): Promise<ReconcileReport>;
+  reconcile(opts: { dryRun: boolean; accountIds?: string[]; deep?: boolean }): Promise<ReconcileReport>;
   scheduleRotations(opts: { accountIds?: string[]; force?: boolean }): Promise<RotationSchedule>;
 }
 

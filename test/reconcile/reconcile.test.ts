@@ -80,6 +80,17 @@ describe('dry run: the plan, and zero writes of any kind', () => {
     expect(actions(report.accounts)).toEqual({ [B]: 'repair', [D]: 'update', [E]: 'offboard' });
     expect(report.accounts).toHaveLength(3);
   });
+
+  it('Lambda {dryRun: true, deep: true}: every account with create / repair / register / update / offboard / ok', async () => {
+    const before = writeCounts(world);
+    const report = (await world.invokeReconcile({ dryRun: true, deep: true })) as ReconcileReport;
+    expect(writeCounts(world)).toEqual(before);
+    expect(actions(report.accounts)).toEqual({ [A]: 'create', [B]: 'repair', [C]: 'register', [D]: 'update', [E]: 'offboard', [F]: 'ok', [G]: 'repair', [H]: 'create' });
+  });
+
+  it('refuses "deep" on a real run rather than guessing what was meant', async () => {
+    await expect(world.invokeReconcile({ dryRun: false, deep: true })).rejects.toThrow(/"deep" only applies to a dry run/);
+  });
 });
 
 describe('repairing drift on either side', () => {
