@@ -1,7 +1,7 @@
 import { ageDays, decideIds, rotationStartedAt, type IdState } from './external-ids';
 import type { Deps } from './deps';
 import type { RoleReport } from './report';
-import { MANAGED_TAG } from './roles/tags';
+import { roleConflictReason } from './roles/conflicts';
 import type { DesiredTrust, RoleBlueprint, RoleIam, RoleSnapshot } from './roles/types';
 import { ensureRegistration, findEntry, entryFingerprint } from './veeam/registration';
 import type { VeeamApi, VeeamEntry } from './veeam/types';
@@ -56,7 +56,7 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
   const snapshot = await ctx.roles.read(bp);
   const base = { blueprint: bp.key, roleName: bp.roleName };
   if (snapshot.exists && !snapshot.owned) {
-    return { report: { ...base, role: 'conflict', veeam: 'unknown', changes: [`role ${bp.roleName} exists without our ownership tag (${MANAGED_TAG}=true): left untouched; rename or delete it, or choose another role name`] } };
+    return { report: { ...base, role: 'conflict', veeam: 'unknown', changes: [roleConflictReason(bp, ctx.accountId)] } };
   }
 
   const found = findEntry(ctx.entries, ctx.accountId, bp);

@@ -3,7 +3,7 @@ import { InvalidInputError } from '../errors';
 import { applyOp } from './apply';
 import { planRemoval, planRole, toChange, type RoleOp } from './diff';
 import { isAlreadyExists, isNoSuchEntity, readRole } from './read';
-import { MANAGED_TAG } from './tags';
+import { profileConflictReason, roleConflictReason } from './conflicts';
 import type { DesiredTrust, EnsureResult, RoleBlueprint, RoleChange, RoleIam, RoleSnapshot } from './types';
 
 /** A concurrent run (event + reconcile) can create or delete under us; this many re-read-and-re-plan rounds settle it. */
@@ -41,8 +41,8 @@ export class IamRoleStore implements RoleIam {
     const applied: RoleChange[] = [];
     let created = false;
     for (let round = 1; ; round++) {
-      if (snap.exists && !snap.owned) return this.conflict(bp, snap, applied, this.roleConflictReason(bp));
-      if (bp.instanceProfile && snap.instanceProfile && !snap.instanceProfile.owned) return this.conflict(bp, snap, applied, this.profileConflictReason(bp));
+      if (snap.exists && !snap.owned) return this.conflict(bp, snap, applied, roleConflictReason(bp, this.accountId));
+      if (bp.instanceProfile && snap.instanceProfile && !snap.instanceProfile.owned) return this.conflict(bp, snap, applied, profileConflictReason(bp, this.accountId));
       const ops = planRole(bp, trust, snap);
       if (opts.dryRun) return this.result(bp, snap, !snap.exists ? 'created' : ops.length ? 'repaired' : 'ok', ops.map(toChange));
       try {
@@ -89,16 +89,5 @@ export class IamRoleStore implements RoleIam {
   /** `applied` is empty unless a concurrent writer changed ownership between two rounds of this call. */
   private conflict(bp: RoleBlueprint, snap: RoleSnapshot, applied: RoleChange[], reason: string): EnsureResult {
     return { ...this.result(bp, snap, 'conflict', applied), reason };
-  }
-
-  private roleConflictReason(bp: RoleBlueprint): string {
-    return `role ${bp.roleName} in ${this.accountId} exists without the tag ${MANAGED_TAG}=true, so it is not ours and was not modified. Rename or delete it, or set BACKUP_ROLE_NAME / WORKER_ROLE_NAME to another name.`;
-  }
-
-  private profileConflictReason(bp: RoleBlueprint): string {
-    return (
-      `instance profile ${bp.roleName} in ${this.accountId} exists without the tag ${MANAGED_TAG}=true, so it is not ours: neither it nor role ${bp.roleName} was modified. ` +
-      `Delete that instance profile (IAM cannot rename one: recreate it under another name if something uses it), or set BACKUP_ROLE_NAME / WORKER_ROLE_NAME to another name.`
-    );
   }
 }

@@ -102,17 +102,7 @@ describe('worker: what happens to each message', () => {
   it('a conflict (a hand-made role of our name) is reported, not failed: acknowledged, no retry, no DLQ, the rest protected', async () => {
     const W = addAccount('820000000004');
     const theirs = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }] });
-    world.iam.account(W).roles.set('VeeamBackupRole', {
-      roleName: 'VeeamBackupRole',
-      arn: `arn:aws:iam::${W}:role/VeeamBackupRole`,
-      roleId: 'AROATHEIRS',
-      maxSessionDuration: 3600,
-      createDate: new Date(),
-      trust: theirs,
-      tags: new Map(),
-      inline: new Map(),
-      attached: [],
-    });
+    world.iam.addRole(W, 'VeeamBackupRole', { trust: theirs });
     await enqueue({ accountId: W });
     const { delivered, failed } = await world.drain();
     expect({ delivered, failed }).toEqual({ delivered: 1, failed: 0 });

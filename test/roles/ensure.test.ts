@@ -137,16 +137,9 @@ describe('tags', () => {
 
 describe('ownership', () => {
   it('reports a same-named role without our tag as a conflict and writes nothing to it', async () => {
-    w.fake.account(MEMBER).roles.set('VeeamBackupRole', {
-      roleName: 'VeeamBackupRole',
-      arn: `arn:aws:iam::${MEMBER}:role/VeeamBackupRole`,
-      roleId: 'AROAFOREIGN',
-      maxSessionDuration: 3600,
-      createDate: new Date(),
-      trust: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123412341234:root' }, Action: 'sts:AssumeRole' }] }),
-      tags: new Map([['owner', 'someone-else']]),
-      inline: new Map(),
-      attached: [],
+    w.fake.addRole(MEMBER, 'VeeamBackupRole', {
+      trust: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123412341234:root' }, Action: 'sts:AssumeRole' }] },
+      tags: { owner: 'someone-else' },
     });
     const res = await w.ensure(BACKUP);
     expect(res.status).toBe('conflict');

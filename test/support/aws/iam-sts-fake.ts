@@ -123,6 +123,8 @@ export interface IamStsFake {
   callsOf(command: string, accountId?: string): FakeCall[];
   /** An account with its cross-account admin role(s) trusting the management account. */
   addAccount(accountId: string, opts?: { memberRoles?: string[]; notReadyAttempts?: number }): FakeAccount;
+  /** A role put there by someone else (by hand, another tool): no tags unless given, trusting `trust`. */
+  addRole(accountId: string, roleName: string, opts?: { trust?: unknown; tags?: Record<string, string>; attached?: string[] }): FakeRole;
   account(accountId: string): FakeAccount;
   role(accountId: string, roleName: string): FakeRole | undefined;
   /** Parsed trust policy of a role (what IAM would return, decoded). */
@@ -585,19 +587,25 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${state.partition}:iam::${state.managementAccountId}:root` }, Action: 'sts:AssumeRole' }],
       });
       for (const roleName of o.memberRoles ?? ['OrganizationAccountAccessRole']) {
-        a.roles.set(roleName, {
-          roleName,
-          arn: `arn:${state.partition}:iam::${accountId}:role/${roleName}`,
-          roleId: nextId('AROA'),
-          maxSessionDuration: 3600,
-          createDate: new Date(now()),
-          trust,
-          tags: new Map(),
-          inline: new Map(),
-          attached: ['arn:aws:iam::aws:policy/AdministratorAccess'],
-        });
+        fake.addRole(accountId, roleName, { trust, attached: ['arn:aws:iam::aws:policy/AdministratorAccess'] });
       }
       return a;
+    },
+    addRole(accountId, roleName, o = {}) {
+      const trust = o.trust ?? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${state.partition}:iam::${state.managementAccountId}:root` }, Action: 'sts:AssumeRole' }] };
+      const role: FakeRole = {
+        roleName,
+        arn: `arn:${state.partition}:iam::${accountId}:role/${roleName}`,
+        roleId: nextId('AROA'),
+        maxSessionDuration: 3600,
+        createDate: new Date(now()),
+        trust: typeof trust === 'string' ? trust : JSON.stringify(trust),
+        tags: new Map(Object.entries(o.tags ?? {})),
+        inline: new Map(),
+        attached: o.attached ?? [],
+      };
+      account(accountId).roles.set(roleName, role);
+      return role;
     },
     account,
     role: (accountId, roleName) => state.accounts.get(accountId)?.roles.get(roleName),
