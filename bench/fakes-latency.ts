@@ -2,6 +2,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
+import { sleep } from '../lib/sleep';
 
 /** Round trips in ms per service; in-memory fakes answer in microseconds, which would flatter every number. */
 export interface LatencyProfile {
@@ -34,8 +35,6 @@ const CLIENTS: Record<keyof LatencyProfile, ClientClass> = {
   sqs: SQSClient,
 };
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Delays every SDK call by the service's latency, on top of whatever answers it (install the aws-sdk-client-mock
  * fakes first: mockClient() replaces `send` on the prototype, and this wraps that replacement). Works in a plain tsx
@@ -64,22 +63,4 @@ export function installAwsLatency(profile: LatencyProfile = DEFAULT_LATENCY): La
     });
   }
   return { calls, peakInFlight, undo: () => undo.forEach((u) => u()) };
-}
-
-/**
- * The same for a port implemented in memory (e.g. a Veeam appliance fake): every method that returns a promise
- * resolves `ms` later. Other members pass through untouched.
- */
-export function withLatency<T extends object>(target: T, ms: number): T {
-  return new Proxy(target, {
-    get(obj, prop, receiver) {
-      const value: unknown = Reflect.get(obj, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => {
-        const result: unknown = Reflect.apply(value, obj, args);
-        // Promise.all subscribes at once, so an early rejection is never reported as unhandled.
-        return result instanceof Promise ? Promise.all([result as Promise<unknown>, sleep(ms)]).then(([r]) => r) : result;
-      };
-    },
-  });
 }

@@ -13,9 +13,10 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_LATENCY } from './fakes-latency';
 import type { AccountCost, BenchLatency, ReconcileFigures, ScenarioResult, ScenarioSpec } from './scenario';
 
-const LATENCY: BenchLatency = { organizations: 20, sts: 30, iam: 30, sqs: 10, veeam: 15 };
+const LATENCY: BenchLatency = { ...DEFAULT_LATENCY, veeam: 15 };
 const RESULT_PREFIX = 'BENCH-RESULT ';
 
 async function scenarioMain(spec: ScenarioSpec): Promise<void> {

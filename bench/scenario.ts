@@ -95,7 +95,7 @@ const SECRET_ID = 'veeam-org-sync/appliance-admin';
 const DEPARTED = 10;
 
 /** Which kind of account member i is: 5 % new (nothing of ours yet), 0.2 % suspended but registered, the rest converged. */
-export function kindOf(i: number): 'new' | 'suspended' | 'converged' {
+function kindOf(i: number): 'new' | 'suspended' | 'converged' {
   if (i % 20 === 19) return 'new';
   if (i % 500 === 250) return 'suspended';
   return 'converged';

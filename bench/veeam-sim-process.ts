@@ -10,7 +10,6 @@ export type SimRequest =
   | { type: 'add'; entries: Array<Pick<SimEntry, 'name' | 'description' | 'accountId' | 'roleName'>> }
   | { type: 'latency'; ms: number }
   | { type: 'counters' }
-  | { type: 'reset' }
   | { type: 'stop' };
 
 export interface SimCounters {
@@ -78,10 +77,6 @@ process.on('message', (raw: unknown) => {
         reply({ type: 'counters', counters: { logins: s.counters.logins, refreshes: s.counters.refreshes, requests: s.counters.requests, writes: s.writes(), entries: s.entries.size, byRoute: { ...s.counters.byRoute } } });
         return;
       }
-      case 'reset':
-        sim!.state.resetCounters();
-        reply({ type: 'ok' });
-        return;
       case 'stop':
         await sim?.stop();
         reply({ type: 'ok' });

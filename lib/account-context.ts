@@ -4,7 +4,7 @@ import type { VeeamApi, VeeamEntry } from './veeam/types';
 import { entryName } from './veeam/registration';
 
 /** Our entry names start with the account id, so one narrow search usually finds all of an account's entries. */
-export function accountSearchPattern(accountId: string): string {
+function accountSearchPattern(accountId: string): string {
   return `${accountId}*`;
 }
 
@@ -21,9 +21,12 @@ export async function accountEntries(deps: Deps, veeam: VeeamApi, accountId: str
   return (await veeam.listEntries()).filter((e) => e.accountId === accountId || e.name.toLowerCase().startsWith(accountId));
 }
 
-/** Reads what every per-account operation starts from: the account's Veeam entries and a member-account session. */
-export async function openAccount(deps: Deps, accountId: string, dryRun: boolean): Promise<AccountContext> {
+/**
+ * Reads what every per-account operation starts from: the account's Veeam entries (unless a reconcile plan just
+ * listed them) and a member-account session.
+ */
+export async function openAccount(deps: Deps, accountId: string, dryRun: boolean, knownEntries?: VeeamEntry[]): Promise<AccountContext> {
   const veeam = await deps.veeam();
-  const [entries, roles] = await Promise.all([accountEntries(deps, veeam, accountId), deps.member.roles(accountId)]);
+  const [entries, roles] = await Promise.all([knownEntries ?? accountEntries(deps, veeam, accountId), deps.member.roles(accountId)]);
   return { deps, accountId, roles, veeam, entries, dryRun };
 }

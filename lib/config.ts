@@ -1,3 +1,4 @@
+import { ACCOUNT_ID } from './account-id';
 import { ConfigError } from './errors';
 import { normaliseFingerprint } from './veeam/tls';
 
@@ -29,9 +30,11 @@ export interface Config {
   concurrency: number;
 }
 
-export const DEFAULT_API_VERSIONS = ['1.8-rev0', '1.7-rev1', '1.7-rev0', '1.6-rev0', '1.5-rev1', '1.5-rev0', '1.4-rev0', '1.3-rev0'];
+export const DEFAULT_BACKUP_ROLE_NAME = 'VeeamBackupRole';
+export const DEFAULT_WORKER_ROLE_NAME = 'VeeamWorkerRole';
 
-const ACCOUNT_ID = /^\d{12}$/;
+const DEFAULT_API_VERSIONS = ['1.8-rev0', '1.7-rev1', '1.7-rev0', '1.6-rev0', '1.5-rev1', '1.5-rev0', '1.4-rev0', '1.3-rev0'];
+
 const OU_OR_ROOT = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const IAM_ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -115,8 +118,8 @@ export function loadConfig(env: Env = process.env): Config {
   const propagationWaitSeconds = intSetting('PROPAGATION_WAIT_SECONDS', 15, 0, 60);
   const concurrency = intSetting('SYNC_CONCURRENCY', 8, 1, 64);
 
-  const backupRoleName = env.BACKUP_ROLE_NAME?.trim() || 'VeeamBackupRole';
-  const workerRoleName = env.WORKER_ROLE_NAME?.trim() || 'VeeamWorkerRole';
+  const backupRoleName = env.BACKUP_ROLE_NAME?.trim() || DEFAULT_BACKUP_ROLE_NAME;
+  const workerRoleName = env.WORKER_ROLE_NAME?.trim() || DEFAULT_WORKER_ROLE_NAME;
   for (const [name, v] of [['BACKUP_ROLE_NAME', backupRoleName], ['WORKER_ROLE_NAME', workerRoleName]] as const) {
     if (!ROLE_NAME.test(v)) problems.push(`${name} "${v}" is not a valid IAM role name.`);
   }

@@ -2,6 +2,7 @@ import type { Config } from './config';
 import type { Organization } from './org/types';
 import type { AccountQueue } from './queue/types';
 import type { MemberAccess, RoleBlueprint } from './roles/types';
+import type { Sleep } from './sleep';
 import type { VeeamApi } from './veeam/types';
 
 /**
@@ -19,5 +20,5 @@ export interface Deps {
   /** Where reconcile and rotate fan out to (SQS in Lambda; in-process in the CLI and sandbox). */
   queue?: AccountQueue;
   now: () => Date;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
 }

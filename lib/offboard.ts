@@ -4,6 +4,7 @@ import type { Deps } from './deps';
 import { MemberAccessError } from './errors';
 import type { AccountReport, RoleReport } from './report';
 import { findEntry, unregister } from './veeam/registration';
+import type { VeeamEntry } from './veeam/types';
 
 /**
  * An account that left scope (moved out, suspended, closed, removed, excluded), per OFFBOARD_MODE:
@@ -11,10 +12,10 @@ import { findEntry, unregister } from './veeam/registration';
  * delete: unregister, then delete our roles where the entry is gone and the account is still reachable.
  * Entries Veeam refuses to remove (used by a policy) are kept, and so are their roles.
  */
-export async function offboardAccount(deps: Deps, accountId: string, scopeReason: string, opts: { dryRun: boolean }): Promise<AccountReport> {
+export async function offboardAccount(deps: Deps, accountId: string, scopeReason: string, opts: { dryRun: boolean; known?: { entries: VeeamEntry[] } }): Promise<AccountReport> {
   const { offboardMode } = deps.config;
   const veeam = await deps.veeam();
-  const entries = await accountEntries(deps, veeam, accountId);
+  const entries = opts.known?.entries ?? (await accountEntries(deps, veeam, accountId));
   const roles: RoleReport[] = [];
 
   for (const bp of deps.blueprints) {

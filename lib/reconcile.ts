@@ -19,7 +19,6 @@ export interface ReconcileOptions {
   mode: 'fan-out' | 'in-process';
   /** Fan-out dry run only: also read IAM of every planned account (the full create/repair/update picture). */
   deep?: boolean;
-  onAccount?: (report: AccountReport) => void;
 }
 
 export interface ReconcileReport {
@@ -56,7 +55,7 @@ export async function planOrganization(deps: Deps, accountIds?: string[]): Promi
  */
 export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<ReconcileReport> {
   const loginsBefore = (await deps.veeam()).stats.logins;
-  const { plan } = await planOrganization(deps, opts.accountIds);
+  const { plan, entries } = await planOrganization(deps, opts.accountIds);
   recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
   const report: ReconcileReport = {
     dryRun: opts.dryRun,
@@ -74,11 +73,15 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
   // Named accounts (or all, with deep) get the full picture, IAM included, even in a dry run; so does the CLI.
   const converge = opts.mode === 'in-process' || (opts.dryRun && (opts.accountIds?.length || opts.deep));
   if (converge) {
-    const reports = await mapLimit(work, deps.config.concurrency, async (a) => {
-      const r = await convergeAccount(deps, a.accountId, { dryRun: opts.dryRun, reason: 'reconcile' });
-      opts.onAccount?.(r);
-      return r;
-    });
+    // The plan has just read every account's scope and entries: convergence takes them instead of asking again.
+    const byAccount = entriesByAccount(entries);
+    const reports = await mapLimit(work, deps.config.concurrency, (a) =>
+      convergeAccount(deps, a.accountId, {
+        dryRun: opts.dryRun,
+        reason: 'reconcile',
+        known: { scope: { inScope: a.action !== 'offboard', reason: a.reason }, entries: byAccount.get(a.accountId) ?? [] },
+      }),
+    );
     report.accounts = reports;
     report.totals = countBy(reports.map((r) => r.action));
     const unprotected = (r: AccountReport) => r.inScope && (r.action === 'error' || r.action === 'conflict' || (opts.dryRun && r.action !== 'ok'));
@@ -88,13 +91,20 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     ];
   } else if (!opts.dryRun) {
     if (!deps.queue) throw new Error('fan-out reconcile needs the account queue (ACCOUNT_QUEUE_URL)');
-    // One deduplication id per run and account: a re-run right after a fix is not swallowed by FIFO dedup.
-    const run = deps.now().toISOString();
-    await deps.queue.send(work.map((a) => ({ accountId: a.accountId, action: 'sync' as const, reason: 'reconcile', eventId: `reconcile-${run}-${a.accountId}` })));
+    await deps.queue.send(
+      work.map((a) => ({ accountId: a.accountId, action: 'sync' as const, reason: 'reconcile' })),
+      { runId: deps.now().toISOString() },
+    );
     report.enqueued = work.length;
   }
   report.veeamLogins = (await deps.veeam()).stats.logins - loginsBefore;
   return report;
+}
+
+function entriesByAccount(entries: VeeamEntry[]): Map<string, VeeamEntry[]> {
+  const map = new Map<string, VeeamEntry[]>();
+  for (const e of entries) map.set(e.accountId, [...(map.get(e.accountId) ?? []), e]);
+  return map;
 }
 
 function countBy(values: string[]): Record<string, number> {

@@ -47,7 +47,9 @@ export async function scheduleRotations(deps: Deps, opts: { accountIds?: string[
     due = candidates.slice(0, limit);
     deferred = candidates.length - due.length;
   }
-  const run = now.toISOString();
-  await deps.queue.send(due.map((accountId) => ({ accountId, action: 'rotate' as const, reason: 'rotation-due', eventId: `rotate-${run}-${accountId}`, ...(opts.force ? { force: true } : {}) })));
+  await deps.queue.send(
+    due.map((accountId) => ({ accountId, action: 'rotate' as const, reason: 'rotation-due', ...(opts.force ? { force: true } : {}) })),
+    { runId: now.toISOString() },
+  );
   return { enqueued: due.length, accounts: due, deferred };
 }

@@ -1,13 +1,12 @@
 import { openAccount } from './account-context';
 import { applyState, convergeRole, register, type AccountContext, type RoleOutcome } from './converge-role';
 import { accountAction } from './account-action';
-import { assertAccountId } from './account-id';
+import { runForAccount } from './account-run';
 import type { Deps } from './deps';
-import { describeError, RetryableError } from './errors';
+import { RetryableError } from './errors';
 import { ageDays, narrow, nextId, rotationStartedAt, widen, type IdState } from './external-ids';
 import { externalIdFingerprint } from './external-id';
 import { logger } from './log';
-import { scopeOf } from './org/scope';
 import type { AccountReport, RoleReport } from './report';
 import type { RoleBlueprint } from './roles/types';
 import { entryFingerprint, findEntry } from './veeam/registration';
@@ -31,26 +30,19 @@ export interface RotateOptions {
  * derived from what is read (trust, tags, Veeam fingerprint), so a crash after any call resumes here or in the
  * next sync. A rotation already in progress is resumed, never started twice.
  */
-export async function rotateAccount(deps: Deps, accountId: string, opts: RotateOptions = {}): Promise<AccountReport> {
+export function rotateAccount(deps: Deps, accountId: string, opts: RotateOptions = {}): Promise<AccountReport> {
   const dryRun = opts.dryRun ?? false;
-  const base = { accountId, dryRun };
-  let scope: { inScope: boolean; reason: string } | undefined;
-  try {
-    assertAccountId(accountId);
-    scope = await scopeOf(deps.org, deps.config, accountId);
-    if (!scope.inScope) return { ...base, inScope: false, scopeReason: scope.reason, action: 'skip', roles: [] };
+  return runForAccount(deps, accountId, { dryRun, what: 'rotation' }, async (scope) => {
+    const base = { accountId, dryRun, inScope: scope.inScope, scopeReason: scope.reason };
+    if (!scope.inScope) return { ...base, action: 'skip', roles: [] };
     const ctx = await openAccount(deps, accountId, dryRun);
     const roles: RoleReport[] = [];
     for (const bp of deps.blueprints) roles.push(await rotateRole(ctx, bp, opts));
-    return { ...base, inScope: true, scopeReason: scope.reason, action: accountAction(roles), roles };
-  } catch (err) {
-    const error = describeError(err);
-    logger.error('rotation failed', { accountId, error });
-    return { ...base, inScope: scope?.inScope ?? false, scopeReason: scope?.reason ?? 'unknown: failed before the scope was read', action: 'error', roles: [], error };
-  }
+    return { ...base, action: accountAction(roles), roles };
+  });
 }
 
-export function isDue(state: IdState, maxAgeDays: number, now: Date): boolean {
+function isDue(state: IdState, maxAgeDays: number, now: Date): boolean {
   return state.rotating || ageDays(state.issuedAt, now) >= maxAgeDays;
 }
 

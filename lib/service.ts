@@ -3,6 +3,7 @@ import { convergeAccount } from './converge';
 import type { Deps } from './deps';
 import { logger } from './log';
 import { memoUntilFailure } from './memo';
+import { sleep } from './sleep';
 import { StsMemberAccess } from './member/member-access';
 import { recordAccount } from './metrics';
 import { AwsOrganization } from './org/aws-organization';
@@ -25,7 +26,6 @@ export interface SyncService {
   scheduleRotations(opts: { accountIds?: string[]; force?: boolean }): Promise<RotationSchedule>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The production adapters, built once per container (SDK clients, credential cache and Veeam token survive
@@ -47,7 +47,7 @@ export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Dep
   };
 }
 
-export function createService(deps: Deps): SyncService {
+function createService(deps: Deps): SyncService {
   return {
     async handle(req) {
       const report =

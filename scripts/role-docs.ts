@@ -3,6 +3,7 @@
  * the service deploys. Print it with `npx tsx scripts/role-docs.ts`; test/roles/role-docs.test.ts checks that the
  * README block between <!-- roles:begin --> and <!-- roles:end --> matches.
  */
+import { DEFAULT_BACKUP_ROLE_NAME, DEFAULT_WORKER_ROLE_NAME } from '../lib/config';
 import { blueprints } from '../lib/roles/blueprints';
 import { renderPolicy } from '../lib/roles/policies';
 import { policySize } from '../lib/roles/policy-document';
@@ -66,7 +67,7 @@ export function roleDocsBlock(bps: readonly RoleBlueprint[]): string {
 }
 
 export function defaultBlueprints(): RoleBlueprint[] {
-  return blueprints({ backupRoleName: 'VeeamBackupRole', workerRoleName: 'VeeamWorkerRole' });
+  return blueprints({ backupRoleName: DEFAULT_BACKUP_ROLE_NAME, workerRoleName: DEFAULT_WORKER_ROLE_NAME });
 }
 
 if (process.argv[1]?.replace(/\\/g, '/').endsWith('scripts/role-docs.ts')) {

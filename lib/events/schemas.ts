@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ACCOUNT_ID } from '../account-id';
 
-export const accountIdSchema = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+export const accountIdSchema = z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
 
 /**
  * The part of the EventBridge envelope every rule relies on. Loose: CloudTrail adds fields over time and a new field
@@ -16,7 +17,6 @@ export const envelopeSchema = z.looseObject({
     errorCode: z.string().optional(),
   }),
 });
-export type Envelope = z.infer<typeof envelopeSchema>;
 
 /** API calls name the account in their request parameters (MoveAccount, RemoveAccountFromOrganization, CloseAccount). */
 export const requestParametersAccount = z

@@ -1,6 +1,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { MemberAccessError } from '../errors';
+import type { Sleep } from '../sleep';
 
 /** Role chaining (our execution role -> member role) fails outright above 1 h rather than being truncated. */
 const SESSION_SECONDS = 3600;
@@ -11,7 +12,7 @@ export interface AssumeIntoOptions {
   partition: string;
   roleNames: readonly string[];
   sessionName: string;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
   now: () => number;
   /** Total time spent waiting for a denying account before handing the message back to the queue. */
   budgetMs: number;

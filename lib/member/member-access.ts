@@ -4,7 +4,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsClients, iamClientForCredentials } from '../aws/clients';
 import type { Config } from '../config';
 import { IamRoleStore } from '../roles/iam-role-store';
-import { sleep } from '../sleep';
+import { sleep, type Sleep } from '../sleep';
 import type { MemberAccess, RoleIam } from '../roles/types';
 import { assumeInto } from './assume';
 import { CredentialCache } from './credential-cache';
@@ -22,7 +22,7 @@ export interface MemberAccessOptions {
   managementAccountId?: string;
   /** Names the session in member-account CloudTrail: veeam-org-sync-<purpose>. */
   purpose?: string;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   now?: () => number;
   /** Time spent retrying AccessDenied in one call before giving the account back to the queue. */
   accessDeniedBudgetMs?: number;

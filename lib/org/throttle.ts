@@ -1,7 +1,6 @@
+import { backoffDelay } from '../backoff';
 import { RetryableError } from '../errors';
-import { sleep } from '../sleep';
-
-export type Sleep = (ms: number) => Promise<void>;
+import { sleep, type Sleep } from '../sleep';
 
 export interface ThrottleRetryOptions {
   /** Extra tries after the SDK has given up; each one runs the SDK's own attempts again. */
@@ -66,8 +65,7 @@ export async function withThrottleRetry<T>(
           { cause: err, code: 'OrganizationsThrottled' },
         );
       }
-      const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
-      await options.sleep(Math.floor(options.random() * cap));
+      await options.sleep(backoffDelay(options, attempt + 1, options.random));
     }
   }
 }

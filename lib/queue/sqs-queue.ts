@@ -31,14 +31,14 @@ function safeDedupId(raw: string): string {
 
 /**
  * The same CloudTrail event delivered twice must be processed once, so event-driven requests dedupe on the event
- * id; scheduled ones (reconcile, rotation) dedupe per account within the current window, so two overlapping runs
- * enqueue an account once.
+ * id; a run (reconcile, rotation) dedupes per account within itself; anything else per account within the current
+ * 5-minute window.
  */
-export function deduplicationId(req: AccountRequest, nowMs: number): string {
+export function deduplicationId(req: AccountRequest, nowMs: number, runId?: string): string {
   if (req.eventId) return safeDedupId(req.eventId);
-  const bucket = Math.floor(nowMs / DEDUP_WINDOW_MS);
+  const scope = runId ?? String(Math.floor(nowMs / DEDUP_WINDOW_MS));
   const action = req.action === 'rotate' ? `rotate${req.force ? '-force' : ''}-` : '';
-  return safeDedupId(`${action}${req.reason}-${req.accountId}-${bucket}`);
+  return safeDedupId(`${action}${req.reason}-${req.accountId}-${scope}`);
 }
 
 /**
@@ -59,7 +59,7 @@ export class SqsAccountQueue implements AccountQueue {
     this.sleep = options.sleep ?? sleep;
   }
 
-  async send(requests: AccountRequest[]): Promise<void> {
+  async send(requests: AccountRequest[], opts: { runId?: string } = {}): Promise<void> {
     const now = this.now();
     const batches: SendMessageBatchRequestEntry[][] = [];
     for (let i = 0; i < requests.length; i += BATCH_LIMIT) {
@@ -69,7 +69,7 @@ export class SqsAccountQueue implements AccountQueue {
             Id: String(n),
             MessageBody: JSON.stringify(req),
             MessageGroupId: req.accountId,
-            MessageDeduplicationId: deduplicationId(req, now),
+            MessageDeduplicationId: deduplicationId(req, now, opts.runId),
           }),
         ),
       );

@@ -11,5 +11,9 @@ export interface AccountRequest {
 }
 
 export interface AccountQueue {
-  send(requests: AccountRequest[]): Promise<void>;
+  /**
+   * `runId` names one scheduled or manual run (reconcile, rotate): its requests are deduplicated within the run,
+   * never against an earlier run, so a re-run right after a fix is not swallowed.
+   */
+  send(requests: AccountRequest[], opts?: { runId?: string }): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { SecretError } from '../errors';
-import { sleep as realSleep } from '../sleep';
+import { sleep as realSleep, type Sleep } from '../sleep';
 import { parseCredentials } from './parse';
 import type { VeeamCredentials } from './types';
 
@@ -12,7 +12,7 @@ export interface ExtensionReadOptions {
   /** Waits between attempts while the extension starts (Lambda starts our init before the extension is ready). */
   retryDelaysMs?: number[];
   timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   host?: string;
 }
 

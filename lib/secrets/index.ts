@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { logger } from '../log';
+import { memoUntilFailure } from '../memo';
 import { ExtensionUnreachableError, readSecretFromExtension, type Env, type ExtensionReadOptions } from './extension';
 import { createSdkSecretSource, readSecretWithSdk } from './sdk';
 import type { SecretSource, VeeamCredentials } from './types';
@@ -7,7 +8,6 @@ import type { SecretSource, VeeamCredentials } from './types';
 export type { SecretSource, VeeamCredentials } from './types';
 export { createSdkSecretSource } from './sdk';
 export { readSecretFromExtension, ExtensionUnreachableError } from './extension';
-export { parseCredentials } from './parse';
 
 export interface SecretSourceOptions {
   /** Passed to the extension reader (tests shorten the waits). */
@@ -27,8 +27,9 @@ export function createSecretSource(config: Pick<Config, 'veeamSecretId'>, env: E
   const secretId = config.veeamSecretId;
   if (!env.AWS_LAMBDA_FUNCTION_NAME) return createSdkSecretSource(secretId);
   const log = opts.log ?? logger;
-  let memo: Promise<VeeamCredentials> | undefined;
   let useSdk = false;
+  // Set only while a `fresh` call starts its load (memoUntilFailure calls the loader synchronously from get()).
+  let freshLoad = false;
 
   const read = async (fresh: boolean): Promise<VeeamCredentials> => {
     if (fresh || useSdk) return readSecretWithSdk(secretId);
@@ -41,17 +42,18 @@ export function createSecretSource(config: Pick<Config, 'veeamSecretId'>, env: E
       return readSecretWithSdk(secretId);
     }
   };
+  const memo = memoUntilFailure(() => read(freshLoad));
 
   return {
     veeamCredentials({ fresh = false } = {}) {
-      if (fresh || !memo) {
-        const p = read(fresh);
-        memo = p;
-        p.catch(() => {
-          if (memo === p) memo = undefined;
-        });
+      if (!fresh) return memo.get();
+      memo.reset();
+      freshLoad = true;
+      try {
+        return memo.get();
+      } finally {
+        freshLoad = false;
       }
-      return memo;
     },
   };
 }

@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsClients } from '../aws/clients';
 import { SecretError } from '../errors';
+import { memoUntilFailure } from '../memo';
 import { parseCredentials } from './parse';
 import type { SecretSource, VeeamCredentials } from './types';
 
@@ -33,20 +34,13 @@ export async function readSecretWithSdk(secretId: string, timeoutMs = 5_000): Pr
   return parseCredentials(out.SecretString, secretId);
 }
 
-/** Outside Lambda (CLI, sandbox): the SDK, memoised until `fresh` asks for a new read. */
+/** Outside Lambda (CLI, sandbox): the SDK, memoised until `fresh` asks for a new read; a failed read is not remembered. */
 export function createSdkSecretSource(secretId: string, opts: { timeoutMs?: number } = {}): SecretSource {
-  let memo: Promise<VeeamCredentials> | undefined;
+  const memo = memoUntilFailure(() => readSecretWithSdk(secretId, opts.timeoutMs));
   return {
     veeamCredentials({ fresh } = {}) {
-      if (fresh || !memo) {
-        const read = readSecretWithSdk(secretId, opts.timeoutMs);
-        memo = read;
-        // A failed read is not remembered: the next call tries again.
-        read.catch(() => {
-          if (memo === read) memo = undefined;
-        });
-      }
-      return memo;
+      if (fresh) memo.reset();
+      return memo.get();
     },
   };
 }

@@ -1,8 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { RetryableError, VeeamApiError, VeeamTlsError } from '../errors';
-import { backoffDelay, parseRetryAfter, type RetryPolicy } from './backoff';
+import { backoffDelay } from '../backoff';
+import { parseRetryAfter, type RetryPolicy } from './backoff';
 import { NetworkError, type HttpRequest, type HttpResponse, type Transport } from './http';
 import { isVersionProblem, parseProblem } from './problems';
+import type { Sleep } from '../sleep';
 import type { ApplianceSession } from './session-cache';
 
 export type VeeamLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
@@ -18,7 +20,7 @@ export interface ExchangeDeps {
   session: ApplianceSession;
   retry: RetryPolicy;
   log: VeeamLogger;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
   now: () => number;
   random: () => number;
   stats: { requests: number };

@@ -4,6 +4,7 @@ import type { Deps } from '../../lib/deps';
 import { NEXT_FP_TAG, ROTATION_STARTED_TAG } from '../../lib/external-ids';
 import { acceptedExternalIds } from '../../lib/roles/trust';
 import { buildDeps } from '../../lib/service';
+import { sleep } from '../../lib/sleep';
 import { parseEntryDescription } from '../../lib/veeam/registration';
 import type { SimEntry } from '../support/veeam-sim';
 import { APPLIANCE_ROLE_ARN, type World } from '../support/world';
@@ -123,7 +124,7 @@ export function writeCounts(world: World): { iam: number; veeam: number; sqs: nu
  * two Veeam requests).
  */
 export function interleaved(deps: Deps, delayMs = 1): Deps {
-  const pause = () => new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+  const pause = () => sleep(delayMs);
   return {
     ...deps,
     member: {
