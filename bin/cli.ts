@@ -10,6 +10,7 @@ import { reconcile, type ReconcileReport } from '../lib/reconcile';
 import { renderAccounts } from '../lib/render';
 import type { AccountReport } from '../lib/report';
 import { rotateAccount } from '../lib/rotation';
+import { dueAccounts } from '../lib/rotation-schedule';
 import { mapLimit } from '../lib/concurrency';
 import { buildDeps } from '../lib/service';
 
@@ -97,7 +98,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
           if (!Number.isInteger(s) || s < 0) throw new InvalidInputError('--propagation-wait takes a whole number of seconds');
           deps.config.propagationWaitSeconds = s;
         }
-        const targets = accountIds.length ? accountIds : (await reconcile(deps, { dryRun: true, mode: 'fan-out' })).accounts.filter((a) => a.action === 'ok').map((a) => a.accountId);
+        const targets = accountIds.length ? accountIds : (await dueAccounts(deps, { force: values.force, limited: false })).due;
         const reports = await mapLimit(targets, deps.config.concurrency, (id) =>
           rotateAccount(deps, id, {
             force: values.force,

@@ -8,10 +8,12 @@ function isScheduledEvent(event: unknown): boolean {
   return typeof event === 'object' && event !== null && (event as Record<string, unknown>)['detail-type'] === 'Scheduled Event';
 }
 
+const accountIds = z.array(accountIdSchema).min(1, 'must list at least one account, or be left out for all').optional();
+
 // Strict on purpose: a typo such as "dryrun" must fail loudly instead of silently running for real.
 const reconcileInput = z.strictObject({
   dryRun: z.boolean().optional(),
-  accountIds: z.array(accountIdSchema).min(1, 'must list at least one account, or be left out for all').optional(),
+  accountIds,
   deep: z.boolean().optional(),
 });
 export type ReconcileInput = { dryRun: boolean; accountIds?: string[]; deep?: boolean };
@@ -31,7 +33,7 @@ export function parseReconcileInput(event: unknown): ReconcileInput {
 }
 
 const rotateInput = z.strictObject({
-  accountIds: z.array(accountIdSchema).min(1, 'must list at least one account, or be left out for all').optional(),
+  accountIds,
   force: z.boolean().optional(),
 });
 export type RotateInput = { accountIds?: string[]; force?: boolean };

@@ -35,7 +35,7 @@ async function deadLetter(record: SQSRecord, failure: Failure, receiveCount: num
  * One account request. Resolves when the message may be deleted (converged, or parked in the DLQ with its reason);
  * throws only to have it redelivered later, which is how a transient failure is retried.
  */
-export async function processRecord(record: SQSRecord): Promise<void> {
+async function processRecord(record: SQSRecord): Promise<void> {
   const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
   let failure: Failure | undefined;
   try {

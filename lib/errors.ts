@@ -2,7 +2,7 @@
  * One error path: every failure the service can explain is one of these. Handlers decide retry vs DLQ from
  * `retryable` alone, so no call site needs its own try/catch policy.
  */
-export abstract class SyncError extends Error {
+abstract class SyncError extends Error {
   abstract readonly code: string;
   /** true: try again later (requeue); false: retrying cannot help, send to the DLQ with this message. */
   abstract readonly retryable: boolean;

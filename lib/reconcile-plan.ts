@@ -1,6 +1,6 @@
 import { mapLimit } from './concurrency';
 import type { OrgAccount } from './org/types';
-import type { ScopeConfig } from './org/scope';
+import { outOfScopeReason, type ScopeConfig } from './org/scope';
 import type { VeeamEntry } from './veeam/types';
 
 /**
@@ -94,13 +94,6 @@ function planInScope(accountId: string, idx: EntryIndex | undefined, blueprints:
   return { accountId, action: 'register', reason, missing: missing.map((bp) => bp.key), ...(foreign.length ? { foreign } : {}) };
 }
 
-/** Why a listed account is not desired, or undefined when it is. Same words as decideScope. */
-function listedButOut(account: OrgAccount, config: ScopeConfig): string | undefined {
-  if (config.excludedAccountIds.has(account.id)) return 'excluded by EXCLUDED_ACCOUNT_IDS';
-  if (account.status !== 'ACTIVE') return `account is ${account.status}`;
-  return undefined;
-}
-
 /**
  * Compares the organization with the appliance in one pass over the accounts. Memory is the entry index (already
  * in memory as the listed entries), one small record per planned account and a set of account ids; accounts are
@@ -118,7 +111,7 @@ export async function planReconcile(input: PlanInput): Promise<ReconcilePlan> {
     if (seen.has(account.id)) continue;
     seen.add(account.id);
     const idx = index.get(account.id);
-    const out = listedButOut(account, input.config);
+    const out = outOfScopeReason(account, input.config);
     if (out === undefined) planned.push(planInScope(account.id, idx, input.blueprints));
     else if (idx?.owned.size) planned.push({ accountId: account.id, action: 'offboard', reason: out });
     else planned.push({ accountId: account.id, action: 'skip', reason: out });

@@ -33,8 +33,11 @@ export interface ReconcileReport {
   veeamLogins: number;
 }
 
-/** Plans from one Organizations walk and one Veeam listing (returned too, for callers that need the entries). */
-export async function planOrganization(deps: Deps, accountIds?: string[]): Promise<{ plan: ReconcilePlan; entries: VeeamEntry[] }> {
+/**
+ * Plans from one Organizations walk and one Veeam listing (returned too, for callers that need the entries).
+ * `explain: false` skips asking Organizations why each departed account left, for callers that only need who.
+ */
+export async function planOrganization(deps: Deps, opts: { accountIds?: string[]; explain?: boolean } = {}): Promise<{ plan: ReconcilePlan; entries: VeeamEntry[] }> {
   const veeam = await deps.veeam();
   const entries = await veeam.listEntries();
   const plan = await planReconcile({
@@ -43,8 +46,8 @@ export async function planOrganization(deps: Deps, accountIds?: string[]): Promi
     entries,
     blueprints: deps.blueprints.filter((b) => b.register).map((b) => ({ key: b.key, roleName: b.roleName })),
     isOwned: isOwnedEntry,
-    explainOutOfScope: async (id) => (await scopeOf(deps.org, deps.config, id)).reason,
-    ...(accountIds?.length ? { onlyAccountIds: new Set(accountIds) } : {}),
+    ...(opts.explain === false ? {} : { explainOutOfScope: async (id: string) => (await scopeOf(deps.org, deps.config, id)).reason }),
+    ...(opts.accountIds?.length ? { onlyAccountIds: new Set(opts.accountIds) } : {}),
   });
   return { plan, entries };
 }
@@ -55,7 +58,7 @@ export async function planOrganization(deps: Deps, accountIds?: string[]): Promi
  */
 export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<ReconcileReport> {
   const loginsBefore = (await deps.veeam()).stats.logins;
-  const { plan, entries } = await planOrganization(deps, opts.accountIds);
+  const { plan, entries } = await planOrganization(deps, { ...(opts.accountIds ? { accountIds: opts.accountIds } : {}) });
   recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
   const report: ReconcileReport = {
     dryRun: opts.dryRun,

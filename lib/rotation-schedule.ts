@@ -19,37 +19,38 @@ export function rotationsPerRun(registeredAccounts: number, maxAgeDays: number):
 }
 
 /**
- * The scheduled rotate function: find accounts whose external ID is due from one Veeam listing (each entry
- * records the issue date of the ID it holds), oldest first, and enqueue a rotate request per account; the worker
- * does the rotation itself, serialized with every other change to that account by the FIFO group.
+ * Registered accounts whose external ID is due (or all of them, forced), oldest first, from one Organizations walk and
+ * one Veeam listing: each entry records the issue date of the ID it holds, so no member account is read.
+ * `limited` caps the list at rotationsPerRun (the schedule); the CLI takes them all.
+ */
+export async function dueAccounts(deps: Deps, opts: { force?: boolean; limited: boolean }): Promise<{ due: string[]; deferred: number }> {
+  const now = deps.now();
+  const { plan, entries } = await planOrganization(deps, { explain: false });
+  const oldest = new Map<string, number>();
+  for (const e of entries) {
+    const d = parseEntryDescription(e.description);
+    if (!d.owned) continue;
+    // An owned entry without a date predates the date field: treat it as due.
+    const age = d.issuedAt ? ageDays(d.issuedAt, now) : Number.MAX_SAFE_INTEGER;
+    oldest.set(e.accountId, Math.max(oldest.get(e.accountId) ?? 0, age));
+  }
+  const registered = plan.accounts.filter((a) => a.action === 'ok').map((a) => a.accountId);
+  const candidates = registered.filter((id) => opts.force || (oldest.get(id) ?? 0) >= deps.config.externalIdMaxAgeDays);
+  candidates.sort((a, b) => (oldest.get(b) ?? 0) - (oldest.get(a) ?? 0));
+  const due = opts.limited ? candidates.slice(0, rotationsPerRun(registered.length, deps.config.externalIdMaxAgeDays)) : candidates;
+  return { due, deferred: candidates.length - due.length };
+}
+
+/**
+ * The scheduled rotate function: enqueue a rotate request per due account; the worker does the rotation itself,
+ * serialized with every other change to that account by the FIFO group.
  */
 export async function scheduleRotations(deps: Deps, opts: { accountIds?: string[]; force?: boolean }): Promise<RotationSchedule> {
   if (!deps.queue) throw new Error('scheduling rotations needs the account queue (ACCOUNT_QUEUE_URL)');
-  const now = deps.now();
-  let due: string[];
-  let deferred = 0;
-  if (opts.accountIds?.length) {
-    due = opts.accountIds;
-  } else {
-    const { plan, entries } = await planOrganization(deps);
-    const oldest = new Map<string, number>();
-    for (const e of entries) {
-      const d = parseEntryDescription(e.description);
-      if (!d.owned) continue;
-      // An owned entry without a date predates the date field: treat it as due.
-      const age = d.issuedAt ? ageDays(d.issuedAt, now) : Number.MAX_SAFE_INTEGER;
-      oldest.set(e.accountId, Math.max(oldest.get(e.accountId) ?? 0, age));
-    }
-    const registered = plan.accounts.filter((a) => a.action === 'ok').map((a) => a.accountId);
-    const candidates = registered.filter((id) => opts.force || (oldest.get(id) ?? 0) >= deps.config.externalIdMaxAgeDays);
-    candidates.sort((a, b) => (oldest.get(b) ?? 0) - (oldest.get(a) ?? 0));
-    const limit = rotationsPerRun(registered.length, deps.config.externalIdMaxAgeDays);
-    due = candidates.slice(0, limit);
-    deferred = candidates.length - due.length;
-  }
+  const { due, deferred } = opts.accountIds?.length ? { due: opts.accountIds, deferred: 0 } : await dueAccounts(deps, { ...(opts.force ? { force: true } : {}), limited: true });
   await deps.queue.send(
     due.map((accountId) => ({ accountId, action: 'rotate' as const, reason: 'rotation-due', ...(opts.force ? { force: true } : {}) })),
-    { runId: now.toISOString() },
+    { runId: deps.now().toISOString() },
   );
   return { enqueued: due.length, accounts: due, deferred };
 }

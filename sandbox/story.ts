@@ -49,24 +49,23 @@ function describeLog(e: Record<string, unknown>): string | undefined {
 }
 
 /** The main job, locally: one organization's life, through the real handlers, with checks after each step. */
-export async function runStory(print: (line: string) => void = console.log): Promise<StoryResult> {
+export async function runStory(print?: (line: string) => void): Promise<StoryResult> {
   const started = Date.now();
   const problems: string[] = [];
   const t = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
   let world: World | undefined;
   let ouWorkloads = '';
   let ouSandbox = '';
+  const say = (line: string) => (print ?? capture.print)(line);
   const capture = captureLogs((e) => {
     const line = describeLog(e);
-    if (line) capture.print(`${t()}   ${line}`);
+    if (line) say(`${t()}   ${line}`);
   });
-  const say = (line: string) => capture.print(line);
   const step = (title: string) => say(`\n${t()} ▶ ${title}`);
   const check = (what: string, ok: boolean) => {
     say(`${t()}   ${ok ? '✔' : '✘'} ${what}`);
     if (!ok) problems.push(what);
   };
-  void print;
 
   try {
     world = await startWorld({

@@ -63,12 +63,12 @@ export class StsMemberAccess implements MemberAccess {
   }
 
   /** Own account and partition, from a single GetCallerIdentity per container. */
-  callerIdentity(): Promise<Identity> {
+  private callerIdentity(): Promise<Identity> {
     return this.identity.get();
   }
 
   /** Credentials for a member account (undefined = the service's own, for the management account). */
-  async credentials(accountId: string): Promise<AwsCredentialIdentity | undefined> {
+  private async credentials(accountId: string): Promise<AwsCredentialIdentity | undefined> {
     const me = await this.callerIdentity();
     if (accountId === me.accountId) return undefined;
     return this.cache.get(accountId, async () => {

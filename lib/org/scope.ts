@@ -19,6 +19,16 @@ export interface ScopeInput {
 }
 
 /**
+ * Why an account is out of scope whatever its place in the OU tree (excluded, or not ACTIVE), or undefined. The words
+ * decideScope and the reconcile plan both report.
+ */
+export function outOfScopeReason(account: OrgAccount, config: ScopeConfig): string | undefined {
+  if (config.excludedAccountIds.has(account.id)) return 'excluded by EXCLUDED_ACCOUNT_IDS';
+  if (account.status !== 'ACTIVE') return `account is ${account.status}`;
+  return undefined;
+}
+
+/**
  * The one scope rule, pure so every trigger (event, reconcile, CLI) gives the same answer and the same words.
  * The management account gets no special treatment beyond being named: it is in scope exactly when the OU tree
  * puts it there, which for the usual layout (directly under the root) means the root or the whole organization.
@@ -27,8 +37,8 @@ export function decideScope({ config, account, ancestors, managementAccountId }:
   if (!account) return { inScope: false, reason: 'not a member of the organization' };
   const isManagement = account.id === managementAccountId;
   const note = isManagement ? ', management account' : '';
-  if (config.excludedAccountIds.has(account.id)) return { inScope: false, reason: `excluded by EXCLUDED_ACCOUNT_IDS${note}` };
-  if (account.status !== 'ACTIVE') return { inScope: false, reason: `account is ${account.status}${note}` };
+  const out = outOfScopeReason(account, config);
+  if (out) return { inScope: false, reason: `${out}${note}` };
   if (config.scopeOuIds.length === 0) return { inScope: true, reason: `in scope (whole organization${note})` };
   const under = ancestors.find((id) => config.scopeOuIds.includes(id));
   if (under) return { inScope: true, reason: `in scope (under ${under}${note})` };
@@ -43,11 +53,7 @@ export async function scopeOf(
   accountId: string,
 ): Promise<ScopeDecision & { account: OrgAccount | undefined }> {
   const [account, managementAccountId] = await Promise.all([org.describeAccount(accountId), org.managementAccountId()]);
-  const needsAncestors =
-    account !== undefined &&
-    account.status === 'ACTIVE' &&
-    !config.excludedAccountIds.has(accountId) &&
-    config.scopeOuIds.length > 0;
+  const needsAncestors = account !== undefined && outOfScopeReason(account, config) === undefined && config.scopeOuIds.length > 0;
   const ancestors = needsAncestors ? await org.ancestors(accountId) : [];
   return { ...decideScope({ config, account, ancestors, managementAccountId }), account };
 }

@@ -2,23 +2,27 @@ import { externalIdFingerprint } from '../external-id';
 import { grantedActions, isOurPolicyName, renderPolicy } from './policies';
 import { policiesEquivalent, type PolicyDocument } from './policy-document';
 import { desiredTags, tagDiff } from './tags';
-import { acceptedExternalIds, trustDocument, trustEquivalent } from './trust';
-import type { DesiredTrust, RoleBlueprint, RoleChange, RoleSnapshot } from './types';
+import { trustDocument, trustEquivalent } from './trust';
+import type { DesiredTrust, RoleBlueprint, RoleChange, RoleChangeKind, RoleSnapshot } from './types';
+
+/** What each kind of IAM write carries besides its human-readable `detail`; keyed by every RoleChangeKind. */
+type OpFields = {
+  'create-role': { trust: PolicyDocument; tags: Record<string, string> };
+  'update-trust': { trust: PolicyDocument };
+  'put-policy': { policyName: string; document: PolicyDocument };
+  'delete-policy': { policyName: string };
+  'detach-policy': { policyArn: string };
+  'tag-role': { tags: Record<string, string> };
+  'untag-role': { keys: string[] };
+  'create-instance-profile': object;
+  'add-role-to-instance-profile': object;
+  'remove-role-from-instance-profile': { roleName: string };
+  'delete-instance-profile': object;
+  'delete-role': object;
+};
 
 /** One IAM write, with the human-readable change it makes. Executed in array order by apply.ts. */
-export type RoleOp =
-  | { kind: 'create-role'; detail: string; trust: PolicyDocument; tags: Record<string, string> }
-  | { kind: 'update-trust'; detail: string; trust: PolicyDocument }
-  | { kind: 'put-policy'; detail: string; policyName: string; document: PolicyDocument }
-  | { kind: 'delete-policy'; detail: string; policyName: string }
-  | { kind: 'detach-policy'; detail: string; policyArn: string }
-  | { kind: 'tag-role'; detail: string; tags: Record<string, string> }
-  | { kind: 'untag-role'; detail: string; keys: string[] }
-  | { kind: 'create-instance-profile'; detail: string }
-  | { kind: 'add-role-to-instance-profile'; detail: string }
-  | { kind: 'remove-role-from-instance-profile'; detail: string; roleName: string }
-  | { kind: 'delete-instance-profile'; detail: string }
-  | { kind: 'delete-role'; detail: string };
+export type RoleOp = { [K in RoleChangeKind]: { kind: K; detail: string } & OpFields[K] }[RoleChangeKind];
 
 export function toChange(op: RoleOp): RoleChange {
   return { kind: op.kind, detail: op.detail };
@@ -30,7 +34,8 @@ function fingerprints(ids: string[]): string {
 }
 
 function trustDetail(snapshot: RoleSnapshot, trust: DesiredTrust): string {
-  const before = acceptedExternalIds(snapshot.trustDocument, trust.principalArn);
+  // read() reports the IDs for the appliance principal, the one `trust` names (both come from VEEAM_PRINCIPAL_ARN).
+  const before = snapshot.trustExternalIds;
   const after = trust.externalIds;
   const idsChanged = before.length !== after.length || before.some((id, i) => id !== after[i]);
   if (idsChanged) return `trust: accepted external IDs for ${trust.principalArn} ${fingerprints(before)} -> ${fingerprints(after)}`;

@@ -9,7 +9,7 @@ import {
 import { decodePolicyDocument } from './policy-document';
 import { isOurPolicyName } from './policies';
 import { isOwned, tagsFromList } from './tags';
-import { acceptedExternalIds, parseTrustDocument } from './trust';
+import { acceptedExternalIds } from './trust';
 import type { RoleBlueprint, RoleSnapshot } from './types';
 
 export function isNoSuchEntity(err: unknown): boolean {
@@ -57,7 +57,7 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
   }
 
   const tags = tagsFromList(role.Tags);
-  const trustDocument = parseTrustDocument(role.AssumeRolePolicyDocument);
+  const trustDocument = decodePolicyDocument(role.AssumeRolePolicyDocument);
   const [policyNames, attached, instanceProfile] = await Promise.all([listPolicyNames(iam, bp.roleName), listAttached(iam, bp.roleName), profileOf()]);
   const inlinePolicies: Record<string, unknown> = {};
   // Only our documents are fetched; foreign inline policies are listed (null) so remove() can clear them.

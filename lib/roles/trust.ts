@@ -28,11 +28,6 @@ export function trustDocument(trust: Pick<DesiredTrust, 'principalArn' | 'extern
   };
 }
 
-/** Decodes a trust document as IAM returns it (URL-encoded JSON) or as an object. */
-export function parseTrustDocument(raw: unknown): unknown {
-  return decodePolicyDocument(raw);
-}
-
 function allowsAssumeRole(s: Record<string, unknown>): boolean {
   return s.Effect === 'Allow' && asArray(s.Action).some((a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()));
 }
@@ -45,12 +40,13 @@ function awsPrincipals(s: Record<string, unknown>): string[] {
 }
 
 /**
- * External IDs the trust accepts for `principalArn`, in document order. Only StringEquals on sts:ExternalId is read:
+ * External IDs the trust accepts for `principalArn`, in document order. `raw` as IAM returns it (URL-encoded JSON) or
+ * already decoded (a decoded document is used as it is). Only StringEquals on sts:ExternalId is read:
  * it is the form we write, and any other form is drift the next ensure() rewrites.
  */
 export function acceptedExternalIds(raw: unknown, principalArn: string): string[] {
   const ids: string[] = [];
-  for (const s of statementsOf(parseTrustDocument(raw))) {
+  for (const s of statementsOf(decodePolicyDocument(raw))) {
     if (!allowsAssumeRole(s) || !awsPrincipals(s).includes(principalArn)) continue;
     const cond = s.Condition as Record<string, Record<string, unknown>> | undefined;
     const eq = cond?.StringEquals ?? {};
@@ -61,5 +57,5 @@ export function acceptedExternalIds(raw: unknown, principalArn: string): string[
 
 /** Semantic comparison: IAM may return our document reformatted, with one-element arrays collapsed to strings. */
 export function trustEquivalent(actual: unknown, desired: unknown): boolean {
-  return policiesEquivalent(parseTrustDocument(actual), parseTrustDocument(desired));
+  return policiesEquivalent(decodePolicyDocument(actual), decodePolicyDocument(desired));
 }

@@ -40,7 +40,7 @@ export interface VeeamClientOptions {
 export interface VeeamClient extends VeeamApi {
   /** Makes sure a valid token is held: reuses the warm one, refreshes it, or logs in. */
   login(): Promise<void>;
-  /** DELETE /api/v1/token and forget the token (CLI exit; Lambdas keep it for the next warm invocation). */
+  /** DELETE /api/v1/token and forget the token (tests; Lambdas keep it for the next warm invocation). */
   logout(): Promise<void>;
   /** The x-api-version in use once negotiated. */
   readonly apiVersion: string | undefined;

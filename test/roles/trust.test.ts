@@ -1,4 +1,5 @@
-import { acceptedExternalIds, parseTrustDocument, trustDocument, trustEquivalent } from '../../lib/roles/trust';
+import { decodePolicyDocument as parseTrustDocument } from '../../lib/roles/policy-document';
+import { acceptedExternalIds, trustDocument, trustEquivalent } from '../../lib/roles/trust';
 import { APPLIANCE, ID_A, ID_B } from './support';
 
 const encode = (doc: unknown) => encodeURIComponent(JSON.stringify(doc));

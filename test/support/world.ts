@@ -18,7 +18,6 @@ export interface WorldOptions {
   scopeOuIds?: (org: OrganizationsFake) => string[];
   /** Extra environment (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
-  orgPageSize?: number;
 }
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
@@ -69,7 +68,7 @@ function sqsRecord(m: FakeMessage): SQSRecord {
  */
 export async function startWorld(opts: WorldOptions = {}) {
   const iam: IamStsFake = installIamStsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
-  const org = new OrganizationsFake({ managementAccountId: MANAGEMENT_ACCOUNT, ...(opts.orgPageSize ? { pageSize: opts.orgPageSize } : {}) });
+  const org = new OrganizationsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
   const sqs = installSqsFake();
   const veeam: VeeamSimulator = await startVeeamSimulator({
     // A rescan succeeds only if the appliance could really assume the role with the ID it holds.
@@ -143,11 +142,6 @@ export async function startWorld(opts: WorldOptions = {}) {
         if (failedIds.size) sqs.failed(batch.filter((m) => failedIds.has(m.messageId)));
       }
       return { delivered, failed };
-    },
-    /** A fresh container: configuration, clients, credential cache and Veeam token are built again. */
-    coldStart() {
-      resetService();
-      resetVeeamSessions();
     },
     async stop() {
       await veeam.stop();
