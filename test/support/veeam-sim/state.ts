@@ -76,11 +76,6 @@ export class SimState {
     this.refreshTokens.set(refresh, { username, expiresAt: now + refreshTtlSeconds * 1000 });
     return { access, refresh };
   }
-
-  resetCounters(): void {
-    Object.assign(this.counters, { logins: 0, refreshes: 0, failedLogins: 0, logouts: 0, requests: 0, byRoute: {} });
-    this.served.length = 0;
-  }
 }
 
 interface PathFault {
