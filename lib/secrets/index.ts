@@ -28,11 +28,9 @@ export function createSecretSource(config: Pick<Config, 'veeamSecretId'>, env: E
   if (!env.AWS_LAMBDA_FUNCTION_NAME) return createSdkSecretSource(secretId);
   const log = opts.log ?? logger;
   let useSdk = false;
-  // Set only while a `fresh` call starts its load (memoUntilFailure calls the loader synchronously from get()).
-  let freshLoad = false;
 
-  const read = async (fresh: boolean): Promise<VeeamCredentials> => {
-    if (fresh || useSdk) return readSecretWithSdk(secretId);
+  const read = async (): Promise<VeeamCredentials> => {
+    if (useSdk) return readSecretWithSdk(secretId);
     try {
       return await readSecretFromExtension({ ...opts.extension, secretId, env });
     } catch (err) {
@@ -42,18 +40,9 @@ export function createSecretSource(config: Pick<Config, 'veeamSecretId'>, env: E
       return readSecretWithSdk(secretId);
     }
   };
-  const memo = memoUntilFailure(() => read(freshLoad));
+  const memo = memoUntilFailure(read);
 
   return {
-    veeamCredentials({ fresh = false } = {}) {
-      if (!fresh) return memo.get();
-      memo.reset();
-      freshLoad = true;
-      try {
-        return memo.get();
-      } finally {
-        freshLoad = false;
-      }
-    },
+    veeamCredentials: ({ fresh = false } = {}) => (fresh ? memo.refresh(() => readSecretWithSdk(secretId)) : memo.get()),
   };
 }

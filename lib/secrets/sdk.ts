@@ -39,8 +39,7 @@ export function createSdkSecretSource(secretId: string, opts: { timeoutMs?: numb
   const memo = memoUntilFailure(() => readSecretWithSdk(secretId, opts.timeoutMs));
   return {
     veeamCredentials({ fresh } = {}) {
-      if (fresh) memo.reset();
-      return memo.get();
+      return fresh ? memo.refresh() : memo.get();
     },
   };
 }
