@@ -4,7 +4,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../concurrency';
 import { RetryableError } from '../errors';
 import { awsClients } from '../aws/clients';
-import { sleep } from '../sleep';
+import { sleep, type Sleep } from '../sleep';
 import type { AccountQueue, AccountRequest } from './types';
 
 const BATCH_LIMIT = 10; // SendMessageBatch maximum
@@ -20,7 +20,7 @@ const RETRY_DELAYS_MS = [100, 400];
 export interface SqsAccountQueueOptions {
   client?: SQSClient;
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
 }
 
 /** SQS allows 1–128 characters of alphanumerics and punctuation; anything longer or odder is hashed. */
@@ -48,7 +48,7 @@ export function deduplicationId(req: AccountRequest, nowMs: number, runId?: stri
 export class SqsAccountQueue implements AccountQueue {
   private readonly client: SQSClient;
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: Sleep;
 
   constructor(
     private readonly queueUrl: string,

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import { RetryableError, VeeamApiError } from '../errors';
 import { logger as defaultLogger } from '../log';
 import type { SecretSource } from '../secrets/types';
-import { sleep as realSleep } from '../sleep';
+import { sleep as realSleep, type Sleep } from '../sleep';
 import { createAuth } from './auth';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff';
 import { toAccountSpecJson, toEntry } from './entries';
@@ -18,7 +18,7 @@ export interface VeeamClientOptions {
   config: Pick<Config, 'veeamUrl' | 'veeamApiVersions' | 'veeamSecretId' | 'veeamCertSha256'>;
   secrets: SecretSource;
   logger?: VeeamLogger;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   /** Epoch ms; injectable so tests can move past token expiry. */
   now?: () => number;
   random?: () => number;
