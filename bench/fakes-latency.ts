@@ -2,7 +2,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
-import { sleep } from '../lib/sleep';
+import { sleep } from '../lib/util/sleep';
 
 /** Round trips in ms per service; in-memory fakes answer in microseconds, which would flatter every number. */
 export interface LatencyProfile {

@@ -9,10 +9,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildOrg } from '../test/support/aws/organizations-fake';
-import { installIamStsFake, type IamStsFake } from '../test/support/aws/iam-sts-fake';
-import { installSqsFake } from '../test/support/aws/sqs-fake';
-import { DEFAULT_SIM_USER } from '../test/support/veeam-sim';
+import { buildOrg } from '../sim/aws/organizations-fake';
+import { installIamStsFake, type IamStsFake } from '../sim/aws/iam-sts-fake';
+import { installSqsFake } from '../sim/aws/sqs-fake';
+import { DEFAULT_SIM_USER } from '../sim/veeam';
 import { installAwsLatency, type LatencyHandle, type LatencyProfile } from './fakes-latency';
 import { SimProcess } from './sim-client';
 import type { SimCounters } from './veeam-sim-process';
@@ -178,13 +178,13 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   delete process.env.AWS_PROFILE;
 
   // After the environment: the logger and the configuration read it when first loaded, as in Lambda.
-  const { buildDeps } = await import('../lib/service');
-  const { reconcile } = await import('../lib/reconcile');
-  const { convergeAccount } = await import('../lib/converge');
+  const { buildDeps } = await import('../lib/wiring');
+  const { reconcile } = await import('../lib/organization/reconcile');
+  const { convergeAccount } = await import('../lib/account/converge-account');
   const { resetVeeamSessions } = await import('../lib/veeam/session-cache');
   const { entryName, entryDescription } = await import('../lib/veeam/registration');
   const { generateExternalId } = await import('../lib/external-id');
-  const { ISSUED_TAG } = await import('../lib/external-ids');
+  const { ISSUED_TAG } = await import('../lib/account/id-state');
 
   for (let i = 0; i < spec.accounts; i++) if (kindOf(i) === 'suspended') org.fake.suspend(org.accountId(i));
 

@@ -3,7 +3,7 @@
  * another machine in production, so neither its CPU (TLS, listing, JSON) nor its memory should count against the
  * service. Driven over the IPC channel.
  */
-import { startVeeamSimulator, type SimEntry, type VeeamSimulator } from '../test/support/veeam-sim';
+import { startVeeamSimulator, type SimEntry, type VeeamSimulator } from '../sim/veeam';
 
 export type SimRequest =
   | { type: 'start' }

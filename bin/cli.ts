@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
-import { convergeAccount } from '../lib/converge';
+import { convergeAccount } from '../lib/account/converge-account';
 import type { Deps } from '../lib/deps';
 import { describeError, InvalidInputError } from '../lib/errors';
 import { logger } from '../lib/log';
 import { classifyEvent } from '../lib/events/classify';
-import { reconcile, type ReconcileReport } from '../lib/reconcile';
-import { renderAccounts } from '../lib/render';
-import type { AccountReport } from '../lib/report';
-import { rotateAccount } from '../lib/rotation';
-import { dueAccounts } from '../lib/rotation-schedule';
-import { mapLimit } from '../lib/concurrency';
-import { buildDeps } from '../lib/service';
+import { reconcile, type ReconcileReport } from '../lib/organization/reconcile';
+import { renderAccounts } from './render-accounts';
+import type { AccountReport } from '../lib/account/account-report';
+import { rotateAccount } from '../lib/account/rotate-account';
+import { dueAccounts } from '../lib/organization/due-rotations';
+import { mapLimit } from '../lib/util/map-limit';
+import { buildDeps } from '../lib/wiring';
 
 const USAGE = `Usage: veeam-org-sync <command> [options]   (same environment variables as the Lambdas; see README)
 

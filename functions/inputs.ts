@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../lib/errors';
-import { describeIssues } from '../lib/events/classify';
-import { accountIdSchema } from '../lib/events/schemas';
+import { describeIssues } from '../lib/zod-issues';
+import { accountIdSchema } from '../lib/account-id';
 
 /** A scheduled rule without a configured input delivers the raw "Scheduled Event": treat it as a plain run. */
 function isScheduledEvent(event: unknown): boolean {

@@ -1,6 +1,6 @@
 import { logger } from '../lib/log';
-import type { ReconcileReport } from '../lib/service';
-import { getService } from '../lib/service';
+import type { ReconcileReport } from './service';
+import { getService } from './service';
 import { parseReconcileInput } from './inputs';
 import { wrap } from './wrap';
 

@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger } from '../lib/log';
 import { metrics } from '../lib/metrics';
-import type { SyncService } from '../lib/service';
-import { getService } from '../lib/service';
+import type { SyncService } from './service';
+import { getService } from './service';
 import { parseRotateInput } from './inputs';
 import { wrap } from './wrap';
 

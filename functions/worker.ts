@@ -7,7 +7,7 @@ import { metrics } from '../lib/metrics';
 import { sendToDeadLetter } from '../lib/queue/dead-letter';
 import { parseAccountRequest } from '../lib/queue/request';
 import { queueUrls } from '../lib/queue/urls';
-import { getService } from '../lib/service';
+import { getService } from './service';
 import { wrap } from './wrap';
 
 type Failure = { code: string; message: string; retryable: boolean };

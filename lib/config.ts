@@ -1,6 +1,6 @@
 import { ACCOUNT_ID } from './account-id';
 import { ConfigError } from './errors';
-import { normaliseFingerprint } from './veeam/tls';
+import { normaliseFingerprint } from './tls-fingerprint';
 
 export type OffboardMode = 'retain' | 'unregister' | 'delete';
 

@@ -1,8 +1,9 @@
 import type { Config } from './config';
 import type { Organization } from './org/types';
 import type { AccountQueue } from './queue/types';
-import type { MemberAccess, RoleBlueprint } from './roles/types';
-import type { Sleep } from './sleep';
+import type { MemberAccess } from './member/types';
+import type { RoleBlueprint } from './roles/types';
+import type { Sleep } from './util/sleep';
 import type { VeeamApi } from './veeam/types';
 
 /**

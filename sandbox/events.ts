@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MANAGEMENT_ACCOUNT } from '../test/support/world';
+import { MANAGEMENT_ACCOUNT } from '../sim/world';
 
 /** EventBridge events as CloudTrail delivers them (shapes as in test/fixtures), for the sandbox story. */
 function envelope(source: string, detailType: string, region: string, detail: Record<string, unknown>) {

@@ -1,4 +1,4 @@
-import { DEFAULT_SIM_USER } from '../test/support/veeam-sim';
+import { DEFAULT_SIM_USER } from '../sim/veeam';
 import { runStory } from './story';
 
 /** `npm run sandbox`: the whole product locally, end to end; exits non-zero if the end state is wrong. */

@@ -1,5 +1,5 @@
-import type { OrganizationsFake } from '../test/support/aws/organizations-fake';
-import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../test/support/world';
+import type { OrganizationsFake } from '../sim/aws/organizations-fake';
+import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../sim/world';
 import { captureLogs } from './log-capture';
 import { createAccountResult, createManagedAccount, moveAccount } from './events';
 

@@ -1,22 +1,12 @@
-import type { z } from 'zod';
 import type { AccountRequest } from '../queue/types';
 import { findHandledEvent } from './catalog';
 import { envelopeSchema } from './schemas';
+import { describeIssues } from '../zod-issues';
 
 export type Classification =
   | { kind: 'request'; request: AccountRequest }
   | { kind: 'ignored'; why: string }
   | { kind: 'invalid'; reason: string };
-
-/** "detail.requestParameters.accountId: must be a 12-digit AWS account id", one line per problem. */
-export function describeIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .map((i) => {
-      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join('; ');
-}
 
 /**
  * Turns one EventBridge event into the request for the account it concerns. Never throws: a bad event is a value

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { ACCOUNT_ID } from '../account-id';
-
-export const accountIdSchema = z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
+import { accountIdSchema } from '../account-id';
 
 /**
  * The part of the EventBridge envelope every rule relies on. Loose: CloudTrail adds fields over time and a new field

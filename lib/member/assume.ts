@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { MemberAccessError } from '../errors';
-import type { Sleep } from '../sleep';
+import type { Sleep } from '../util/sleep';
 
 /** Role chaining (our execution role -> member role) fails outright above 1 h rather than being truncated. */
 const SESSION_SECONDS = 3600;

@@ -4,11 +4,12 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsClients, iamClientForCredentials } from '../aws/clients';
 import type { Config } from '../config';
 import { IamRoleStore } from '../roles/iam-role-store';
-import { sleep, type Sleep } from '../sleep';
-import type { MemberAccess, RoleIam } from '../roles/types';
+import { sleep, type Sleep } from '../util/sleep';
+import type { RoleIam } from '../roles/types';
+import type { MemberAccess } from './types';
 import { assumeInto } from './assume';
 import { CredentialCache } from './credential-cache';
-import { memoUntilFailure } from '../memo';
+import { memoUntilFailure } from '../util/memo-until-failure';
 
 export interface MemberAccessOptions {
   config: Pick<Config, 'memberRoleNames' | 'region' | 'veeamPrincipalArn'>;

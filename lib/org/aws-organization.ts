@@ -9,7 +9,7 @@ import {
 import type { Account ,
   OrganizationsClient} from '@aws-sdk/client-organizations';
 import { awsClients } from '../aws/clients';
-import { memoUntilFailure } from '../memo';
+import { memoUntilFailure } from '../util/memo-until-failure';
 import type { OrgAccount, Organization } from './types';
 import { DEFAULT_THROTTLE_RETRY, withThrottleRetry } from './throttle';
 import type { ThrottleRetryOptions } from './throttle';

@@ -1,6 +1,6 @@
-import { backoffDelay } from '../backoff';
+import { backoffDelay } from '../util/backoff';
 import { RetryableError } from '../errors';
-import { sleep, type Sleep } from '../sleep';
+import { sleep, type Sleep } from '../util/sleep';
 
 export interface ThrottleRetryOptions {
   /** Extra tries after the SDK has given up; each one runs the SDK's own attempts again. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors';
-import { describeIssues } from '../events/classify';
-import { accountIdSchema } from '../events/schemas';
+import { describeIssues } from '../zod-issues';
+import { accountIdSchema } from '../account-id';
 import type { AccountRequest } from './types';
 
 const accountRequestSchema = z.strictObject({

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { mapLimit } from '../concurrency';
+import { mapLimit } from '../util/map-limit';
 import { RetryableError } from '../errors';
 import { awsClients } from '../aws/clients';
-import { sleep, type Sleep } from '../sleep';
+import { sleep, type Sleep } from '../util/sleep';
 import type { AccountQueue, AccountRequest } from './types';
 
 const BATCH_LIMIT = 10; // SendMessageBatch maximum

@@ -86,9 +86,3 @@ export interface RoleIam {
   /** Remove an owned role, its policies and instance profile in the order IAM requires. Not owned: no change. */
   remove(bp: RoleBlueprint, opts: { dryRun: boolean }): Promise<RoleChange[]>;
 }
-
-/** Gets into member accounts (assume role, credential cache, management account with own credentials). */
-export interface MemberAccess {
-  /** Throws MemberAccessError (retryable for a brand-new account still denying access). */
-  roles(accountId: string): Promise<RoleIam>;
-}

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { SecretError } from '../errors';
-import { sleep as realSleep, type Sleep } from '../sleep';
+import { sleep as realSleep, type Sleep } from '../util/sleep';
 import { parseCredentials } from './parse';
 import type { VeeamCredentials } from './types';
 

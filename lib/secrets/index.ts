@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { logger } from '../log';
-import { memoUntilFailure } from '../memo';
+import { memoUntilFailure } from '../util/memo-until-failure';
 import { ExtensionUnreachableError, readSecretFromExtension, type Env, type ExtensionReadOptions } from './extension';
 import { createSdkSecretSource, readSecretWithSdk } from './sdk';
 import type { SecretSource, VeeamCredentials } from './types';

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsClients } from '../aws/clients';
 import { SecretError } from '../errors';
-import { memoUntilFailure } from '../memo';
+import { memoUntilFailure } from '../util/memo-until-failure';
 import { parseCredentials } from './parse';
 import type { SecretSource, VeeamCredentials } from './types';
 

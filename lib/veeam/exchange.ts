@@ -1,10 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { RetryableError, VeeamApiError, VeeamTlsError } from '../errors';
-import { backoffDelay } from '../backoff';
-import { parseRetryAfter, type RetryPolicy } from './backoff';
+import { backoffDelay } from '../util/backoff';
+import { parseRetryAfter, type RetryPolicy } from './retry-policy';
 import { NetworkError, type HttpRequest, type HttpResponse, type Transport } from './http';
 import { isVersionProblem, parseProblem } from './problems';
-import type { Sleep } from '../sleep';
+import type { Sleep } from '../util/sleep';
 import type { ApplianceSession } from './session-cache';
 
 export type VeeamLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;

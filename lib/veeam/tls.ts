@@ -2,11 +2,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { VeeamTlsError } from '../errors';
-
-/** "AB:CD:..." (what openssl and browsers show) -> "abcd..." (what VEEAM_CERT_SHA256 stores). */
-export function normaliseFingerprint(fp: string): string {
-  return fp.replace(/^sha256[:/]/i, '').replace(/[:\s]/g, '').toLowerCase();
-}
+import { normaliseFingerprint } from '../tls-fingerprint';
 
 /** Both spellings, so the operator can paste whichever their tooling wants. */
 function describeFingerprint(hex: string): string {

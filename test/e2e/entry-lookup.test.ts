@@ -1,6 +1,6 @@
-import { convergeAccount } from '../../lib/converge';
-import { depsFor } from '../rotation/harness';
-import { startWorld, type World } from '../support/world';
+import { convergeAccount } from '../../lib/account/converge-account';
+import { depsFor } from '../support/account-harness';
+import { startWorld, type World } from '../../sim/world';
 
 const A = '444455556666';
 

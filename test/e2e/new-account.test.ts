@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../support/world';
+import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 
 const fixture = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '../fixtures', name), 'utf8')) as Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { runStory, type StoryResult } from '../../sandbox/story';
-import { DEFAULT_SIM_USER } from '../support/veeam-sim';
+import { DEFAULT_SIM_USER } from '../../sim/veeam';
 
 describe('the sandbox story (npm run sandbox) as a test', () => {
   let result: StoryResult;

@@ -1,8 +1,8 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseEntryDescription } from '../../lib/veeam/registration';
-import { throttlingError } from '../support/aws/iam-sts-fake';
-import type { FakeMessage } from '../support/aws/sqs-fake';
-import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../support/world';
+import { throttlingError } from '../../sim/aws/iam-sts-fake';
+import type { FakeMessage } from '../../sim/aws/sqs-fake';
+import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 
 /**
  * The worker as deployed: messages on the account queue (SQS fake), the real worker handler fed by world.drain()

@@ -1,5 +1,5 @@
 import { classifyEvent } from '../../lib/events/classify';
-import { fixture, fixtureNames } from './fixtures';
+import { fixture, fixtureNames } from '../support/event-fixtures';
 
 type Expected =
   | { kind: 'request'; accountId: string; reason: string; eventId: string }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { HANDLED_EVENTS } from '../../lib/events/catalog';
 import { matchesPattern } from '../support/event-pattern';
-import { fixture, fixtureNames } from './fixtures';
+import { fixture, fixtureNames } from '../support/event-fixtures';
 
 type Pattern = Record<string, unknown>;
 const patterns = parse(readFileSync(join(__dirname, '..', '..', 'events', 'patterns.yml'), 'utf8')) as Record<string, Pattern>;

@@ -2,7 +2,7 @@ import { ConcurrentModificationException, OrganizationsClient, TooManyRequestsEx
 import { awsClients } from '../../lib/aws/clients';
 import { AwsOrganization } from '../../lib/org/aws-organization';
 import { RetryableError } from '../../lib/errors';
-import { OrganizationsFake, buildOrg } from '../support/aws/organizations-fake';
+import { OrganizationsFake, buildOrg } from '../../sim/aws/organizations-fake';
 
 let fake: OrganizationsFake;
 afterEach(() => fake.restore());

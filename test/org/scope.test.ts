@@ -3,7 +3,7 @@ import { AwsOrganization } from '../../lib/org/aws-organization';
 import { decideScope, scopeOf } from '../../lib/org/scope';
 import type { ScopeConfig } from '../../lib/org/scope';
 import type { OrgAccount } from '../../lib/org/types';
-import { OrganizationsFake } from '../support/aws/organizations-fake';
+import { OrganizationsFake } from '../../sim/aws/organizations-fake';
 
 const MGMT = '100000000000';
 const ROOT = 'r-ab12';

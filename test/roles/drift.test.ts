@@ -1,4 +1,4 @@
-import { APPLIANCE, BACKUP, ID_A, MEMBER, WORKER, world, type World } from './support';
+import { APPLIANCE, BACKUP, ID_A, MEMBER, WORKER, world, type World } from './iam-world';
 import type { RoleBlueprint, RoleChangeKind } from '../../lib/roles/types';
 
 let w: World;

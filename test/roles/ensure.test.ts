@@ -1,6 +1,6 @@
 import { EntityAlreadyExistsException, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { externalIdFingerprint } from '../../lib/external-id';
-import { APPLIANCE, BACKUP, desired, ID_A, ID_B, MEMBER, WORKER, world, type World } from './support';
+import { APPLIANCE, BACKUP, desired, ID_A, ID_B, MEMBER, WORKER, world, type World } from './iam-world';
 
 const OWNED_PROFILE_TAGS: Array<[string, string]> = [
   ['veeam-org-sync:managed', 'true'],

@@ -1,6 +1,6 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { RoleBlueprint } from '../../lib/roles/types';
-import { APPLIANCE, BACKUP, desired, ID_A, ID_B, MEMBER, WORKER, world, type World } from './support';
+import { APPLIANCE, BACKUP, desired, ID_A, ID_B, MEMBER, WORKER, world, type World } from './iam-world';
 
 /**
  * The trust documents ensure() writes, evaluated by an independent IAM policy simulator (not by our own parser):

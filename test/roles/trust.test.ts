@@ -1,6 +1,6 @@
 import { decodePolicyDocument as parseTrustDocument } from '../../lib/roles/policy-document';
 import { acceptedExternalIds, trustDocument, trustEquivalent } from '../../lib/roles/trust';
-import { APPLIANCE, ID_A, ID_B } from './support';
+import { APPLIANCE, ID_A, ID_B } from './iam-world';
 
 const encode = (doc: unknown) => encodeURIComponent(JSON.stringify(doc));
 

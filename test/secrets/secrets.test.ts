@@ -2,7 +2,7 @@ import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient 
 import { mockClient } from 'aws-sdk-client-mock';
 import { SecretError } from '../../lib/errors';
 import { createSecretSource, createSdkSecretSource, ExtensionUnreachableError, readSecretFromExtension } from '../../lib/secrets';
-import { startSecretsExtensionSimulator, type SecretsExtensionSimulator } from '../support/secrets-ext-sim';
+import { startSecretsExtensionSimulator, type SecretsExtensionSimulator } from '../../sim/secrets-extension';
 
 const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:veeam/api-user-AbCdEf';
 const GOOD = JSON.stringify({ username: 'svc-veeam', password: 'Sup3r-Secret-Value' });

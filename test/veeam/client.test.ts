@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { generate } from 'selfsigned';
 import { RetryableError, VeeamApiError } from '../../lib/errors';
 import { destroyAgents } from '../../lib/veeam/tls';
-import { DEFAULT_SIM_USER, startVeeamSimulator, type VeeamSimulator } from '../support/veeam-sim';
-import { clientFor, recordingSecrets } from './helpers';
+import { DEFAULT_SIM_USER, startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
+import { clientFor, recordingSecrets } from './veeam-test-client';
 
 const spec = (accountId: string, key = 'backup', externalId = 'ExternalIdValue0001') => ({
   name: `${accountId}-${key}`,

@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 import { createHttpsTransport, type HttpRequest, type HttpResponse } from '../../lib/veeam/http';
 import { ensureRegistration, unregister } from '../../lib/veeam/registration';
 import { destroyAgents } from '../../lib/veeam/tls';
-import { SERVED_ROUTES, startVeeamSimulator, type VeeamSimulator } from '../support/veeam-sim';
-import { clientFor } from './helpers';
+import { SERVED_ROUTES, startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
+import { clientFor } from './veeam-test-client';
 
 /**
  * The vendor's OpenAPI file lives outside the repository (reference material, never committed). When it is not

@@ -2,9 +2,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { createSecretSource } from '../../lib/secrets';
 import { destroyAgents } from '../../lib/veeam/tls';
-import { startSecretsExtensionSimulator } from '../support/secrets-ext-sim';
-import { DEFAULT_SIM_USER, startVeeamSimulator } from '../support/veeam-sim';
-import { clientFor } from './helpers';
+import { startSecretsExtensionSimulator } from '../../sim/secrets-extension';
+import { DEFAULT_SIM_USER, startVeeamSimulator } from '../../sim/veeam';
+import { clientFor } from './veeam-test-client';
 
 const sm = mockClient(SecretsManagerClient);
 afterAll(() => destroyAgents());

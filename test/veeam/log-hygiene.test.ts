@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ensureRegistration, unregister } from '../../lib/veeam/registration';
 import { destroyAgents } from '../../lib/veeam/tls';
-import { DEFAULT_SIM_USER, startVeeamSimulator } from '../support/veeam-sim';
-import { clientFor, recordingSecrets } from './helpers';
+import { DEFAULT_SIM_USER, startVeeamSimulator } from '../../sim/veeam';
+import { clientFor, recordingSecrets } from './veeam-test-client';
 
 afterAll(() => destroyAgents());
 

@@ -2,8 +2,8 @@ import { externalIdFingerprint } from '../../lib/external-id';
 import type { VeeamClient } from '../../lib/veeam/client';
 import { entryDescription, entryName, ensureRegistration, parseEntryDescription, unregister } from '../../lib/veeam/registration';
 import { destroyAgents } from '../../lib/veeam/tls';
-import { startVeeamSimulator, type VeeamSimulator } from '../support/veeam-sim';
-import { clientFor } from './helpers';
+import { startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
+import { clientFor } from './veeam-test-client';
 
 const ACCOUNT = '210987654321';
 const desired = { accountId: ACCOUNT, blueprintKey: 'backup', roleName: 'VeeamBackupRole', externalId: 'Ext1dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };

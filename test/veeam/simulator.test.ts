@@ -1,6 +1,6 @@
 import { createHttpsTransport, type HttpRequest, type Transport } from '../../lib/veeam/http';
 import { destroyAgents } from '../../lib/veeam/tls';
-import { DEFAULT_SIM_USER, startVeeamSimulator, type VeeamSimulator } from '../support/veeam-sim';
+import { DEFAULT_SIM_USER, startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
 
 /** Raw HTTP against the simulator: its own behaviour is what the client tests rely on. */
 let sim: VeeamSimulator;

@@ -1,0 +1,42 @@
+import { convergeAccount } from '../lib/account/converge-account';
+import { recordAccount } from '../lib/account/record-account';
+import type { AccountReport } from '../lib/account/account-report';
+import type { Deps } from '../lib/deps';
+import { scheduleRotations, type RotationSchedule } from '../lib/organization/due-rotations';
+import { reconcile, type ReconcileReport } from '../lib/organization/reconcile';
+import type { AccountRequest } from '../lib/queue/types';
+import { rotateAccount } from '../lib/account/rotate-account';
+import { memoUntilFailure } from '../lib/util/memo-until-failure';
+import { buildDeps } from '../lib/wiring';
+
+export type { ReconcileReport } from '../lib/organization/reconcile';
+
+/** What the Lambda handlers call; each method is one use case over the same Deps. */
+export interface SyncService {
+  handle(req: AccountRequest): Promise<AccountReport>;
+  reconcile(opts: { dryRun: boolean; accountIds?: string[]; deep?: boolean }): Promise<ReconcileReport>;
+  scheduleRotations(opts: { accountIds?: string[]; force?: boolean }): Promise<RotationSchedule>;
+}
+
+function createService(deps: Deps): SyncService {
+  return {
+    async handle(req) {
+      const report =
+        req.action === 'rotate'
+          ? await rotateAccount(deps, req.accountId, { ...(req.force ? { force: true } : {}) })
+          : await convergeAccount(deps, req.accountId, { dryRun: false, reason: req.reason });
+      recordAccount(report);
+      return report;
+    },
+    reconcile: (o) => reconcile(deps, { ...o, mode: 'fan-out' }),
+    scheduleRotations: (o) => scheduleRotations(deps, o),
+  };
+}
+
+const service = memoUntilFailure(() => Promise.resolve().then(() => createService(buildDeps())));
+
+/** Once per container; a ConfigError is not cached, so every invocation reports it until the stack is fixed. */
+export const getService = (): Promise<SyncService> => service.get();
+
+/** Tests and the sandbox start each story from a cold container. */
+export const resetService = (): void => service.reset();

@@ -1,0 +1,76 @@
+import { ageDays, decideIds, rotationStartedAt, type IdState } from './id-state';
+import type { RoleReport } from './account-report';
+import { roleConflictReason } from '../roles/conflicts';
+import type { DesiredTrust, RoleBlueprint, RoleSnapshot } from '../roles/types';
+import { ensureRegistration, findEntry, entryFingerprint } from '../veeam/registration';
+import type { VeeamEntry } from '../veeam/types';
+import type { AccountContext } from './account-context';
+
+export interface RoleOutcome {
+  report: RoleReport;
+  /** undefined when the role is not ours (conflict). */
+  state?: IdState;
+  entry?: VeeamEntry;
+}
+
+/** Veeam records the issue date of the ID it holds: the next ID's is the rotation start. */
+function pushedIssuedAt(state: IdState): Date {
+  return state.rotating && state.pushId !== state.trustIds[0] ? (rotationStartedAt(state) ?? state.issuedAt) : state.issuedAt;
+}
+
+function desiredTrust(ctx: AccountContext, state: IdState): DesiredTrust {
+  return { principalArn: ctx.deps.config.veeamPrincipalArn, externalIds: state.trustIds, stateTags: state.stateTags };
+}
+
+/** Converges the role's Veeam entry to hold `externalId`, keeping the account's entry list current. */
+export async function register(ctx: AccountContext, bp: RoleBlueprint, externalId: string, issuedAt: Date) {
+  const reg = await ensureRegistration(ctx.veeam, { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId, issuedAt }, ctx.entries, { dryRun: ctx.dryRun });
+  if (reg.entry) ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
+  return reg;
+}
+
+/** Applies an external-ID state to the role (trust + state tags) from a fresh read. */
+export async function applyState(ctx: AccountContext, bp: RoleBlueprint, state: IdState, snapshot?: RoleSnapshot) {
+  const snap = snapshot ?? (await ctx.roles.read(bp));
+  return ctx.roles.ensure(bp, desiredTrust(ctx, state), snap, { dryRun: ctx.dryRun });
+}
+
+/**
+ * Read → decide → converge one blueprint role. IAM changes before Veeam, so the ID pushed to the appliance is one
+ * the trust already accepts. One exception: a role whose trust names no external ID (the condition was removed by
+ * hand, or the appliance statement is gone) accepts the appliance with any ID or not at all, so there the appliance
+ * learns the new ID first and the trust is narrowed to it second: it is never left holding a refused ID.
+ */
+export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Promise<RoleOutcome> {
+  const snapshot = await ctx.roles.read(bp);
+  const base = { blueprint: bp.key, roleName: bp.roleName };
+  if (snapshot.exists && !snapshot.owned) {
+    return { report: { ...base, role: 'conflict', veeam: 'unknown', changes: [roleConflictReason(bp, ctx.accountId)] } };
+  }
+
+  const found = findEntry(ctx.entries, ctx.accountId, bp);
+  const state = decideIds(snapshot, found?.owned ? entryFingerprint(found.entry) : undefined, ctx.deps.now());
+  const report: RoleReport = {
+    ...base,
+    role: 'ok',
+    veeam: 'not-registered',
+    changes: [...state.notes],
+    externalIdAgeDays: ageDays(state.issuedAt, ctx.deps.now()),
+    ...(state.rotating ? { rotation: 'in-progress' as const } : {}),
+  };
+  let entry = found?.entry;
+  const registerHeld = async () => {
+    const reg = await register(ctx, bp, state.pushId, pushedIssuedAt(state));
+    entry = reg.entry ?? entry;
+    report.veeam = reg.status;
+    report.changes.push(...reg.changes);
+  };
+
+  const veeamFirst = bp.register && snapshot.exists && snapshot.trustExternalIds.length === 0;
+  if (veeamFirst) await registerHeld();
+  const ensured = await applyState(ctx, bp, state, snapshot);
+  report.role = ensured.status;
+  report.changes.push(...ensured.changes.map((c) => c.detail), ...(ensured.reason ? [ensured.reason] : []));
+  if (bp.register && !veeamFirst && ensured.status !== 'conflict') await registerHeld();
+  return { report, state, ...(entry ? { entry } : {}) };
+}

@@ -1,0 +1,140 @@
+import { mapLimit } from '../util/map-limit';
+import type { OrgAccount } from '../org/types';
+import { outOfScopeReason, type ScopeConfig } from '../org/scope';
+import type { VeeamEntry } from '../veeam/types';
+
+/**
+ * register: in scope, at least one of our entries is missing. ok: in scope, all our entries present (the IAM side is
+ * the worker's to verify). offboard: our entries exist for an account that is not in scope. skip: not in scope and
+ * nothing of ours to remove, listed so the report names every account that is not protected.
+ */
+export type PlanAction = 'register' | 'ok' | 'offboard' | 'skip';
+
+export interface PlannedAccount {
+  accountId: string;
+  action: PlanAction;
+  reason: string;
+  /** register: blueprint keys without an entry of ours. */
+  missing?: string[];
+  /** Blueprint keys whose role already has an entry we do not own: registration will meet a conflict. */
+  foreign?: string[];
+}
+
+export interface ReconcilePlan {
+  accounts: PlannedAccount[];
+  totals: Record<PlanAction, number>;
+  /** Accounts read from Organizations (under the scope, any status). */
+  scanned: number;
+}
+
+/** A blueprint that is registered in Veeam (register: true). */
+export interface PlanBlueprint {
+  key: string;
+  roleName: string;
+}
+
+export interface PlanInput {
+  /**
+   * The desired set, read once and never held: listAccountsUnder(config.scopeOuIds). Accounts that are not ACTIVE
+   * or are excluded are planned here as offboard/skip with their reason.
+   */
+  desired: AsyncIterable<OrgAccount>;
+  /** Exclusions and the wording of reasons. */
+  config: ScopeConfig;
+  /** The appliance's entries, listed once. */
+  entries: readonly VeeamEntry[];
+  blueprints: readonly PlanBlueprint[];
+  /** Our ownership marker; entries that are not ours are never offboarded. */
+  isOwned(entry: VeeamEntry): boolean;
+  /** Limit the plan to these accounts (CLI --account). */
+  onlyAccountIds?: ReadonlySet<string>;
+  /**
+   * Why an account that was not listed under the scope is out of it (moved out, left, closed), e.g. built on
+   * scopeOf(). Only called for accounts that have our entries (or were asked for), so a few calls at most.
+   */
+  explainOutOfScope?(accountId: string): Promise<string>;
+}
+
+/** Parallel explainOutOfScope calls; Organizations throttles hard, keep it small. */
+const EXPLAIN_CONCURRENCY = 4;
+
+interface EntryIndex {
+  /** Role names of our entries. */
+  owned: Set<string>;
+  /** Role names of entries that are not ours. */
+  foreign: Set<string>;
+}
+
+function indexEntries(input: PlanInput): Map<string, EntryIndex> {
+  const byAccount = new Map<string, EntryIndex>();
+  for (const entry of input.entries) {
+    // Entries without an account (other kinds) are ignored.
+    const accountId = entry.accountId;
+    if (!accountId) continue;
+    if (input.onlyAccountIds && !input.onlyAccountIds.has(accountId)) continue;
+    let idx = byAccount.get(accountId);
+    if (!idx) {
+      idx = { owned: new Set(), foreign: new Set() };
+      byAccount.set(accountId, idx);
+    }
+    (input.isOwned(entry) ? idx.owned : idx.foreign).add(entry.roleName);
+  }
+  return byAccount;
+}
+
+function planInScope(accountId: string, idx: EntryIndex | undefined, blueprints: readonly PlanBlueprint[]): PlannedAccount {
+  const missing = blueprints.filter((bp) => !idx?.owned.has(bp.roleName));
+  if (missing.length === 0) {
+    return { accountId, action: 'ok', reason: `registered: ${blueprints.map((bp) => bp.key).join(', ')}` };
+  }
+  const foreign = missing.filter((bp) => idx?.foreign.has(bp.roleName)).map((bp) => bp.key);
+  const reason =
+    `not registered: ${missing.map((bp) => `${bp.key} (${bp.roleName})`).join(', ')}` +
+    (foreign.length ? `; an entry we do not own already uses the role of: ${foreign.join(', ')}` : '');
+  return { accountId, action: 'register', reason, missing: missing.map((bp) => bp.key), ...(foreign.length ? { foreign } : {}) };
+}
+
+/**
+ * Compares the organization with the appliance in one pass over the accounts. Memory is the entry index (already
+ * in memory as the listed entries), one small record per planned account and a set of account ids; accounts are
+ * never collected.
+ */
+export async function planReconcile(input: PlanInput): Promise<ReconcilePlan> {
+  const index = indexEntries(input);
+  const planned: PlannedAccount[] = [];
+  const seen = new Set<string>();
+  let scanned = 0;
+
+  for await (const account of input.desired) {
+    scanned++;
+    if (input.onlyAccountIds && !input.onlyAccountIds.has(account.id)) continue;
+    if (seen.has(account.id)) continue;
+    seen.add(account.id);
+    const idx = index.get(account.id);
+    const out = outOfScopeReason(account, input.config);
+    if (out === undefined) planned.push(planInScope(account.id, idx, input.blueprints));
+    else if (idx?.owned.size) planned.push({ accountId: account.id, action: 'offboard', reason: out });
+    else planned.push({ accountId: account.id, action: 'skip', reason: out });
+  }
+
+  // Accounts not listed under the scope: ours to offboard when we registered them, or asked for by the operator.
+  const unlisted = [...index.entries()].filter(([id, idx]) => !seen.has(id) && idx.owned.size > 0).map(([id]) => id);
+  const asked = input.onlyAccountIds ? [...input.onlyAccountIds].filter((id) => !seen.has(id) && !index.get(id)?.owned.size) : [];
+  const fallback = input.config.scopeOuIds.length ? 'not under SCOPE_OU_IDS (moved out or left the organization)' : 'not a member of the organization';
+  const explain = async (id: string): Promise<string> => {
+    if (!input.explainOutOfScope) return fallback;
+    try {
+      return await input.explainOutOfScope(id);
+    } catch (err) {
+      return `${fallback} (lookup failed: ${err instanceof Error ? err.message : String(err)})`;
+    }
+  };
+  const offReasons = await mapLimit(unlisted.sort(), EXPLAIN_CONCURRENCY, explain);
+  unlisted.forEach((accountId, i) => planned.push({ accountId, action: 'offboard', reason: offReasons[i] ?? fallback }));
+  const askedReasons = await mapLimit(asked.sort(), EXPLAIN_CONCURRENCY, explain);
+  asked.forEach((accountId, i) => planned.push({ accountId, action: 'skip', reason: askedReasons[i] ?? fallback }));
+
+  const totals: Record<PlanAction, number> = { register: 0, ok: 0, offboard: 0, skip: 0 };
+  for (const p of planned) totals[p.action]++;
+  return { accounts: planned, totals, scanned };
+}

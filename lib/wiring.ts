@@ -1,0 +1,30 @@
+import { config as envConfig, type Config } from './config';
+import type { Deps } from './deps';
+import { logger } from './log';
+import { StsMemberAccess } from './member/member-access';
+import { AwsOrganization } from './org/aws-organization';
+import { SqsAccountQueue } from './queue/sqs-queue';
+import { blueprints } from './roles/blueprints';
+import { createSecretSource } from './secrets';
+import { sleep } from './util/sleep';
+import { createVeeamClient } from './veeam/client';
+
+/**
+ * The production adapters, built once per container (SDK clients, credential cache and Veeam token survive
+ * warm invocations). Nothing here does I/O: the first call does, inside the handler.
+ */
+export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Deps {
+  const cfg = opts.config ?? envConfig();
+  const secrets = createSecretSource(cfg);
+  const veeam = createVeeamClient({ config: cfg, secrets, logger });
+  return {
+    config: cfg,
+    blueprints: blueprints(cfg),
+    org: new AwsOrganization(),
+    member: new StsMemberAccess({ config: cfg, ...(opts.purpose ? { purpose: opts.purpose } : {}) }),
+    veeam: () => Promise.resolve(veeam),
+    ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl) } : {}),
+    now: () => new Date(),
+    sleep,
+  };
+}

@@ -1,0 +1,196 @@
+import { loadConfig, type OffboardMode } from '../../lib/config';
+import { convergeAccount } from '../../lib/account/converge-account';
+import type { Deps } from '../../lib/deps';
+import { StsMemberAccess } from '../../lib/member/member-access';
+import type { AccountReport } from '../../lib/account/account-report';
+import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../../sim/world';
+import { depsFor, invariantHolds, ownedEntries, protect, trustedIds, watchInvariant } from '../support/account-harness';
+
+const ROLES = ['VeeamBackupRole', 'VeeamWorkerRole'] as const;
+const IN = 'ou-ab12-11111111';
+const OUT = 'ou-ab12-22222222';
+
+let world: World;
+const deps: Partial<Record<OffboardMode, Deps>> = {};
+const depsOf = (mode: OffboardMode): Deps => (deps[mode] ??= depsFor({ config: { ...loadConfig(process.env), offboardMode: mode } }));
+let seq = 0;
+
+async function protectedAccount(): Promise<string> {
+  const id = String(700000000000 + ++seq);
+  world.org.createAccount({ id, name: `acct-${id}`, parentId: IN });
+  world.iam.addAccount(id);
+  await protect(depsOf('unregister'), id);
+  expect(ownedEntries(world, id)).toHaveLength(2);
+  return id;
+}
+
+/** A hand-made entry for the same account (another role), not ours: offboarding must never touch it. */
+function foreignEntry(accountId: string) {
+  return world.veeam.state.addEntry({ name: `${accountId}-hand-made`, accountId, roleName: 'TeamBackupRole', externalId: 'their-own-external-id', description: 'created by the backup team' });
+}
+
+const sync = (mode: OffboardMode, id: string) => convergeAccount(depsOf(mode), id, { dryRun: false, reason: 'test' });
+const role = (r: AccountReport, name: string) => r.roles.find((x) => x.roleName === name)!;
+const isProtected = (id: string) =>
+  ownedEntries(world, id).length === 2 && invariantHolds(world, id).length === 0 && ROLES.every((r) => trustedIds(world, id, r).length === 1);
+
+beforeAll(async () => {
+  world = await startWorld({
+    scopeOuIds: (org) => {
+      org.createOu(org.rootId, IN);
+      org.createOu(org.rootId, OUT);
+      return [IN];
+    },
+  });
+});
+afterAll(() => world.stop());
+
+describe('OFFBOARD_MODE when an account moves out of the scoped OUs', () => {
+  it('retain: nothing is removed on either side, and the account is reported as offboarded (retained)', async () => {
+    const id = await protectedAccount();
+    world.org.moveAccount(id, OUT);
+    const before = { iam: world.iam.writes(id).length, veeam: world.veeam.state.writes() };
+    const r = await sync('retain', id);
+    expect(r).toMatchObject({ inScope: false, action: 'offboard' });
+    expect(r.scopeReason).toMatch(/SCOPE_OU_IDS|scope/i);
+    for (const name of ROLES) expect(role(r, name).changes.join(' ')).toMatch(/retained/);
+    expect({ iam: world.iam.writes(id).length, veeam: world.veeam.state.writes() }).toEqual(before);
+    expect(ownedEntries(world, id)).toHaveLength(2);
+    expect(isProtected(id)).toBe(true);
+  });
+
+  it('unregister: our Veeam entries are removed, the roles are kept unchanged, foreign entries untouched', async () => {
+    const id = await protectedAccount();
+    const foreign = foreignEntry(id);
+    const trusts = ROLES.map((n) => world.iam.role(id, n)!.trust);
+    world.org.moveAccount(id, OUT);
+    const iamBefore = world.iam.writes(id).length;
+    const r = await sync('unregister', id);
+    expect(r).toMatchObject({ inScope: false, action: 'offboard' });
+    for (const name of ROLES) expect(role(r, name).veeam).toBe('removed');
+    expect(ownedEntries(world, id)).toEqual([]);
+    expect(world.veeam.state.entries.get(foreign.id)).toEqual(foreign);
+    expect(world.iam.writes(id)).toHaveLength(iamBefore);
+    expect(ROLES.map((n) => world.iam.role(id, n)?.trust)).toEqual(trusts);
+  });
+
+  it('delete: entries removed first, then our roles and instance profile in the order IAM requires', async () => {
+    const id = await protectedAccount();
+    const foreign = foreignEntry(id);
+    world.org.moveAccount(id, OUT);
+    const watch = watchInvariant(world, () => [id]);
+    const iamMark = world.iam.calls.length;
+    const r = await sync('delete', id);
+    watch.stop();
+
+    expect(r).toMatchObject({ inScope: false, action: 'offboard' });
+    for (const name of ROLES) expect(role(r, name)).toMatchObject({ veeam: 'removed', role: 'removed' });
+    expect(ownedEntries(world, id)).toEqual([]);
+    expect(world.veeam.state.entries.get(foreign.id)).toEqual(foreign);
+    for (const name of ROLES) expect(world.iam.role(id, name)).toBeUndefined();
+    expect(world.iam.account(id).instanceProfiles.size).toBe(0);
+    // The member role the service uses to get in is not ours: kept.
+    expect(world.iam.role(id, 'OrganizationAccountAccessRole')).toBeDefined();
+
+    // Veeam first (the appliance never holds a role that no longer exists), then IAM.
+    const kinds = watch.writes.map((w) => w.kind);
+    expect(kinds.lastIndexOf('veeam')).toBeLessThan(kinds.indexOf('iam'));
+    expect(watch.writes.filter((w) => w.kind === 'veeam').map((w) => (w.kind === 'veeam' ? w.method : ''))).toEqual(['DELETE', 'DELETE']);
+    const iamWrites = world.iam.calls.slice(iamMark).filter((c) => c.write && c.accountId === id);
+    expect(iamWrites.every((c) => !c.error)).toBe(true);
+    const workerOps = iamWrites.filter((c) => c.input.RoleName === 'VeeamWorkerRole' || c.input.InstanceProfileName === 'VeeamWorkerRole').map((c) => c.command);
+    expect(workerOps[0]).toBe('RemoveRoleFromInstanceProfile');
+    expect(workerOps.indexOf('DeleteInstanceProfile')).toBeGreaterThan(0);
+    expect(workerOps.at(-1)).toBe('DeleteRole');
+    expect(workerOps.filter((c) => c === 'DeleteRolePolicy').length).toBeGreaterThan(0);
+    const backupOps = iamWrites.filter((c) => c.input.RoleName === 'VeeamBackupRole').map((c) => c.command);
+    expect(backupOps.at(-1)).toBe('DeleteRole');
+    expect(backupOps.slice(0, -1).every((c) => c === 'DeleteRolePolicy' || c === 'DetachRolePolicy')).toBe(true);
+    expect(watch.violations).toEqual([]);
+  });
+
+  for (const mode of ['unregister', 'delete'] as const) {
+    it(`${mode}: an entry Veeam refuses to remove (used by a policy) is kept, its role too, and the refusal is reported`, async () => {
+      const id = await protectedAccount();
+      const used = ownedEntries(world, id).find((e) => e.roleName === 'VeeamBackupRole')!;
+      used.usedByPolicy = 'Nightly EC2';
+      world.org.moveAccount(id, OUT);
+      const r = await sync(mode, id);
+      expect(r.action).toBe('offboard');
+      expect(role(r, 'VeeamBackupRole').veeam).toBe('refused');
+      expect(role(r, 'VeeamBackupRole').changes.join(' ')).toMatch(/Nightly EC2/);
+      expect(role(r, 'VeeamWorkerRole').veeam).toBe('removed');
+      expect(world.veeam.state.entries.get(used.id)).toBeDefined();
+      expect(world.veeam.state.count('DELETE /api/v1/accounts/amazon/{id}')).toBeGreaterThan(0);
+      // The refused entry still works: its role is kept and still accepts the ID it holds.
+      expect(world.iam.canAssume(id, 'VeeamBackupRole', APPLIANCE_ROLE_ARN, used.externalId)).toBe(true);
+      expect(world.iam.role(id, 'VeeamWorkerRole') === undefined).toBe(mode === 'delete');
+    });
+  }
+});
+
+describe('accounts that leave the organization, close or are suspended', () => {
+  it('removed from the organization: offboarded (unregister)', async () => {
+    const id = await protectedAccount();
+    world.org.removeAccount(id);
+    const r = await sync('unregister', id);
+    expect(r).toMatchObject({ inScope: false, action: 'offboard' });
+    expect(ownedEntries(world, id)).toEqual([]);
+  });
+
+  it('suspended: offboarded (unregister), reason names the status', async () => {
+    const id = await protectedAccount();
+    world.org.suspend(id);
+    const r = await sync('unregister', id);
+    expect(r).toMatchObject({ inScope: false, action: 'offboard' });
+    expect(r.scopeReason).toMatch(/SUSPENDED/);
+    expect(ownedEntries(world, id)).toEqual([]);
+  });
+
+  it('closed and unreachable (delete): entries removed, roles left in place and reported, not an error', async () => {
+    const id = await protectedAccount();
+    world.org.close(id);
+    // A closed account no longer lets the service in.
+    world.iam.account(id).roles.delete('OrganizationAccountAccessRole');
+    const cfg = { ...loadConfig(process.env), offboardMode: 'delete' as const };
+    const d = depsFor({ config: cfg, member: new StsMemberAccess({ config: cfg, accessDeniedBudgetMs: 0, sleep: () => Promise.resolve() }) });
+    const r = await convergeAccount(d, id, { dryRun: false, reason: 'CloseAccount' });
+    expect(r.error).toBeUndefined();
+    expect(r).toMatchObject({ inScope: false, action: 'offboard' });
+    expect(ownedEntries(world, id)).toEqual([]);
+    for (const name of ROLES) {
+      expect(world.iam.role(id, name)).toBeDefined();
+      expect(role(r, name).changes.join(' ')).toMatch(/unreachable/);
+    }
+  });
+});
+
+describe('moving back into scope', () => {
+  for (const mode of ['unregister', 'delete'] as const) {
+    it(`re-protects an account offboarded with ${mode}`, async () => {
+      const id = await protectedAccount();
+      world.org.moveAccount(id, OUT);
+      await sync(mode, id);
+      expect(ownedEntries(world, id)).toEqual([]);
+      world.org.moveAccount(id, IN);
+      const r = await sync(mode, id);
+      expect(r.inScope).toBe(true);
+      expect(r.action).toBe(mode === 'delete' ? 'create' : 'register');
+      expect(isProtected(id)).toBe(true);
+    });
+  }
+});
+
+describe('entries we do not own', () => {
+  it('an entry under our name without our marker is reported as a conflict and left untouched in every mode', async () => {
+    const id = String(790000000000);
+    world.org.createAccount({ id, parentId: OUT });
+    world.iam.addAccount(id);
+    const theirs = world.veeam.state.addEntry({ name: `${id}-backup`, accountId: id, roleName: 'VeeamBackupRole', externalId: 'theirs', description: 'hand made' });
+    for (const mode of ['retain', 'unregister', 'delete'] as const) {
+      const r = await sync(mode, id);
+      expect(role(r, 'VeeamBackupRole').veeam).toBe('conflict');
+      expect(world.veeam.state.entries.get(theirs.id)).toEqual(theirs);
+    }
+  });
+});

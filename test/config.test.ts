@@ -1,0 +1,65 @@
+import { loadConfig, compareApiVersions } from '../lib/config';
+import { ConfigError } from '../lib/errors';
+
+const valid = {
+  VEEAM_URL: 'https://10.0.1.10:11005',
+  VEEAM_SECRET_ID: 'veeam/admin',
+  VEEAM_PRINCIPAL_ARN: 'arn:aws:iam::111111111111:role/VeeamImpersonation',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('configuration contract', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(valid);
+    expect(c.veeamApiVersions[0]).toBe('1.8-rev0');
+    expect(c.veeamApiVersions).toContain('1.3-rev0');
+    expect(c.memberRoleNames).toEqual(['OrganizationAccountAccessRole', 'AWSControlTowerExecution']);
+    expect(c.scopeOuIds).toEqual([]);
+    expect(c.offboardMode).toBe('retain');
+    expect(c.externalIdMaxAgeDays).toBe(90);
+    expect(c.backupRoleName).toBe('VeeamBackupRole');
+    expect(c.workerRoleName).toBe('VeeamWorkerRole');
+    expect(c.veeamCertSha256).toBeUndefined();
+  });
+
+  it('lists every problem in one error, naming each variable', () => {
+    const problems = problemsOf({
+      VEEAM_URL: 'http://10.0.1.10:11005',
+      VEEAM_PRINCIPAL_ARN: 'not-an-arn',
+      SCOPE_OU_IDS: 'ou-ab12-11111111,finance',
+      EXCLUDED_ACCOUNT_IDS: '12345',
+      OFFBOARD_MODE: 'purge',
+      EXTERNAL_ID_MAX_AGE_DAYS: 'ninety',
+      VEEAM_CERT_SHA256: 'abc',
+    });
+    const text = problems.join('\n');
+    for (const name of ['VEEAM_URL', 'VEEAM_SECRET_ID', 'VEEAM_PRINCIPAL_ARN', 'SCOPE_OU_IDS', 'EXCLUDED_ACCOUNT_IDS', 'OFFBOARD_MODE', 'EXTERNAL_ID_MAX_AGE_DAYS', 'VEEAM_CERT_SHA256']) {
+      expect(text).toContain(name);
+    }
+    expect(problems).toHaveLength(8);
+  });
+
+  it('accepts a colon-separated certificate fingerprint and normalises it', () => {
+    const fp = 'AB:'.repeat(31) + 'AB';
+    expect(loadConfig({ ...valid, VEEAM_CERT_SHA256: fp }).veeamCertSha256).toBe('ab'.repeat(32));
+  });
+
+  it('falls back only to versions older than the configured one', () => {
+    const c = loadConfig({ ...valid, VEEAM_API_VERSION: '1.6-rev0' });
+    expect(c.veeamApiVersions[0]).toBe('1.6-rev0');
+    expect(c.veeamApiVersions.every((v) => compareApiVersions(v, '1.6-rev0') <= 0)).toBe(true);
+  });
+
+  it('refuses to create roles named like the roles it assumes', () => {
+    expect(problemsOf({ ...valid, MEMBER_ROLE_NAMES: 'VeeamBackupRole' }).join()).toContain('MEMBER_ROLE_NAMES');
+  });
+});

@@ -1,0 +1,38 @@
+import { InvalidInputError } from '../../lib/errors';
+import { lambdaContext } from '../../sim/lambda';
+
+// The domain service stands in for Organizations, IAM and Veeam: these handlers only validate, delegate and return.
+const reconcile = jest.fn((opts: unknown) => Promise.resolve({ dryRun: (opts as { dryRun: boolean }).dryRun, enqueued: 0 }));
+const scheduleRotations = jest.fn((_opts: unknown) => Promise.resolve({ enqueued: 2, accounts: ['111111111111', '222222222222'] }));
+jest.mock('../../functions/service', () => ({ getService: () => Promise.resolve({ reconcile, scheduleRotations }) }));
+
+// Imported after jest.mock so the handlers bind to the stand-in service.
+import { handler as reconcileHandler } from '../../functions/reconcile';
+import { handler as rotateHandler } from '../../functions/rotate';
+
+beforeEach(() => {
+  reconcile.mockClear();
+  scheduleRotations.mockClear();
+});
+
+describe('reconcile handler', () => {
+  it('returns the service report for a manual dry run of named accounts', async () => {
+    const out = await reconcileHandler({ dryRun: true, accountIds: ['444455556666'] }, lambdaContext());
+    expect(reconcile).toHaveBeenCalledWith({ dryRun: true, accountIds: ['444455556666'] });
+    expect(out).toEqual({ dryRun: true, enqueued: 0 });
+  });
+
+  it('refuses a mistyped payload before touching anything', async () => {
+    await expect(reconcileHandler({ dryrun: true }, lambdaContext())).rejects.toThrow(InvalidInputError);
+    expect(reconcile).not.toHaveBeenCalled();
+  });
+});
+
+describe('rotate handler', () => {
+  it('schedules rotations for everything on the daily schedule', async () => {
+    const scheduled = { version: '0', id: 'x', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+    const out = await rotateHandler(scheduled, lambdaContext());
+    expect(scheduleRotations).toHaveBeenCalledWith({});
+    expect(out).toEqual({ enqueued: 2, accounts: ['111111111111', '222222222222'] });
+  });
+});
