@@ -24,5 +24,8 @@ export default tseslint.config(
     },
   },
   { files: ['*.mjs', '*.cjs', '*.js'], ...tseslint.configs.disableTypeChecked },
-  { files: ['*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
+  {
+    files: ['*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
 );

@@ -85,7 +85,8 @@ export interface AccountCost {
   veeam: VeeamFigures;
 }
 
-export type ScenarioResult = { kind: 'reconcile'; figures: ReconcileFigures } | { kind: 'single'; costs: AccountCost[] };
+export type ScenarioResult =
+  { kind: 'reconcile'; figures: ReconcileFigures } | { kind: 'single'; costs: AccountCost[] };
 
 export const MANAGEMENT_ACCOUNT = '100000000000';
 const REGION = 'us-east-1';
@@ -126,7 +127,13 @@ function startSampler(drain: () => void) {
       clearInterval(timer);
       gc();
       const retained = process.memoryUsage().heapUsed;
-      return { baseRssMb: mb(base.rss), baseHeapMb: mb(base.heapUsed), peakRssMb: mb(peakRss), peakHeapMb: mb(peakHeap), retainedHeapMb: mb(retained) };
+      return {
+        baseRssMb: mb(base.rss),
+        baseHeapMb: mb(base.heapUsed),
+        peakRssMb: mb(peakRss),
+        peakHeapMb: mb(peakHeap),
+        retainedHeapMb: mb(retained),
+      };
     },
   };
 }
@@ -146,14 +153,29 @@ function iamTally(iam: IamStsFake, alsoForget: () => void) {
   return { t, drain, reset: () => Object.assign(t, { writes: 0, byCommand: {} }) };
 }
 
-const diff = (a: Calls, b: Calls): Calls => ({ organizations: a.organizations - b.organizations, sts: a.sts - b.sts, iam: a.iam - b.iam, sqs: a.sqs - b.sqs });
+const diff = (a: Calls, b: Calls): Calls => ({
+  organizations: a.organizations - b.organizations,
+  sts: a.sts - b.sts,
+  iam: a.iam - b.iam,
+  sqs: a.sqs - b.sqs,
+});
 const snap = (h: LatencyHandle): Calls => ({ ...h.calls });
-const veeamDiff = (a: SimCounters, b: SimCounters): VeeamFigures => ({ logins: a.logins - b.logins, refreshes: a.refreshes - b.refreshes, requests: a.requests - b.requests, writes: a.writes - b.writes });
+const veeamDiff = (a: SimCounters, b: SimCounters): VeeamFigures => ({
+  logins: a.logins - b.logins,
+  refreshes: a.refreshes - b.refreshes,
+  requests: a.requests - b.requests,
+  writes: a.writes - b.writes,
+});
 
 export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const needIam = spec.mode !== 'fan-out';
   const sim = await SimProcess.start();
-  const org = buildOrg({ accounts: spec.accounts, ousDepth: 2, ousPerLevel: 3, managementAccountId: MANAGEMENT_ACCOUNT });
+  const org = buildOrg({
+    accounts: spec.accounts,
+    ousDepth: 2,
+    ousPerLevel: 3,
+    managementAccountId: MANAGEMENT_ACCOUNT,
+  });
   const scope = org.ouLevels[0]!;
   const iam = installIamStsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
   const sqs = installSqsFake();
@@ -194,7 +216,8 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const template = org.accountId(0);
   iam.addAccount(template);
   const t = await convergeAccount(setupDeps, template, { dryRun: false, reason: 'bench-setup' });
-  if (t.action === 'error' || t.action === 'conflict') throw new Error(`template account did not converge: ${JSON.stringify(t)}`);
+  if (t.action === 'error' || t.action === 'conflict')
+    throw new Error(`template account did not converge: ${JSON.stringify(t)}`);
   const tmpl = iam.account(template);
   const perRole = blueprints.map((bp) => {
     const role = tmpl.roles.get(bp.roleName)!;
@@ -216,7 +239,12 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const acct = needIam ? iam.account(id) : undefined;
     for (const r of perRole) {
       const externalId = generateExternalId();
-      batch.push({ name: entryName(id, r.bp.key), description: entryDescription(r.bp.roleName, externalId, r.issuedAt), accountId: id, roleName: r.bp.roleName });
+      batch.push({
+        name: entryName(id, r.bp.key),
+        description: entryDescription(r.bp.roleName, externalId, r.issuedAt),
+        accountId: id,
+        roleName: r.bp.roleName,
+      });
       if (!acct) continue;
       // Policy documents are shared strings: the fake's memory stays small next to what is measured.
       acct.roles.set(r.bp.roleName, {
@@ -230,13 +258,25 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       });
     }
     if (acct) {
-      for (const [name, p] of tmpl.instanceProfiles) acct.instanceProfiles.set(name, { ...p, arn: p.arn.replace(template, id), roles: [...p.roles], tags: new Map(p.tags) });
+      for (const [name, p] of tmpl.instanceProfiles)
+        acct.instanceProfiles.set(name, {
+          ...p,
+          arn: p.arn.replace(template, id),
+          roles: [...p.roles],
+          tags: new Map(p.tags),
+        });
     }
     if (batch.length >= 2000) await flush();
   }
   for (let i = 0; i < DEPARTED; i++) {
     const id = String(200000000000 + i);
-    for (const r of perRole) batch.push({ name: entryName(id, r.bp.key), description: entryDescription(r.bp.roleName, generateExternalId(), r.issuedAt), accountId: id, roleName: r.bp.roleName });
+    for (const r of perRole)
+      batch.push({
+        name: entryName(id, r.bp.key),
+        description: entryDescription(r.bp.roleName, generateExternalId(), r.issuedAt),
+        accountId: id,
+        roleName: r.bp.roleName,
+      });
   }
   await flush();
 
@@ -244,7 +284,9 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   resetVeeamSessions();
   await sim.ask({ type: 'latency', ms: spec.latency.veeam });
   // aws-sdk-client-mock's sinon stubs record every call (client, command, result): harness memory, not the service's.
-  const stubs = [IAMClient, STSClient, OrganizationsClient, SQSClient, SecretsManagerClient].map((c) => (c.prototype as unknown as { send: { resetHistory?: () => void } }).send);
+  const stubs = [IAMClient, STSClient, OrganizationsClient, SQSClient, SecretsManagerClient].map(
+    (c) => (c.prototype as unknown as { send: { resetHistory?: () => void } }).send,
+  );
   let queued = 0;
   const forgetHistory = () => {
     stubs.forEach((s) => s.resetHistory?.());
@@ -333,7 +375,15 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       const r = await convergeAccount(deps, accountId, { dryRun: false, reason: 'bench' });
       const ms = performance.now() - started;
       tally.drain();
-      costs.push({ label, action: r.action, ms, calls: diff(snap(latency), calls0), iamByCommand: { ...tally.t.byCommand }, iamWrites: tally.t.writes, veeam: veeamDiff(await sim.counters(), veeam0) });
+      costs.push({
+        label,
+        action: r.action,
+        ms,
+        calls: diff(snap(latency), calls0),
+        iamByCommand: { ...tally.t.byCommand },
+        iamWrites: tally.t.writes,
+        veeam: veeamDiff(await sim.counters(), veeam0),
+      });
     };
     await measure('converged account, cold container', org.accountId(1));
     await measure('converged account, warm container', org.accountId(2));

@@ -8,7 +8,10 @@ export class SimProcess {
   private pending: Array<(reply: SimReply) => void> = [];
 
   private constructor() {
-    this.child = fork(path.join(__dirname, 'veeam-sim-process.ts'), [], { execArgv: ['--no-warnings', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(path.join(__dirname, 'veeam-sim-process.ts'), [], {
+      execArgv: ['--no-warnings', '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (msg: unknown) => this.pending.shift()?.(msg as SimReply));
   }
 

@@ -21,7 +21,8 @@ export interface SimCounters {
   byRoute: Record<string, number>;
 }
 
-export type SimReply = { type: 'started'; url: string; certSha256: string } | { type: 'counters'; counters: SimCounters } | { type: 'ok' };
+export type SimReply =
+  { type: 'started'; url: string; certSha256: string } | { type: 'counters'; counters: SimCounters } | { type: 'ok' };
 
 let sim: VeeamSimulator | undefined;
 
@@ -74,7 +75,17 @@ process.on('message', (raw: unknown) => {
         return;
       case 'counters': {
         const s = sim!.state;
-        reply({ type: 'counters', counters: { logins: s.counters.logins, refreshes: s.counters.refreshes, requests: s.counters.requests, writes: s.writes(), entries: s.entries.size, byRoute: { ...s.counters.byRoute } } });
+        reply({
+          type: 'counters',
+          counters: {
+            logins: s.counters.logins,
+            refreshes: s.counters.refreshes,
+            requests: s.counters.requests,
+            writes: s.writes(),
+            entries: s.entries.size,
+            byRoute: { ...s.counters.byRoute },
+          },
+        });
         return;
       }
       case 'stop':

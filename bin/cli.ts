@@ -72,14 +72,18 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
     switch (command) {
       case 'event': {
         if (!arg) throw new InvalidInputError('event needs a file name or - for standard input');
-        const raw: unknown = JSON.parse(arg === '-' ? (io.readStdin ?? defaultIo.readStdin!)() : readFileSync(arg, 'utf8'));
+        const raw: unknown = JSON.parse(
+          arg === '-' ? (io.readStdin ?? defaultIo.readStdin!)() : readFileSync(arg, 'utf8'),
+        );
         const c = classifyEvent(raw);
         if (c.kind === 'ignored') {
           io.out(`ignored: ${c.why}`);
           return 0;
         }
         if (c.kind === 'invalid') throw new InvalidInputError(c.reason);
-        return print([await convergeAccount(deps, c.request.accountId, { dryRun: values['dry-run'], reason: c.request.reason })]);
+        return print([
+          await convergeAccount(deps, c.request.accountId, { dryRun: values['dry-run'], reason: c.request.reason }),
+        ]);
       }
       case 'sync':
         if (!arg) throw new InvalidInputError('sync needs an account id');
@@ -87,7 +91,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
       case 'status':
       case 'reconcile': {
         const dryRun = command === 'status' || values['dry-run'];
-        const report = await reconcile(deps, { dryRun, mode: 'in-process', ...(accountIds.length ? { accountIds } : {}) });
+        const report = await reconcile(deps, {
+          dryRun,
+          mode: 'in-process',
+          ...(accountIds.length ? { accountIds } : {}),
+        });
         const reports = report.accounts as AccountReport[];
         if (dryRun && !values.json && command === 'reconcile') io.out('Dry run: nothing was changed. Plan:');
         return print(reports, report);
@@ -95,15 +103,19 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
       case 'rotate': {
         if (values['propagation-wait'] !== undefined) {
           const s = Number(values['propagation-wait']);
-          if (!Number.isInteger(s) || s < 0) throw new InvalidInputError('--propagation-wait takes a whole number of seconds');
+          if (!Number.isInteger(s) || s < 0)
+            throw new InvalidInputError('--propagation-wait takes a whole number of seconds');
           deps.config.propagationWaitSeconds = s;
         }
-        const targets = accountIds.length ? accountIds : (await dueAccounts(deps, { force: values.force, limited: false })).due;
+        const targets = accountIds.length
+          ? accountIds
+          : (await dueAccounts(deps, { force: values.force, limited: false })).due;
         const reports = await mapLimit(targets, deps.config.concurrency, (id) =>
           rotateAccount(deps, id, {
             force: values.force,
             dryRun: values['dry-run'],
-            onPhase: (account, role, phase) => io.out(`${new Date().toISOString()}  ${account}  ${role.padEnd(20)}  ${phase}`),
+            onPhase: (account, role, phase) =>
+              io.out(`${new Date().toISOString()}  ${account}  ${role.padEnd(20)}  ${phase}`),
           }),
         );
         return print(reports);

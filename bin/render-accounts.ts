@@ -3,7 +3,11 @@ import type { AccountReport } from '../lib/account/account-report';
 /** Plain-text table: operators read it in terminals and CI logs, so no colours or box characters. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -11,7 +15,8 @@ export function table(headers: string[], rows: string[][]): string {
 function note(r: AccountReport): string {
   if (r.error) return `${r.error.code}: ${r.error.message}`;
   if (!r.inScope) return r.scopeReason;
-  if (r.action === 'conflict') return r.roles.flatMap((x) => (x.role === 'conflict' || x.veeam === 'conflict' ? x.changes : [])).join('; ');
+  if (r.action === 'conflict')
+    return r.roles.flatMap((x) => (x.role === 'conflict' || x.veeam === 'conflict' ? x.changes : [])).join('; ');
   return '';
 }
 

@@ -5,7 +5,11 @@ import { accountIdSchema } from '../lib/account-id';
 
 /** A scheduled rule without a configured input delivers the raw "Scheduled Event": treat it as a plain run. */
 function isScheduledEvent(event: unknown): boolean {
-  return typeof event === 'object' && event !== null && (event as Record<string, unknown>)['detail-type'] === 'Scheduled Event';
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as Record<string, unknown>)['detail-type'] === 'Scheduled Event'
+  );
 }
 
 const accountIds = z.array(accountIdSchema).min(1, 'must list at least one account, or be left out for all').optional();
@@ -28,7 +32,10 @@ export function parseReconcileInput(event: unknown): ReconcileInput {
   }
   const { dryRun = false, accountIds, deep } = parsed.data;
   // A real run already converges every account, IAM included, through the worker.
-  if (deep && !dryRun) throw new InvalidInputError('reconcile input is invalid: "deep" only applies to a dry run ({"dryRun": true, "deep": true})');
+  if (deep && !dryRun)
+    throw new InvalidInputError(
+      'reconcile input is invalid: "deep" only applies to a dry run ({"dryRun": true, "deep": true})',
+    );
   return { dryRun, ...(accountIds ? { accountIds } : {}), ...(deep ? { deep } : {}) };
 }
 

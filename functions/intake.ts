@@ -29,8 +29,16 @@ export async function intake(event: unknown): Promise<IntakeResult> {
       queue ??= new SqsAccountQueue(urls.ACCOUNT_QUEUE_URL);
       await queue.send([request]);
       metrics().addMetric('EventsEnqueued', MetricUnit.Count, 1);
-      logger.info('account request enqueued', { accountId: request.accountId, reason: request.reason, eventId: request.eventId });
-      return { outcome: 'enqueued', accountId: request.accountId, ...(request.eventId ? { eventId: request.eventId } : {}) };
+      logger.info('account request enqueued', {
+        accountId: request.accountId,
+        reason: request.reason,
+        eventId: request.eventId,
+      });
+      return {
+        outcome: 'enqueued',
+        accountId: request.accountId,
+        ...(request.eventId ? { eventId: request.eventId } : {}),
+      };
     }
     case 'ignored':
       logger.debug('event ignored', { why: result.why });

@@ -23,12 +23,19 @@ async function deadLetter(record: SQSRecord, failure: Failure, receiveCount: num
   await sendToDeadLetter({
     queueUrl: WORKER_DLQ_URL,
     body: record.body,
-    reason: { code: failure.code, message: `${failure.message} (receive ${receiveCount}, retryable: ${failure.retryable})` },
+    reason: {
+      code: failure.code,
+      message: `${failure.message} (receive ${receiveCount}, retryable: ${failure.retryable})`,
+    },
     groupId: record.attributes.MessageGroupId ?? 'dead-letter',
     deduplicationId: record.messageId,
   });
   metrics().addMetric('RequestsDeadLettered', MetricUnit.Count, 1);
-  logger.error('request sent to the worker DLQ', { messageId: record.messageId, code: failure.code, reason: failure.message });
+  logger.error('request sent to the worker DLQ', {
+    messageId: record.messageId,
+    code: failure.code,
+    reason: failure.message,
+  });
 }
 
 /**
@@ -46,14 +53,20 @@ async function processRecord(record: SQSRecord): Promise<void> {
     const service = await getService();
     const report = await service.handle(request);
     if (report.error) failure = report.error;
-    else logger.info('account handled', { accountId: request.accountId, reason: request.reason, action: report.action });
+    else
+      logger.info('account handled', { accountId: request.accountId, reason: request.reason, action: report.action });
   } catch (err) {
     failure = describeError(err);
   }
   if (!failure) return;
   // On the last receive SQS would move the message without saying why: park it ourselves, with the reason.
   if (failure.retryable && receiveCount < maxReceiveCount()) {
-    logger.warn('request will be retried', { messageId: record.messageId, receiveCount, code: failure.code, reason: failure.message });
+    logger.warn('request will be retried', {
+      messageId: record.messageId,
+      receiveCount,
+      code: failure.code,
+      reason: failure.message,
+    });
     throw new RetryableError(failure.message, { code: failure.code });
   }
   await deadLetter(record, failure, receiveCount);
@@ -67,7 +80,11 @@ const processor = new SqsFifoPartialProcessorAsync();
  * the Errors alarm means "the worker itself broke", not "an account is still settling".
  */
 export async function worker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, processRecord, processor, { context, skipGroupOnError: true, throwOnFullBatchFailure: false });
+  return processPartialResponse(event, processRecord, processor, {
+    context,
+    skipGroupOnError: true,
+    throwOnFullBatchFailure: false,
+  });
 }
 
 export const handler = wrap(worker);

@@ -33,7 +33,16 @@ export interface Config {
 export const DEFAULT_BACKUP_ROLE_NAME = 'VeeamBackupRole';
 export const DEFAULT_WORKER_ROLE_NAME = 'VeeamWorkerRole';
 
-const DEFAULT_API_VERSIONS = ['1.8-rev0', '1.7-rev1', '1.7-rev0', '1.6-rev0', '1.5-rev1', '1.5-rev0', '1.4-rev0', '1.3-rev0'];
+const DEFAULT_API_VERSIONS = [
+  '1.8-rev0',
+  '1.7-rev1',
+  '1.7-rev0',
+  '1.6-rev0',
+  '1.5-rev1',
+  '1.5-rev0',
+  '1.4-rev0',
+  '1.3-rev0',
+];
 
 const OU_OR_ROOT = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -66,9 +75,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (rawUrl) {
     try {
       veeamUrl = new URL(rawUrl);
-      if (veeamUrl.protocol !== 'https:') problems.push(`VEEAM_URL must use https:// (got ${veeamUrl.protocol}); the appliance REST API listens on HTTPS, default port 11005.`);
+      if (veeamUrl.protocol !== 'https:')
+        problems.push(
+          `VEEAM_URL must use https:// (got ${veeamUrl.protocol}); the appliance REST API listens on HTTPS, default port 11005.`,
+        );
     } catch {
-      problems.push(`VEEAM_URL is not a valid URL: "${rawUrl}". Use the appliance REST base, e.g. https://10.0.1.10:11005`);
+      problems.push(
+        `VEEAM_URL is not a valid URL: "${rawUrl}". Use the appliance REST base, e.g. https://10.0.1.10:11005`,
+      );
     }
   }
 
@@ -84,32 +98,50 @@ export function loadConfig(env: Env = process.env): Config {
   if (rawPin) {
     const hex = normaliseFingerprint(rawPin);
     if (/^[0-9a-f]{64}$/.test(hex)) veeamCertSha256 = hex;
-    else problems.push(`VEEAM_CERT_SHA256 must be a SHA-256 fingerprint (64 hex digits, colons allowed), e.g. from: openssl x509 -in appliance.pem -noout -fingerprint -sha256`);
+    else
+      problems.push(
+        `VEEAM_CERT_SHA256 must be a SHA-256 fingerprint (64 hex digits, colons allowed), e.g. from: openssl x509 -in appliance.pem -noout -fingerprint -sha256`,
+      );
   }
 
   const veeamPrincipalArn = need('VEEAM_PRINCIPAL_ARN');
   if (veeamPrincipalArn && !IAM_ROLE_ARN.test(veeamPrincipalArn)) {
-    problems.push(`VEEAM_PRINCIPAL_ARN "${veeamPrincipalArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>) of the appliance's impersonation role.`);
+    problems.push(
+      `VEEAM_PRINCIPAL_ARN "${veeamPrincipalArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>) of the appliance's impersonation role.`,
+    );
   }
 
-  const memberRoleNames = env.MEMBER_ROLE_NAMES === undefined ? ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'] : list(env.MEMBER_ROLE_NAMES);
-  if (memberRoleNames.length === 0) problems.push('MEMBER_ROLE_NAMES is empty; name at least one role to assume in member accounts.');
-  for (const n of memberRoleNames) if (!ROLE_NAME.test(n)) problems.push(`MEMBER_ROLE_NAMES contains "${n}", which is not a valid IAM role name.`);
+  const memberRoleNames =
+    env.MEMBER_ROLE_NAMES === undefined
+      ? ['OrganizationAccountAccessRole', 'AWSControlTowerExecution']
+      : list(env.MEMBER_ROLE_NAMES);
+  if (memberRoleNames.length === 0)
+    problems.push('MEMBER_ROLE_NAMES is empty; name at least one role to assume in member accounts.');
+  for (const n of memberRoleNames)
+    if (!ROLE_NAME.test(n)) problems.push(`MEMBER_ROLE_NAMES contains "${n}", which is not a valid IAM role name.`);
 
   const scopeOuIds = list(env.SCOPE_OU_IDS);
-  for (const id of scopeOuIds) if (!OU_OR_ROOT.test(id)) problems.push(`SCOPE_OU_IDS contains "${id}", which is neither a root id (r-xxxx) nor an OU id (ou-xxxx-xxxxxxxx).`);
+  for (const id of scopeOuIds)
+    if (!OU_OR_ROOT.test(id))
+      problems.push(
+        `SCOPE_OU_IDS contains "${id}", which is neither a root id (r-xxxx) nor an OU id (ou-xxxx-xxxxxxxx).`,
+      );
 
   const excluded = list(env.EXCLUDED_ACCOUNT_IDS);
-  for (const id of excluded) if (!ACCOUNT_ID.test(id)) problems.push(`EXCLUDED_ACCOUNT_IDS contains "${id}", which is not a 12-digit account id.`);
+  for (const id of excluded)
+    if (!ACCOUNT_ID.test(id))
+      problems.push(`EXCLUDED_ACCOUNT_IDS contains "${id}", which is not a 12-digit account id.`);
 
   const offboardMode = (env.OFFBOARD_MODE?.trim() || 'retain') as OffboardMode;
-  if (!['retain', 'unregister', 'delete'].includes(offboardMode)) problems.push(`OFFBOARD_MODE "${offboardMode}" must be one of retain, unregister, delete.`);
+  if (!['retain', 'unregister', 'delete'].includes(offboardMode))
+    problems.push(`OFFBOARD_MODE "${offboardMode}" must be one of retain, unregister, delete.`);
 
   const intSetting = (name: string, def: number, min: number, max: number): number => {
     const raw = env[name]?.trim();
     if (!raw) return def;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
     return n;
   };
   const externalIdMaxAgeDays = intSetting('EXTERNAL_ID_MAX_AGE_DAYS', 90, 1, 3650);
@@ -120,12 +152,17 @@ export function loadConfig(env: Env = process.env): Config {
 
   const backupRoleName = env.BACKUP_ROLE_NAME?.trim() || DEFAULT_BACKUP_ROLE_NAME;
   const workerRoleName = env.WORKER_ROLE_NAME?.trim() || DEFAULT_WORKER_ROLE_NAME;
-  for (const [name, v] of [['BACKUP_ROLE_NAME', backupRoleName], ['WORKER_ROLE_NAME', workerRoleName]] as const) {
+  for (const [name, v] of [
+    ['BACKUP_ROLE_NAME', backupRoleName],
+    ['WORKER_ROLE_NAME', workerRoleName],
+  ] as const) {
     if (!ROLE_NAME.test(v)) problems.push(`${name} "${v}" is not a valid IAM role name.`);
   }
   if (backupRoleName === workerRoleName) problems.push('BACKUP_ROLE_NAME and WORKER_ROLE_NAME must differ.');
   if (memberRoleNames.includes(backupRoleName) || memberRoleNames.includes(workerRoleName)) {
-    problems.push('MEMBER_ROLE_NAMES must not contain the roles this service creates (BACKUP_ROLE_NAME / WORKER_ROLE_NAME).');
+    problems.push(
+      'MEMBER_ROLE_NAMES must not contain the roles this service creates (BACKUP_ROLE_NAME / WORKER_ROLE_NAME).',
+    );
   }
 
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';

@@ -17,7 +17,9 @@ export class ConfigError extends SyncError {
   readonly code = 'ConfigError';
   readonly retryable = false;
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`);
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n- ${problems.join('\n- ')}`,
+    );
   }
 }
 
@@ -40,7 +42,11 @@ export class RetryableError extends SyncError {
 /** We could not get into a member account with any configured role. */
 export class MemberAccessError extends SyncError {
   readonly code = 'MemberAccessDenied';
-  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -65,7 +71,11 @@ export class VeeamApiError extends SyncError {
 export class VeeamTlsError extends SyncError {
   readonly code = 'VeeamTlsVerification';
   readonly retryable = false;
-  constructor(message: string, readonly presentedSha256?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly presentedSha256?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -73,7 +83,11 @@ export class VeeamTlsError extends SyncError {
 /** Reading the Veeam credentials failed. */
 export class SecretError extends SyncError {
   readonly code = 'SecretUnavailable';
-  constructor(message: string, readonly retryable: boolean, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

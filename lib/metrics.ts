@@ -7,7 +7,10 @@ let instance: Metrics | undefined;
  * sandbox can set POWERTOOLS_METRICS_DISABLED first: terminals show reports, not EMF blobs.
  */
 export function metrics(): Metrics {
-  instance ??= new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'VeeamOrgSync', serviceName: 'veeam-org-sync' });
+  instance ??= new Metrics({
+    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'VeeamOrgSync',
+    serviceName: 'veeam-org-sync',
+  });
   return instance;
 }
 

@@ -12,7 +12,13 @@ function envelope(source: string, detailType: string, region: string, detail: Re
     time: new Date().toISOString(),
     region,
     resources: [],
-    detail: { eventVersion: '1.08', eventID: randomUUID(), eventTime: new Date().toISOString(), recipientAccountId: MANAGEMENT_ACCOUNT, ...detail },
+    detail: {
+      eventVersion: '1.08',
+      eventID: randomUUID(),
+      eventTime: new Date().toISOString(),
+      recipientAccountId: MANAGEMENT_ACCOUNT,
+      ...detail,
+    },
   };
 }
 
@@ -25,7 +31,16 @@ export function createAccountResult(accountId: string) {
     userIdentity: { accountId: MANAGEMENT_ACCOUNT, invokedBy: 'AWS Internal' },
     requestParameters: null,
     responseElements: null,
-    serviceEventDetails: { createAccountStatus: { id: 'car-0123456789abcdef', state: 'SUCCEEDED', accountName: '****', accountId, requestedTimestamp: 'Jan 10, 2026 9:20:50 AM', completedTimestamp: 'Jan 10, 2026 9:20:53 AM' } },
+    serviceEventDetails: {
+      createAccountStatus: {
+        id: 'car-0123456789abcdef',
+        state: 'SUCCEEDED',
+        accountName: '****',
+        accountId,
+        requestedTimestamp: 'Jan 10, 2026 9:20:50 AM',
+        completedTimestamp: 'Jan 10, 2026 9:20:53 AM',
+      },
+    },
   });
 }
 
@@ -54,7 +69,11 @@ export function moveAccount(accountId: string, sourceParentId: string, destinati
     eventName: 'MoveAccount',
     eventType: 'AwsApiCall',
     awsRegion: 'us-east-1',
-    userIdentity: { type: 'AssumedRole', accountId: MANAGEMENT_ACCOUNT, arn: `arn:aws:sts::${MANAGEMENT_ACCOUNT}:assumed-role/Admin/alice` },
+    userIdentity: {
+      type: 'AssumedRole',
+      accountId: MANAGEMENT_ACCOUNT,
+      arn: `arn:aws:sts::${MANAGEMENT_ACCOUNT}:assumed-role/Admin/alice`,
+    },
     requestParameters: { accountId, sourceParentId, destinationParentId },
     responseElements: null,
   });

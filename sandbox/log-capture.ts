@@ -10,7 +10,7 @@ export function captureLogs(onLine: (entry: Record<string, unknown>) => void) {
   const originals: Write[] = streams.map((s) => s.write.bind(s));
   streams.forEach((stream, i) => {
     let pending = '';
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       pending += text;
       let nl: number;
@@ -31,7 +31,7 @@ export function captureLogs(onLine: (entry: Record<string, unknown>) => void) {
       }
       (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
       return true;
-    });
+    };
   });
   return {
     text: () => chunks.join('\n'),

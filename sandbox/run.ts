@@ -9,7 +9,9 @@ async function main() {
   const result = await runStory();
   const leaked = [DEFAULT_SIM_USER.password, ...result.secrets].filter((s) => result.logs.includes(s));
   if (leaked.length) result.problems.push(`${leaked.length} secret value(s) appeared in the logs`);
-  console.log(`\n${result.problems.length ? `FAILED (${result.problems.length}):\n- ${result.problems.join('\n- ')}` : 'Sandbox story passed'} in ${result.seconds.toFixed(1)} s`);
+  console.log(
+    `\n${result.problems.length ? `FAILED (${result.problems.length}):\n- ${result.problems.join('\n- ')}` : 'Sandbox story passed'} in ${result.seconds.toFixed(1)} s`,
+  );
   process.exit(result.problems.length ? 1 : 0);
 }
 

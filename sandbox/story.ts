@@ -44,7 +44,9 @@ function describeLog(e: Record<string, unknown>): string | undefined {
     case 'reconcile started':
       return `reconcile started (dryRun: ${String(e.dryRun)})`;
     default:
-      return e.level === 'ERROR' || e.level === 'WARN' ? `${String(e.level).toLowerCase().padEnd(8)} ${String(e.message)}` : undefined;
+      return e.level === 'ERROR' || e.level === 'WARN'
+        ? `${String(e.level).toLowerCase().padEnd(8)} ${String(e.message)}`
+        : undefined;
   }
 }
 
@@ -81,12 +83,19 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
     const { logger } = await import('../lib/log');
     logger.setLogLevel('INFO');
     w.org.createAccount({ id: w.org.managementAccountId, name: 'management', parentId: w.org.rootId });
-    say(`Veeam REST simulator at ${w.veeam.url} (self-signed; pinned by VEEAM_CERT_SHA256=${w.veeam.certSha256.slice(0, 16)}…)`);
-    say(`Secrets extension simulator on port ${w.ext.port}; organization ${w.org.rootId} with OUs Workloads (${ouWorkloads}, in scope) and Sandbox (${ouSandbox})`);
+    say(
+      `Veeam REST simulator at ${w.veeam.url} (self-signed; pinned by VEEAM_CERT_SHA256=${w.veeam.certSha256.slice(0, 16)}…)`,
+    );
+    say(
+      `Secrets extension simulator on port ${w.ext.port}; organization ${w.org.rootId} with OUs Workloads (${ouWorkloads}, in scope) and Sandbox (${ouSandbox})`,
+    );
 
     const protectedOk = (acct: string) => {
       const entries = w.veeam.state.list().filter((e) => e.accountId === acct);
-      return entries.length === 2 && entries.every((e) => w.iam.canAssume(acct, e.roleName, APPLIANCE_ROLE_ARN, e.externalId));
+      return (
+        entries.length === 2 &&
+        entries.every((e) => w.iam.canAssume(acct, e.roleName, APPLIANCE_ROLE_ARN, e.externalId))
+      );
     };
 
     step('1. A new account is created in Workloads (CreateAccountResult)');
@@ -104,9 +113,14 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
     check('duplicate dropped by FIFO deduplication: nothing to process', again.delivered === 0);
     await w.invokeReconcile({ dryRun: false, accountIds: [A] });
     await w.drain();
-    check('a replay through reconcile converges with zero writes (IAM and Veeam)', w.iam.writes().length === before.iam && w.veeam.state.writes() === before.veeam);
+    check(
+      'a replay through reconcile converges with zero writes (IAM and Veeam)',
+      w.iam.writes().length === before.iam && w.veeam.state.writes() === before.veeam,
+    );
 
-    step('3. Control Tower vends an account (CreateManagedAccount); another team already has a same-named role elsewhere');
+    step(
+      '3. Control Tower vends an account (CreateManagedAccount); another team already has a same-named role elsewhere',
+    );
     w.org.createAccount({ id: B, name: 'payments', parentId: ouWorkloads });
     w.iam.addAccount(B);
     await w.deliverEvent(createManagedAccount(B, ouWorkloads, 'payments'));
@@ -125,7 +139,10 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
     await w.drain();
     check(`${A}: policy ${policyName} restored`, w.iam.role(A, 'VeeamBackupRole')!.inline.has(policyName));
     check(`${B}: worker entry registered again`, protectedOk(B));
-    check(`${F}: the role we do not own is left untouched and reported`, w.iam.role(F, 'VeeamBackupRole')?.tags.size === 0 && !w.veeam.state.findByName(`${F}-backup`));
+    check(
+      `${F}: the role we do not own is left untouched and reported`,
+      w.iam.role(F, 'VeeamBackupRole')?.tags.size === 0 && !w.veeam.state.findByName(`${F}-backup`),
+    );
 
     step('5. The appliance is down while an account is created; the worker retries, then recovers');
     w.org.createAccount({ id: C, name: 'analytics', parentId: ouWorkloads });
@@ -133,7 +150,10 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
     w.veeam.faults.setDown(true);
     await w.deliverEvent(createAccountResult(C));
     const down = await w.drain(1);
-    check('the request failed and stays queued for a retry (not lost, not in the DLQ yet)', down.failed === 1 && w.sqs.messages(w.env.ACCOUNT_QUEUE_URL!).length === 1);
+    check(
+      'the request failed and stays queued for a retry (not lost, not in the DLQ yet)',
+      down.failed === 1 && w.sqs.messages(w.env.ACCOUNT_QUEUE_URL!).length === 1,
+    );
     w.veeam.faults.setDown(false);
     await w.drain();
     check(`${C}: protected after the appliance came back`, protectedOk(C));
@@ -142,14 +162,20 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
     w.org.moveAccount(B, ouSandbox);
     await w.deliverEvent(moveAccount(B, ouWorkloads, ouSandbox));
     await w.drain();
-    check(`${B}: Veeam entries removed, roles kept`, w.veeam.state.list().every((e) => e.accountId !== B) && !!w.iam.role(B, 'VeeamBackupRole'));
+    check(
+      `${B}: Veeam entries removed, roles kept`,
+      w.veeam.state.list().every((e) => e.accountId !== B) && !!w.iam.role(B, 'VeeamBackupRole'),
+    );
     w.org.moveAccount(B, ouWorkloads);
     await w.deliverEvent(moveAccount(B, ouSandbox, ouWorkloads));
     await w.drain();
     check(`${B}: protected again`, protectedOk(B));
 
     step('7. External IDs of an account are rotated with zero downtime');
-    const oldIds = w.veeam.state.list().filter((e) => e.accountId === A).map((e) => e.externalId);
+    const oldIds = w.veeam.state
+      .list()
+      .filter((e) => e.accountId === A)
+      .map((e) => e.externalId);
     let probes = 0;
     let outages = 0;
     const probe = setInterval(() => {
@@ -159,23 +185,45 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
     await w.invokeRotate({ accountIds: [A], force: true });
     await w.drain();
     clearInterval(probe);
-    const newIds = w.veeam.state.list().filter((e) => e.accountId === A).map((e) => e.externalId);
-    check(`${A}: new external IDs in Veeam, old ones no longer trusted`, newIds.every((id, i) => id !== oldIds[i]) && oldIds.every((id) => !w.iam.canAssume(A, 'VeeamBackupRole', APPLIANCE_ROLE_ARN, id)));
-    check(`the appliance could assume the roles at every one of ${probes} probes during the rotation`, outages === 0 && protectedOk(A));
+    const newIds = w.veeam.state
+      .list()
+      .filter((e) => e.accountId === A)
+      .map((e) => e.externalId);
+    check(
+      `${A}: new external IDs in Veeam, old ones no longer trusted`,
+      newIds.every((id, i) => id !== oldIds[i]) &&
+        oldIds.every((id) => !w.iam.canAssume(A, 'VeeamBackupRole', APPLIANCE_ROLE_ARN, id)),
+    );
+    check(
+      `the appliance could assume the roles at every one of ${probes} probes during the rotation`,
+      outages === 0 && protectedOk(A),
+    );
 
     step('8. Final state');
     const { runCli } = await import('../bin/cli');
     let table = '';
     const code = await runCli(['status'], { out: (s) => (table = s), err: (s) => say(s) });
     say(table);
-    check('status reports a conflict only for the account with the foreign role', code === 1 && /888899990000\s+in scope\s+conflict/.test(table) && !/error/.test(table));
-    check('Veeam holds entries only for accounts in scope', w.veeam.state.list().every((e) => [A, B, C, F].includes(e.accountId)));
+    check(
+      'status reports a conflict only for the account with the foreign role',
+      code === 1 && /888899990000\s+in scope\s+conflict/.test(table) && !/error/.test(table),
+    );
+    check(
+      'Veeam holds entries only for accounts in scope',
+      w.veeam.state.list().every((e) => [A, B, C, F].includes(e.accountId)),
+    );
   } catch (err) {
-    problems.push(`the story crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    problems.push(`the story crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
     capture.restore();
   }
-  const secrets = world ? [...world.veeam.state.list().map((e) => e.externalId ?? ''), ...world.veeam.state.accessTokens.keys(), ...world.veeam.state.refreshTokens.keys()].filter((s) => s.length > 8) : [];
+  const secrets = world
+    ? [
+        ...world.veeam.state.list().map((e) => e.externalId ?? ''),
+        ...world.veeam.state.accessTokens.keys(),
+        ...world.veeam.state.refreshTokens.keys(),
+      ].filter((s) => s.length > 8)
+    : [];
   await world?.stop();
   return { ok: problems.length === 0, problems, logs: capture.text(), secrets, seconds: (Date.now() - started) / 1000 };
 }

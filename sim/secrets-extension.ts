@@ -35,7 +35,9 @@ const BAD_REQUEST = JSON.stringify({ error: '400 Bad Request: an unexpected erro
  * The AWS Parameters and Secrets Lambda Extension's HTTP contract on a local port.
  * Token header missing or wrong: 401 (AWS does not document this case; the client treats any non-200 alike).
  */
-export async function startSecretsExtensionSimulator(opts: SecretsExtensionSimulatorOptions): Promise<SecretsExtensionSimulator> {
+export async function startSecretsExtensionSimulator(
+  opts: SecretsExtensionSimulatorOptions,
+): Promise<SecretsExtensionSimulator> {
   const requests: SecretsExtensionRequest[] = [];
   let notReadyLeft = opts.notReady?.requests ?? 0;
   const sockets = new Set<Socket>();
@@ -56,7 +58,8 @@ export async function startSecretsExtensionSimulator(opts: SecretsExtensionSimul
       }
       return answer(400, BAD_REQUEST);
     }
-    if (!tokenOk) return answer(401, JSON.stringify({ error: 'missing or invalid X-Aws-Parameters-Secrets-Token header' }));
+    if (!tokenOk)
+      return answer(401, JSON.stringify({ error: 'missing or invalid X-Aws-Parameters-Secrets-Token header' }));
     if (url.pathname !== '/secretsmanager/get' || !secretId) return answer(400, BAD_REQUEST);
     const value = opts.secrets[secretId];
     if (value === undefined) return answer(400, BAD_REQUEST);
@@ -64,7 +67,9 @@ export async function startSecretsExtensionSimulator(opts: SecretsExtensionSimul
     answer(
       200,
       JSON.stringify({
-        ARN: secretId.startsWith('arn:') ? secretId : `arn:aws:secretsmanager:us-east-1:111111111111:secret:${name}-AbCdEf`,
+        ARN: secretId.startsWith('arn:')
+          ? secretId
+          : `arn:aws:secretsmanager:us-east-1:111111111111:secret:${name}-AbCdEf`,
         Name: name,
         VersionId: '00000000-0000-4000-8000-000000000001',
         SecretString: value,

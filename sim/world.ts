@@ -10,7 +10,11 @@ export const MANAGEMENT_ACCOUNT = '111111111111';
 export const APPLIANCE_ROLE_ARN = `arn:aws:iam::${MANAGEMENT_ACCOUNT}:role/VeeamApplianceImpersonation`;
 const REGION = 'us-east-1';
 const queueUrl = (name: string) => `https://sqs.${REGION}.amazonaws.com/${MANAGEMENT_ACCOUNT}/veeam-org-sync-${name}`;
-export const QUEUES = { account: queueUrl('accounts.fifo'), intakeDlq: queueUrl('intake-dlq'), workerDlq: queueUrl('worker-dlq.fifo') };
+export const QUEUES = {
+  account: queueUrl('accounts.fifo'),
+  intakeDlq: queueUrl('intake-dlq'),
+  workerDlq: queueUrl('worker-dlq.fifo'),
+};
 const SECRET_ID = 'veeam-org-sync/appliance-admin';
 const SESSION_TOKEN = 'sandbox-session-token';
 
@@ -35,11 +39,14 @@ export async function startWorld(opts: WorldOptions = {}) {
   const sqs = installSqsFake();
   const veeam: VeeamSimulator = await startVeeamSimulator({
     // A rescan succeeds only if the appliance could really assume the role with the ID it holds.
-    assumeCheck: (accountId, roleName, externalId) => iam.canAssume(accountId, roleName, APPLIANCE_ROLE_ARN, externalId),
+    assumeCheck: (accountId, roleName, externalId) =>
+      iam.canAssume(accountId, roleName, APPLIANCE_ROLE_ARN, externalId),
     sessionRunningPolls: 0,
   });
   const ext: SecretsExtensionSimulator = await startSecretsExtensionSimulator({
-    secrets: { [SECRET_ID]: JSON.stringify({ username: DEFAULT_SIM_USER.username, password: DEFAULT_SIM_USER.password }) },
+    secrets: {
+      [SECRET_ID]: JSON.stringify({ username: DEFAULT_SIM_USER.username, password: DEFAULT_SIM_USER.password }),
+    },
     token: SESSION_TOKEN,
   });
 
@@ -70,7 +77,10 @@ export async function startWorld(opts: WorldOptions = {}) {
 
   // Imported after the environment is set, as Lambda loads a handler after its configuration.
   const intake = (await import('../functions/intake')).handler as unknown as Handler<unknown, unknown>;
-  const worker = (await import('../functions/worker')).handler as unknown as Handler<SQSEvent, { batchItemFailures: { itemIdentifier: string }[] }>;
+  const worker = (await import('../functions/worker')).handler as unknown as Handler<
+    SQSEvent,
+    { batchItemFailures: { itemIdentifier: string }[] }
+  >;
   const reconcile = (await import('../functions/reconcile')).handler as unknown as Handler<unknown, unknown>;
   const rotate = (await import('../functions/rotate')).handler as unknown as Handler<unknown, unknown>;
   const { resetService } = await import('../functions/service');

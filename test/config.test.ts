@@ -42,7 +42,16 @@ describe('configuration contract', () => {
       VEEAM_CERT_SHA256: 'abc',
     });
     const text = problems.join('\n');
-    for (const name of ['VEEAM_URL', 'VEEAM_SECRET_ID', 'VEEAM_PRINCIPAL_ARN', 'SCOPE_OU_IDS', 'EXCLUDED_ACCOUNT_IDS', 'OFFBOARD_MODE', 'EXTERNAL_ID_MAX_AGE_DAYS', 'VEEAM_CERT_SHA256']) {
+    for (const name of [
+      'VEEAM_URL',
+      'VEEAM_SECRET_ID',
+      'VEEAM_PRINCIPAL_ARN',
+      'SCOPE_OU_IDS',
+      'EXCLUDED_ACCOUNT_IDS',
+      'OFFBOARD_MODE',
+      'EXTERNAL_ID_MAX_AGE_DAYS',
+      'VEEAM_CERT_SHA256',
+    ]) {
       expect(text).toContain(name);
     }
     expect(problems).toHaveLength(8);

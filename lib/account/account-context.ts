@@ -27,17 +27,29 @@ function accountSearchPattern(accountId: string): string {
 export async function accountEntries(deps: Deps, veeam: VeeamApi, accountId: string): Promise<VeeamEntry[]> {
   const named = await veeam.listEntries({ searchPattern: accountSearchPattern(accountId) });
   const names = new Set(named.map((e) => e.name.toLowerCase()));
-  const complete = deps.blueprints.filter((b) => b.register).every((b) => names.has(entryName(accountId, b.key).toLowerCase()));
+  const complete = deps.blueprints
+    .filter((b) => b.register)
+    .every((b) => names.has(entryName(accountId, b.key).toLowerCase()));
   if (complete) return named;
-  return (await veeam.listEntries()).filter((e) => e.accountId === accountId || e.name.toLowerCase().startsWith(accountId));
+  return (await veeam.listEntries()).filter(
+    (e) => e.accountId === accountId || e.name.toLowerCase().startsWith(accountId),
+  );
 }
 
 /**
  * Reads what every per-account operation starts from: the account's Veeam entries (unless a reconcile plan just
  * listed them) and a member-account session.
  */
-export async function openAccount(deps: Deps, accountId: string, dryRun: boolean, knownEntries?: VeeamEntry[]): Promise<AccountContext> {
+export async function openAccount(
+  deps: Deps,
+  accountId: string,
+  dryRun: boolean,
+  knownEntries?: VeeamEntry[],
+): Promise<AccountContext> {
   const veeam = await deps.veeam();
-  const [entries, roles] = await Promise.all([knownEntries ?? accountEntries(deps, veeam, accountId), deps.member.roles(accountId)]);
+  const [entries, roles] = await Promise.all([
+    knownEntries ?? accountEntries(deps, veeam, accountId),
+    deps.member.roles(accountId),
+  ]);
   return { deps, accountId, roles, veeam, entries, dryRun };
 }

@@ -1,5 +1,6 @@
 /** What convergence did (or, in a dry run, would do) for one account: the unit of every report. */
-export type AccountAction = 'ok' | 'create' | 'repair' | 'register' | 'update' | 'offboard' | 'rotate' | 'conflict' | 'error' | 'skip';
+export type AccountAction =
+  'ok' | 'create' | 'repair' | 'register' | 'update' | 'offboard' | 'rotate' | 'conflict' | 'error' | 'skip';
 
 export interface RoleReport {
   blueprint: string;

@@ -25,21 +25,38 @@ export interface ConvergeOptions {
  */
 export function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOptions): Promise<AccountReport> {
   const log = logger.createChild({ persistentKeys: { accountId } });
-  return runForAccount(deps, accountId, { dryRun: opts.dryRun, what: 'account convergence', ...(opts.known ? { scope: opts.known.scope } : {}) }, async (scope) => {
-    if (!scope.inScope) {
-      log.info('account not in scope', { reason: scope.reason, trigger: opts.reason });
-      return offboardAccount(deps, accountId, scope.reason, opts);
-    }
-    const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries);
-    const roles: RoleReport[] = [];
-    // Roles of one account run one after the other: IAM rate limits are per account.
-    for (const bp of deps.blueprints) {
-      const outcome = await convergeRole(ctx, bp);
-      // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date.
-      roles.push(outcome.state?.rotating && !opts.dryRun ? await advanceRotation(ctx, bp, outcome) : outcome.report);
-    }
-    const report: AccountReport = { accountId, dryRun: opts.dryRun, inScope: true, scopeReason: scope.reason, action: accountAction(roles), roles };
-    log.info('account converged', { action: report.action, dryRun: opts.dryRun, trigger: opts.reason, changes: roles.flatMap((r) => r.changes) });
-    return report;
-  });
+  return runForAccount(
+    deps,
+    accountId,
+    { dryRun: opts.dryRun, what: 'account convergence', ...(opts.known ? { scope: opts.known.scope } : {}) },
+    async (scope) => {
+      if (!scope.inScope) {
+        log.info('account not in scope', { reason: scope.reason, trigger: opts.reason });
+        return offboardAccount(deps, accountId, scope.reason, opts);
+      }
+      const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries);
+      const roles: RoleReport[] = [];
+      // Roles of one account run one after the other: IAM rate limits are per account.
+      for (const bp of deps.blueprints) {
+        const outcome = await convergeRole(ctx, bp);
+        // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date.
+        roles.push(outcome.state?.rotating && !opts.dryRun ? await advanceRotation(ctx, bp, outcome) : outcome.report);
+      }
+      const report: AccountReport = {
+        accountId,
+        dryRun: opts.dryRun,
+        inScope: true,
+        scopeReason: scope.reason,
+        action: accountAction(roles),
+        roles,
+      };
+      log.info('account converged', {
+        action: report.action,
+        dryRun: opts.dryRun,
+        trigger: opts.reason,
+        changes: roles.flatMap((r) => r.changes),
+      });
+      return report;
+    },
+  );
 }

@@ -15,7 +15,9 @@ export interface RoleOutcome {
 
 /** Veeam records the issue date of the ID it holds: the next ID's is the rotation start. */
 function pushedIssuedAt(state: IdState): Date {
-  return state.rotating && state.pushId !== state.trustIds[0] ? (rotationStartedAt(state) ?? state.issuedAt) : state.issuedAt;
+  return state.rotating && state.pushId !== state.trustIds[0]
+    ? (rotationStartedAt(state) ?? state.issuedAt)
+    : state.issuedAt;
 }
 
 function desiredTrust(ctx: AccountContext, state: IdState): DesiredTrust {
@@ -24,7 +26,12 @@ function desiredTrust(ctx: AccountContext, state: IdState): DesiredTrust {
 
 /** Converges the role's Veeam entry to hold `externalId`, keeping the account's entry list current. */
 export async function register(ctx: AccountContext, bp: RoleBlueprint, externalId: string, issuedAt: Date) {
-  const reg = await ensureRegistration(ctx.veeam, { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId, issuedAt }, ctx.entries, { dryRun: ctx.dryRun });
+  const reg = await ensureRegistration(
+    ctx.veeam,
+    { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId, issuedAt },
+    ctx.entries,
+    { dryRun: ctx.dryRun },
+  );
   if (reg.entry) ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
   return reg;
 }
@@ -45,7 +52,9 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
   const snapshot = await ctx.roles.read(bp);
   const base = { blueprint: bp.key, roleName: bp.roleName };
   if (snapshot.exists && !snapshot.owned) {
-    return { report: { ...base, role: 'conflict', veeam: 'unknown', changes: [roleConflictReason(bp, ctx.accountId)] } };
+    return {
+      report: { ...base, role: 'conflict', veeam: 'unknown', changes: [roleConflictReason(bp, ctx.accountId)] },
+    };
   }
 
   const found = findEntry(ctx.entries, ctx.accountId, bp);

@@ -62,7 +62,11 @@ export function decideIds(snapshot: RoleSnapshot, veeamFp: string | undefined, n
     return {
       trustIds: [current, next],
       pushId: held ?? next,
-      stateTags: { [ISSUED_TAG]: iso(issued(tags, now)), [NEXT_FP_TAG]: nextFp!, [ROTATION_STARTED_TAG]: tags[ROTATION_STARTED_TAG] ?? iso(now) },
+      stateTags: {
+        [ISSUED_TAG]: iso(issued(tags, now)),
+        [NEXT_FP_TAG]: nextFp!,
+        [ROTATION_STARTED_TAG]: tags[ROTATION_STARTED_TAG] ?? iso(now),
+      },
       rotating: true,
       issuedAt: issued(tags, now),
       notes: held ? [] : ['rotation in progress: appliance did not hold a trusted ID'],
@@ -71,7 +75,9 @@ export function decideIds(snapshot: RoleSnapshot, veeamFp: string | undefined, n
 
   if (ids.length === 1 && next) {
     // The final narrowing reached the trust but not the tags: the rotation is complete.
-    return settled(ids[0]!, new Date(Date.parse(tags[ROTATION_STARTED_TAG] ?? '') || now.getTime()), ['completed an interrupted rotation']);
+    return settled(ids[0]!, new Date(Date.parse(tags[ROTATION_STARTED_TAG] ?? '') || now.getTime()), [
+      'completed an interrupted rotation',
+    ]);
   }
 
   // One ID (the normal case), or several with no usable rotation state (a crash before the tags, or a hand
@@ -88,7 +94,11 @@ export function widen(state: IdState, now: Date): IdState {
   return {
     trustIds: [state.pushId, next],
     pushId: state.pushId,
-    stateTags: { [ISSUED_TAG]: iso(state.issuedAt), [NEXT_FP_TAG]: externalIdFingerprint(next), [ROTATION_STARTED_TAG]: iso(now) },
+    stateTags: {
+      [ISSUED_TAG]: iso(state.issuedAt),
+      [NEXT_FP_TAG]: externalIdFingerprint(next),
+      [ROTATION_STARTED_TAG]: iso(now),
+    },
     rotating: true,
     issuedAt: state.issuedAt,
     notes: ['rotation started: trusting the current and the next external ID'],
@@ -106,7 +116,9 @@ export function nextId(state: IdState): string {
 /** End of a rotation: only the new ID is trusted. Only called after Veeam proved it can use it. */
 export function narrow(state: IdState, now: Date): IdState {
   // Issued when the rotation started: the same date Veeam recorded when the ID was pushed.
-  return settled(nextId(state), rotationStartedAt(state) ?? now, ['rotation completed: only the new external ID is trusted']);
+  return settled(nextId(state), rotationStartedAt(state) ?? now, [
+    'rotation completed: only the new external ID is trusted',
+  ]);
 }
 
 export function rotationStartedAt(state: IdState): Date | undefined {

@@ -12,7 +12,12 @@ import type { VeeamEntry } from '../veeam/types';
  * delete: unregister, then delete our roles where the entry is gone and the account is still reachable.
  * Entries Veeam refuses to remove (used by a policy) are kept, and so are their roles.
  */
-export async function offboardAccount(deps: Deps, accountId: string, scopeReason: string, opts: { dryRun: boolean; known?: { entries: VeeamEntry[] } }): Promise<AccountReport> {
+export async function offboardAccount(
+  deps: Deps,
+  accountId: string,
+  scopeReason: string,
+  opts: { dryRun: boolean; known?: { entries: VeeamEntry[] } },
+): Promise<AccountReport> {
   const { offboardMode } = deps.config;
   const veeam = await deps.veeam();
   const entries = opts.known?.entries ?? (await accountEntries(deps, veeam, accountId));
@@ -20,7 +25,13 @@ export async function offboardAccount(deps: Deps, accountId: string, scopeReason
 
   for (const bp of deps.blueprints) {
     const found = findEntry(entries, accountId, bp);
-    const report: RoleReport = { blueprint: bp.key, roleName: bp.roleName, role: 'unknown', veeam: found ? (found.owned ? 'ok' : 'conflict') : 'absent', changes: [] };
+    const report: RoleReport = {
+      blueprint: bp.key,
+      roleName: bp.roleName,
+      role: 'unknown',
+      veeam: found ? (found.owned ? 'ok' : 'conflict') : 'absent',
+      changes: [],
+    };
     roles.push(report);
     if (offboardMode === 'retain') {
       if (found?.owned) report.changes.push('retained (OFFBOARD_MODE=retain)');
@@ -29,12 +40,20 @@ export async function offboardAccount(deps: Deps, accountId: string, scopeReason
     if (found?.owned) {
       const res = await unregister(veeam, found.entry, opts);
       report.veeam = res.status === 'refused' ? 'refused' : res.status === 'not-owned' ? 'conflict' : 'removed';
-      report.changes.push(res.status === 'refused' ? `Veeam refused removal: ${(res.reasons ?? []).join('; ')}` : `Veeam entry ${found.entry.name} ${opts.dryRun ? 'would be removed' : res.status}`);
+      report.changes.push(
+        res.status === 'refused'
+          ? `Veeam refused removal: ${(res.reasons ?? []).join('; ')}`
+          : `Veeam entry ${found.entry.name} ${opts.dryRun ? 'would be removed' : res.status}`,
+      );
     }
   }
 
   if (offboardMode === 'delete') await deleteRoles(deps, accountId, roles, opts);
-  const action = !roles.some((r) => r.changes.length > 0) ? 'skip' : accountAction(roles) === 'conflict' ? 'conflict' : 'offboard';
+  const action = !roles.some((r) => r.changes.length > 0)
+    ? 'skip'
+    : accountAction(roles) === 'conflict'
+      ? 'conflict'
+      : 'offboard';
   return { accountId, inScope: false, scopeReason, dryRun: opts.dryRun, action, roles };
 }
 

@@ -77,21 +77,33 @@ function announce(ctx: AccountContext, bp: RoleBlueprint, phase: RotationPhase, 
  * Also called by every sync that finds a rotation in progress, so one that stopped (worker timeout, DLQ) is
  * finished by the next reconcile rather than waiting for the next due date.
  */
-export async function advanceRotation(ctx: AccountContext, bp: RoleBlueprint, outcome: RoleOutcome, opts: RotateOptions = {}): Promise<RoleReport> {
+export async function advanceRotation(
+  ctx: AccountContext,
+  bp: RoleBlueprint,
+  outcome: RoleOutcome,
+  opts: RotateOptions = {},
+): Promise<RoleReport> {
   const { deps } = ctx;
   const { report } = outcome;
   let state = outcome.state!;
   const next = nextId(state);
   let found = findEntry(ctx.entries, ctx.accountId, bp);
-  if (!found?.owned) throw new RetryableError(`Veeam entry for ${bp.roleName} in ${ctx.accountId} is missing; the next sync re-registers it`);
+  if (!found?.owned)
+    throw new RetryableError(
+      `Veeam entry for ${bp.roleName} in ${ctx.accountId} is missing; the next sync re-registers it`,
+    );
   if (entryFingerprint(found.entry) !== externalIdFingerprint(next)) {
-    const waitMs = (rotationStartedAt(state)?.getTime() ?? 0) + deps.config.propagationWaitSeconds * 1000 - deps.now().getTime();
+    const waitMs =
+      (rotationStartedAt(state)?.getTime() ?? 0) + deps.config.propagationWaitSeconds * 1000 - deps.now().getTime();
     if (waitMs > 0) await deps.sleep(waitMs);
     announce(ctx, bp, 'propagated', opts);
     // Compare before the push: if another writer changed the trust meanwhile, the next ID may no longer be
     // accepted, and pushing it would break the invariant.
     const fresh = await ctx.roles.read(bp);
-    if (!fresh.trustExternalIds.includes(next)) throw new RetryableError(`trust of ${bp.roleName} in ${ctx.accountId} changed during the rotation; it resumes on the next run`);
+    if (!fresh.trustExternalIds.includes(next))
+      throw new RetryableError(
+        `trust of ${bp.roleName} in ${ctx.accountId} changed during the rotation; it resumes on the next run`,
+      );
     await register(ctx, bp, next, rotationStartedAt(state) ?? deps.now());
     found = findEntry(ctx.entries, ctx.accountId, bp)!;
     report.rotation = 'pushed';
@@ -101,7 +113,9 @@ export async function advanceRotation(ctx: AccountContext, bp: RoleBlueprint, ou
   const session = await ctx.veeam.rescanAndWait(found.entry.id, { timeoutMs: RESCAN_TIMEOUT_MS });
   if (!/^succe/i.test(session.result) && !/^succe/i.test(session.status)) {
     // Veeam holds the new ID and both are trusted: safe to stay here until the appliance can use it.
-    throw new RetryableError(`Veeam could not use the new external ID of ${bp.roleName} in ${ctx.accountId} yet (${session.reason ?? session.result}); both IDs stay trusted`);
+    throw new RetryableError(
+      `Veeam could not use the new external ID of ${bp.roleName} in ${ctx.accountId} yet (${session.reason ?? session.result}); both IDs stay trusted`,
+    );
   }
   announce(ctx, bp, 'verified', opts);
 

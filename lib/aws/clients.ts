@@ -51,7 +51,10 @@ export function resetAwsClients(): void {
 }
 
 /** IAM acting in a member account through assumed-role credentials; same retry policy as the service's own. */
-export function iamClientForCredentials(credentials: AwsCredentialIdentity, overrides: Partial<ConstructorParameters<typeof IAMClient>[0]> = {}): IAMClient {
+export function iamClientForCredentials(
+  credentials: AwsCredentialIdentity,
+  overrides: Partial<ConstructorParameters<typeof IAMClient>[0]> = {},
+): IAMClient {
   // IAM is a global service; the region only selects the signing/endpoint partition defaults.
   return new IAMClient({ ...IAM_RETRY, credentials, ...overrides });
 }

@@ -22,15 +22,30 @@ const managedUpdated = managedAccountStatus('updateManagedAccountStatus');
 
 /** Every event the rules in events/patterns.yml let through, and nothing else. */
 export const HANDLED_EVENTS: readonly HandledEvent[] = [
-  { source: 'aws.organizations', eventName: 'CreateAccountResult', state: createAccountStatusState, account: createAccountStatusAccount },
+  {
+    source: 'aws.organizations',
+    eventName: 'CreateAccountResult',
+    state: createAccountStatusState,
+    account: createAccountStatusAccount,
+  },
   { source: 'aws.organizations', eventName: 'MoveAccount', account: requestParametersAccount },
   { source: 'aws.organizations', eventName: 'RemoveAccountFromOrganization', account: requestParametersAccount },
   { source: 'aws.organizations', eventName: 'CloseAccount', account: requestParametersAccount },
   { source: 'aws.organizations', eventName: 'CloseAccountResult', account: closeAccountStatusAccount },
   { source: 'aws.organizations', eventName: 'AccountJoinedOrganization', account: membershipAccount },
   { source: 'aws.organizations', eventName: 'AccountDepartedOrganization', account: membershipAccount },
-  { source: 'aws.controltower', eventName: 'CreateManagedAccount', state: managedCreated.state, account: managedCreated.account },
-  { source: 'aws.controltower', eventName: 'UpdateManagedAccount', state: managedUpdated.state, account: managedUpdated.account },
+  {
+    source: 'aws.controltower',
+    eventName: 'CreateManagedAccount',
+    state: managedCreated.state,
+    account: managedCreated.account,
+  },
+  {
+    source: 'aws.controltower',
+    eventName: 'UpdateManagedAccount',
+    state: managedUpdated.state,
+    account: managedUpdated.account,
+  },
 ];
 
 export function findHandledEvent(source: string, eventName: string): HandledEvent | undefined {

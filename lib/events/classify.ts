@@ -4,9 +4,7 @@ import { envelopeSchema } from './schemas';
 import { describeIssues } from '../zod-issues';
 
 export type Classification =
-  | { kind: 'request'; request: AccountRequest }
-  | { kind: 'ignored'; why: string }
-  | { kind: 'invalid'; reason: string };
+  { kind: 'request'; request: AccountRequest } | { kind: 'ignored'; why: string } | { kind: 'invalid'; reason: string };
 
 /**
  * Turns one EventBridge event into the request for the account it concerns. Never throws: a bad event is a value
@@ -26,7 +24,8 @@ export function classifyEvent(raw: unknown): Classification {
   if (handled.state) {
     const state = handled.state.safeParse(event.detail);
     if (!state.success) return { kind: 'invalid', reason: `${eventName}: ${describeIssues(state.error, 'detail')}` };
-    if (state.data !== 'SUCCEEDED') return { kind: 'ignored', why: `${eventName} ended in state ${state.data}; nothing changed` };
+    if (state.data !== 'SUCCEEDED')
+      return { kind: 'ignored', why: `${eventName} ended in state ${state.data}; nothing changed` };
   }
 
   const account = handled.account.safeParse(event.detail);

@@ -26,12 +26,16 @@ export const createAccountStatusState = z
   .looseObject({ serviceEventDetails: z.looseObject({ createAccountStatus: z.looseObject({ state: z.string() }) }) })
   .transform((d) => d.serviceEventDetails.createAccountStatus.state);
 export const createAccountStatusAccount = z
-  .looseObject({ serviceEventDetails: z.looseObject({ createAccountStatus: z.looseObject({ accountId: accountIdSchema }) }) })
+  .looseObject({
+    serviceEventDetails: z.looseObject({ createAccountStatus: z.looseObject({ accountId: accountIdSchema }) }),
+  })
   .transform((d) => d.serviceEventDetails.createAccountStatus.accountId);
 
 /** CloseAccountResult. */
 export const closeAccountStatusAccount = z
-  .looseObject({ serviceEventDetails: z.looseObject({ closeAccountStatus: z.looseObject({ accountId: accountIdSchema }) }) })
+  .looseObject({
+    serviceEventDetails: z.looseObject({ closeAccountStatus: z.looseObject({ accountId: accountIdSchema }) }),
+  })
   .transform((d) => d.serviceEventDetails.closeAccountStatus.accountId);
 
 /**
@@ -47,7 +51,8 @@ export const membershipAccount = z.unknown().transform((detail, ctx) => {
   const fromRequest = requestParametersAccount.safeParse(detail);
   if (fromRequest.success) return fromRequest.data;
   // Report the documented location so the DLQ reason points at what a real event should carry.
-  for (const issue of fromService.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  for (const issue of fromService.error.issues)
+    ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
   return z.NEVER;
 });
 
@@ -56,7 +61,9 @@ export function managedAccountStatus(key: 'createManagedAccountStatus' | 'update
   // A computed key loses its type in zod's inference; the casts below restate what `inner` just validated.
   const status = (inner: z.ZodType<unknown>) => z.looseObject({ serviceEventDetails: z.looseObject({ [key]: inner }) });
   return {
-    state: status(z.looseObject({ state: z.string() })).transform((d) => (d.serviceEventDetails[key] as { state: string }).state),
+    state: status(z.looseObject({ state: z.string() })).transform(
+      (d) => (d.serviceEventDetails[key] as { state: string }).state,
+    ),
     account: status(z.looseObject({ account: z.looseObject({ accountId: accountIdSchema }) })).transform(
       (d) => (d.serviceEventDetails[key] as { account: { accountId: string } }).account.accountId,
     ),

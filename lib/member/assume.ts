@@ -29,7 +29,9 @@ function isAccessDenied(err: unknown): boolean {
  * its first minutes, so the round is repeated with exponential backoff within a short budget; after that the
  * message goes back to the queue (retryable) instead of holding a Lambda in a long sleep.
  */
-export async function assumeInto(o: AssumeIntoOptions): Promise<{ credentials: AwsCredentialIdentity; roleName: string }> {
+export async function assumeInto(
+  o: AssumeIntoOptions,
+): Promise<{ credentials: AwsCredentialIdentity; roleName: string }> {
   const started = o.now();
   let delay = o.firstDelayMs;
   let rounds = 0;
@@ -46,10 +48,16 @@ export async function assumeInto(o: AssumeIntoOptions): Promise<{ credentials: A
           }),
         );
         const c = res.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS AssumeRole into ${o.accountId} returned no credentials`);
+        if (!c?.AccessKeyId || !c.SecretAccessKey)
+          throw new Error(`STS AssumeRole into ${o.accountId} returned no credentials`);
         return {
           roleName,
-          credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}), ...(c.Expiration ? { expiration: c.Expiration } : {}) },
+          credentials: {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+            ...(c.Expiration ? { expiration: c.Expiration } : {}),
+          },
         };
       } catch (err) {
         if (!isAccessDenied(err)) throw err;

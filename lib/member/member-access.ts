@@ -100,9 +100,14 @@ export class StsMemberAccess implements MemberAccess {
       return known.store;
     }
     const iam = credentials
-      ? (this.o.iamFor ?? ((c: AwsCredentialIdentity) => iamClientForCredentials(c, { region: this.o.config.region })))(credentials)
+      ? (this.o.iamFor ?? ((c: AwsCredentialIdentity) => iamClientForCredentials(c, { region: this.o.config.region })))(
+          credentials,
+        )
       : (this.o.iam ?? awsClients().iam);
-    const store = new IamRoleStore(accountId, iam, { principalArn: this.o.config.veeamPrincipalArn, partition: me.partition });
+    const store = new IamRoleStore(accountId, iam, {
+      principalArn: this.o.config.veeamPrincipalArn,
+      partition: me.partition,
+    });
     this.stores.delete(accountId);
     this.stores.set(accountId, { credentials, store });
     for (const oldest of this.stores.keys()) {
@@ -112,4 +117,3 @@ export class StsMemberAccess implements MemberAccess {
     return store;
   }
 }
-

@@ -4,10 +4,9 @@ import {
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
-  ListParentsCommand
+  ListParentsCommand,
 } from '@aws-sdk/client-organizations';
-import type { Account ,
-  OrganizationsClient} from '@aws-sdk/client-organizations';
+import type { Account, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { awsClients } from '../aws/clients';
 import { memoUntilFailure } from '../util/memo-until-failure';
 import type { OrgAccount, Organization } from './types';
@@ -56,7 +55,9 @@ export class AwsOrganization implements Organization {
 
   async describeAccount(accountId: string): Promise<OrgAccount | undefined> {
     try {
-      const out = await this.call('DescribeAccount', () => this.client.send(new DescribeAccountCommand({ AccountId: accountId })));
+      const out = await this.call('DescribeAccount', () =>
+        this.client.send(new DescribeAccountCommand({ AccountId: accountId })),
+      );
       return out.Account ? toOrgAccount(out.Account) : undefined;
     } catch (err) {
       if (err instanceof Error && err.name === 'AccountNotFoundException') return undefined;
@@ -117,7 +118,9 @@ export class AwsOrganization implements Organization {
     let token: string | undefined;
     do {
       const out = await this.call('ListAccountsForParent', () =>
-        this.client.send(new ListAccountsForParentCommand({ ParentId: parentId, MaxResults: PAGE_SIZE, NextToken: token })),
+        this.client.send(
+          new ListAccountsForParentCommand({ ParentId: parentId, MaxResults: PAGE_SIZE, NextToken: token }),
+        ),
       );
       for (const a of out.Accounts ?? []) yield toOrgAccount(a);
       token = out.NextToken;
@@ -126,7 +129,9 @@ export class AwsOrganization implements Organization {
     token = undefined;
     do {
       const out = await this.call('ListOrganizationalUnitsForParent', () =>
-        this.client.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, MaxResults: PAGE_SIZE, NextToken: token })),
+        this.client.send(
+          new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, MaxResults: PAGE_SIZE, NextToken: token }),
+        ),
       );
       for (const ou of out.OrganizationalUnits ?? []) {
         if (!ou.Id) continue;

@@ -53,7 +53,8 @@ export async function scopeOf(
   accountId: string,
 ): Promise<ScopeDecision & { account: OrgAccount | undefined }> {
   const [account, managementAccountId] = await Promise.all([org.describeAccount(accountId), org.managementAccountId()]);
-  const needsAncestors = account !== undefined && outOfScopeReason(account, config) === undefined && config.scopeOuIds.length > 0;
+  const needsAncestors =
+    account !== undefined && outOfScopeReason(account, config) === undefined && config.scopeOuIds.length > 0;
   const ancestors = needsAncestors ? await org.ancestors(accountId) : [];
   return { ...decideScope({ config, account, ancestors, managementAccountId }), account };
 }

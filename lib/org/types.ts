@@ -2,7 +2,8 @@
  * Named states for readability; any other string the API may add later is still accepted
  * (`string & NonNullable<unknown>` keeps the literals visible to editors and lint, unlike a bare `| string`).
  */
-export type AccountStatus = 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | 'CLOSED' | 'PENDING_ACTIVATION' | (string & NonNullable<unknown>);
+export type AccountStatus =
+  'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | 'CLOSED' | 'PENDING_ACTIVATION' | (string & NonNullable<unknown>);
 
 export interface OrgAccount {
   id: string;

@@ -23,7 +23,10 @@ export function rotationsPerRun(registeredAccounts: number, maxAgeDays: number):
  * one Veeam listing: each entry records the issue date of the ID it holds, so no member account is read.
  * `limited` caps the list at rotationsPerRun (the schedule); the CLI takes them all.
  */
-export async function dueAccounts(deps: Deps, opts: { force?: boolean; limited: boolean }): Promise<{ due: string[]; deferred: number }> {
+export async function dueAccounts(
+  deps: Deps,
+  opts: { force?: boolean; limited: boolean },
+): Promise<{ due: string[]; deferred: number }> {
   const now = deps.now();
   const { plan, entries } = await planOrganization(deps, { explain: false });
   const oldest = new Map<string, number>();
@@ -37,7 +40,9 @@ export async function dueAccounts(deps: Deps, opts: { force?: boolean; limited: 
   const registered = plan.accounts.filter((a) => a.action === 'ok').map((a) => a.accountId);
   const candidates = registered.filter((id) => opts.force || (oldest.get(id) ?? 0) >= deps.config.externalIdMaxAgeDays);
   candidates.sort((a, b) => (oldest.get(b) ?? 0) - (oldest.get(a) ?? 0));
-  const due = opts.limited ? candidates.slice(0, rotationsPerRun(registered.length, deps.config.externalIdMaxAgeDays)) : candidates;
+  const due = opts.limited
+    ? candidates.slice(0, rotationsPerRun(registered.length, deps.config.externalIdMaxAgeDays))
+    : candidates;
   return { due, deferred: candidates.length - due.length };
 }
 
@@ -45,11 +50,21 @@ export async function dueAccounts(deps: Deps, opts: { force?: boolean; limited: 
  * The scheduled rotate function: enqueue a rotate request per due account; the worker does the rotation itself,
  * serialized with every other change to that account by the FIFO group.
  */
-export async function scheduleRotations(deps: Deps, opts: { accountIds?: string[]; force?: boolean }): Promise<RotationSchedule> {
+export async function scheduleRotations(
+  deps: Deps,
+  opts: { accountIds?: string[]; force?: boolean },
+): Promise<RotationSchedule> {
   if (!deps.queue) throw new Error('scheduling rotations needs the account queue (ACCOUNT_QUEUE_URL)');
-  const { due, deferred } = opts.accountIds?.length ? { due: opts.accountIds, deferred: 0 } : await dueAccounts(deps, { ...(opts.force ? { force: true } : {}), limited: true });
+  const { due, deferred } = opts.accountIds?.length
+    ? { due: opts.accountIds, deferred: 0 }
+    : await dueAccounts(deps, { ...(opts.force ? { force: true } : {}), limited: true });
   await deps.queue.send(
-    due.map((accountId) => ({ accountId, action: 'rotate' as const, reason: 'rotation-due', ...(opts.force ? { force: true } : {}) })),
+    due.map((accountId) => ({
+      accountId,
+      action: 'rotate' as const,
+      reason: 'rotation-due',
+      ...(opts.force ? { force: true } : {}),
+    })),
     { runId: deps.now().toISOString() },
   );
   return { enqueued: due.length, accounts: due, deferred };

@@ -82,7 +82,11 @@ function indexEntries(input: PlanInput): Map<string, EntryIndex> {
   return byAccount;
 }
 
-function planInScope(accountId: string, idx: EntryIndex | undefined, blueprints: readonly PlanBlueprint[]): PlannedAccount {
+function planInScope(
+  accountId: string,
+  idx: EntryIndex | undefined,
+  blueprints: readonly PlanBlueprint[],
+): PlannedAccount {
   const missing = blueprints.filter((bp) => !idx?.owned.has(bp.roleName));
   if (missing.length === 0) {
     return { accountId, action: 'ok', reason: `registered: ${blueprints.map((bp) => bp.key).join(', ')}` };
@@ -91,7 +95,13 @@ function planInScope(accountId: string, idx: EntryIndex | undefined, blueprints:
   const reason =
     `not registered: ${missing.map((bp) => `${bp.key} (${bp.roleName})`).join(', ')}` +
     (foreign.length ? `; an entry we do not own already uses the role of: ${foreign.join(', ')}` : '');
-  return { accountId, action: 'register', reason, missing: missing.map((bp) => bp.key), ...(foreign.length ? { foreign } : {}) };
+  return {
+    accountId,
+    action: 'register',
+    reason,
+    missing: missing.map((bp) => bp.key),
+    ...(foreign.length ? { foreign } : {}),
+  };
 }
 
 /**
@@ -119,8 +129,12 @@ export async function planReconcile(input: PlanInput): Promise<ReconcilePlan> {
 
   // Accounts not listed under the scope: ours to offboard when we registered them, or asked for by the operator.
   const unlisted = [...index.entries()].filter(([id, idx]) => !seen.has(id) && idx.owned.size > 0).map(([id]) => id);
-  const asked = input.onlyAccountIds ? [...input.onlyAccountIds].filter((id) => !seen.has(id) && !index.get(id)?.owned.size) : [];
-  const fallback = input.config.scopeOuIds.length ? 'not under SCOPE_OU_IDS (moved out or left the organization)' : 'not a member of the organization';
+  const asked = input.onlyAccountIds
+    ? [...input.onlyAccountIds].filter((id) => !seen.has(id) && !index.get(id)?.owned.size)
+    : [];
+  const fallback = input.config.scopeOuIds.length
+    ? 'not under SCOPE_OU_IDS (moved out or left the organization)'
+    : 'not a member of the organization';
   const explain = async (id: string): Promise<string> => {
     if (!input.explainOutOfScope) return fallback;
     try {
@@ -130,7 +144,9 @@ export async function planReconcile(input: PlanInput): Promise<ReconcilePlan> {
     }
   };
   const offReasons = await mapLimit(unlisted.sort(), EXPLAIN_CONCURRENCY, explain);
-  unlisted.forEach((accountId, i) => planned.push({ accountId, action: 'offboard', reason: offReasons[i] ?? fallback }));
+  unlisted.forEach((accountId, i) =>
+    planned.push({ accountId, action: 'offboard', reason: offReasons[i] ?? fallback }),
+  );
   const askedReasons = await mapLimit(asked.sort(), EXPLAIN_CONCURRENCY, explain);
   asked.forEach((accountId, i) => planned.push({ accountId, action: 'skip', reason: askedReasons[i] ?? fallback }));
 

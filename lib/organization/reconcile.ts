@@ -37,7 +37,10 @@ export interface ReconcileReport {
  * Plans from one Organizations walk and one Veeam listing (returned too, for callers that need the entries).
  * `explain: false` skips asking Organizations why each departed account left, for callers that only need who.
  */
-export async function planOrganization(deps: Deps, opts: { accountIds?: string[]; explain?: boolean } = {}): Promise<{ plan: ReconcilePlan; entries: VeeamEntry[] }> {
+export async function planOrganization(
+  deps: Deps,
+  opts: { accountIds?: string[]; explain?: boolean } = {},
+): Promise<{ plan: ReconcilePlan; entries: VeeamEntry[] }> {
   const veeam = await deps.veeam();
   const entries = await veeam.listEntries();
   const plan = await planReconcile({
@@ -46,7 +49,9 @@ export async function planOrganization(deps: Deps, opts: { accountIds?: string[]
     entries,
     blueprints: deps.blueprints.filter((b) => b.register).map((b) => ({ key: b.key, roleName: b.roleName })),
     isOwned: isOwnedEntry,
-    ...(opts.explain === false ? {} : { explainOutOfScope: async (id: string) => (await scopeOf(deps.org, deps.config, id)).reason }),
+    ...(opts.explain === false
+      ? {}
+      : { explainOutOfScope: async (id: string) => (await scopeOf(deps.org, deps.config, id)).reason }),
     ...(opts.accountIds?.length ? { onlyAccountIds: new Set(opts.accountIds) } : {}),
   });
   return { plan, entries };
@@ -58,14 +63,18 @@ export async function planOrganization(deps: Deps, opts: { accountIds?: string[]
  */
 export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<ReconcileReport> {
   const loginsBefore = (await deps.veeam()).stats.logins;
-  const { plan, entries } = await planOrganization(deps, { ...(opts.accountIds ? { accountIds: opts.accountIds } : {}) });
+  const { plan, entries } = await planOrganization(deps, {
+    ...(opts.accountIds ? { accountIds: opts.accountIds } : {}),
+  });
   recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
   const report: ReconcileReport = {
     dryRun: opts.dryRun,
     mode: opts.mode,
     totals: { ...plan.totals },
     accounts: plan.accounts,
-    notProtected: plan.accounts.filter((a) => a.action !== 'ok').map((a) => ({ accountId: a.accountId, reason: a.reason })),
+    notProtected: plan.accounts
+      .filter((a) => a.action !== 'ok')
+      .map((a) => ({ accountId: a.accountId, reason: a.reason })),
     enqueued: 0,
     veeamLogins: 0,
   };
@@ -82,15 +91,26 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
       convergeAccount(deps, a.accountId, {
         dryRun: opts.dryRun,
         reason: 'reconcile',
-        known: { scope: { inScope: a.action !== 'offboard', reason: a.reason }, entries: byAccount.get(a.accountId) ?? [] },
+        known: {
+          scope: { inScope: a.action !== 'offboard', reason: a.reason },
+          entries: byAccount.get(a.accountId) ?? [],
+        },
       }),
     );
     report.accounts = reports;
     report.totals = countBy(reports.map((r) => r.action));
-    const unprotected = (r: AccountReport) => r.inScope && (r.action === 'error' || r.action === 'conflict' || (opts.dryRun && r.action !== 'ok'));
+    const unprotected = (r: AccountReport) =>
+      r.inScope && (r.action === 'error' || r.action === 'conflict' || (opts.dryRun && r.action !== 'ok'));
     report.notProtected = [
-      ...reports.filter(unprotected).map((r) => ({ accountId: r.accountId, reason: r.error?.message ?? (r.roles.flatMap((x) => x.changes).join('; ') || r.action) })),
-      ...plan.accounts.filter((a) => a.action === 'skip' || a.action === 'offboard').map((a) => ({ accountId: a.accountId, reason: a.reason })),
+      ...reports
+        .filter(unprotected)
+        .map((r) => ({
+          accountId: r.accountId,
+          reason: r.error?.message ?? (r.roles.flatMap((x) => x.changes).join('; ') || r.action),
+        })),
+      ...plan.accounts
+        .filter((a) => a.action === 'skip' || a.action === 'offboard')
+        .map((a) => ({ accountId: a.accountId, reason: a.reason })),
     ];
   } else if (!opts.dryRun) {
     if (!deps.queue) throw new Error('fan-out reconcile needs the account queue (ACCOUNT_QUEUE_URL)');

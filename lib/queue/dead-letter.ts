@@ -29,7 +29,10 @@ export async function sendToDeadLetter(letter: DeadLetter, client: SQSClient = a
       MessageBody: letter.body,
       MessageAttributes: {
         ERROR_CODE: { DataType: 'String', StringValue: letter.reason.code || 'Unknown' },
-        ERROR_MESSAGE: { DataType: 'String', StringValue: (letter.reason.message || '(no message)').slice(0, MAX_REASON_CHARS) },
+        ERROR_MESSAGE: {
+          DataType: 'String',
+          StringValue: (letter.reason.message || '(no message)').slice(0, MAX_REASON_CHARS),
+        },
       },
       ...(fifo
         ? {

@@ -21,6 +21,7 @@ export function parseAccountRequest(body: string): AccountRequest {
     throw new InvalidInputError(`account queue message is not JSON: ${body.slice(0, 200)}`);
   }
   const parsed = accountRequestSchema.safeParse(json);
-  if (!parsed.success) throw new InvalidInputError(`account queue message is not an AccountRequest: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new InvalidInputError(`account queue message is not an AccountRequest: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }

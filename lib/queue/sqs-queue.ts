@@ -64,14 +64,12 @@ export class SqsAccountQueue implements AccountQueue {
     const batches: SendMessageBatchRequestEntry[][] = [];
     for (let i = 0; i < requests.length; i += BATCH_LIMIT) {
       batches.push(
-        requests.slice(i, i + BATCH_LIMIT).map(
-          (req, n): SendMessageBatchRequestEntry => ({
-            Id: String(n),
-            MessageBody: JSON.stringify(req),
-            MessageGroupId: req.accountId,
-            MessageDeduplicationId: deduplicationId(req, now, opts.runId),
-          }),
-        ),
+        requests.slice(i, i + BATCH_LIMIT).map((req, n): SendMessageBatchRequestEntry => ({
+          Id: String(n),
+          MessageBody: JSON.stringify(req),
+          MessageGroupId: req.accountId,
+          MessageDeduplicationId: deduplicationId(req, now, opts.runId),
+        })),
       );
     }
     // Batches are independent (one message per account and run; order only matters within a message group), so a
@@ -90,7 +88,9 @@ export class SqsAccountQueue implements AccountQueue {
     if (error) throw error.err;
     const failures = results.flat();
     if (failures.length) {
-      throw new RetryableError(`could not enqueue ${failures.length} account request(s): ${failures.join('; ')}`, { code: 'EnqueueFailed' });
+      throw new RetryableError(`could not enqueue ${failures.length} account request(s): ${failures.join('; ')}`, {
+        code: 'EnqueueFailed',
+      });
     }
   }
 

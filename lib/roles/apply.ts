@@ -23,13 +23,22 @@ export async function applyOp(iam: IAMClient, bp: RoleBlueprint, op: RoleOp): Pr
   switch (op.kind) {
     case 'create-role':
       // MaxSessionDuration left at IAM's default (1 h): Veeam's sessions are short and renewed by the appliance.
-      await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: JSON.stringify(op.trust), Description: bp.description, Tags: tagsToList(op.tags) }));
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName,
+          AssumeRolePolicyDocument: JSON.stringify(op.trust),
+          Description: bp.description,
+          Tags: tagsToList(op.tags),
+        }),
+      );
       return;
     case 'update-trust':
       await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: JSON.stringify(op.trust) }));
       return;
     case 'put-policy':
-      await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: op.policyName, PolicyDocument: JSON.stringify(op.document) }));
+      await iam.send(
+        new PutRolePolicyCommand({ RoleName, PolicyName: op.policyName, PolicyDocument: JSON.stringify(op.document) }),
+      );
       return;
     case 'delete-policy':
       await iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: op.policyName }));
@@ -44,13 +53,17 @@ export async function applyOp(iam: IAMClient, bp: RoleBlueprint, op: RoleOp): Pr
       await iam.send(new UntagRoleCommand({ RoleName, TagKeys: op.keys }));
       return;
     case 'create-instance-profile':
-      await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: RoleName, Tags: tagsToList(ownershipTags(bp)) }));
+      await iam.send(
+        new CreateInstanceProfileCommand({ InstanceProfileName: RoleName, Tags: tagsToList(ownershipTags(bp)) }),
+      );
       return;
     case 'add-role-to-instance-profile':
       await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: RoleName, RoleName }));
       return;
     case 'remove-role-from-instance-profile':
-      await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: RoleName, RoleName: op.roleName }));
+      await iam.send(
+        new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: RoleName, RoleName: op.roleName }),
+      );
       return;
     case 'delete-instance-profile':
       await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: RoleName }));

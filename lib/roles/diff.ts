@@ -38,7 +38,8 @@ function trustDetail(snapshot: RoleSnapshot, trust: DesiredTrust): string {
   const before = snapshot.trustExternalIds;
   const after = trust.externalIds;
   const idsChanged = before.length !== after.length || before.some((id, i) => id !== after[i]);
-  if (idsChanged) return `trust: accepted external IDs for ${trust.principalArn} ${fingerprints(before)} -> ${fingerprints(after)}`;
+  if (idsChanged)
+    return `trust: accepted external IDs for ${trust.principalArn} ${fingerprints(before)} -> ${fingerprints(after)}`;
   return `trust: policy restored to the appliance principal ${trust.principalArn} and the blueprint's service principals`;
 }
 
@@ -65,9 +66,11 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
   if (!snapshot.exists) {
     ops.push({ kind: 'create-role', detail: `role ${bp.roleName}: created`, trust: wantTrust, tags: wantTags });
   } else {
-    if (!trustEquivalent(snapshot.trustDocument, wantTrust)) ops.push({ kind: 'update-trust', detail: trustDetail(snapshot, trust), trust: wantTrust });
+    if (!trustEquivalent(snapshot.trustDocument, wantTrust))
+      ops.push({ kind: 'update-trust', detail: trustDetail(snapshot, trust), trust: wantTrust });
     const { set, remove } = tagDiff(snapshot.tags, wantTags);
-    if (Object.keys(set).length) ops.push({ kind: 'tag-role', detail: `tags set: ${Object.keys(set).sort().join(', ')}`, tags: set });
+    if (Object.keys(set).length)
+      ops.push({ kind: 'tag-role', detail: `tags set: ${Object.keys(set).sort().join(', ')}`, tags: set });
     if (remove.length) ops.push({ kind: 'untag-role', detail: `tags removed: ${remove.join(', ')}`, keys: remove });
   }
 
@@ -75,10 +78,21 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
   for (const policy of bp.policies) {
     const doc = renderPolicy(policy);
     const current = snapshot.inlinePolicies[policy.name];
-    if (!policiesEquivalent(current, doc)) ops.push({ kind: 'put-policy', detail: policyDetail(policy.name, current, doc), policyName: policy.name, document: doc });
+    if (!policiesEquivalent(current, doc))
+      ops.push({
+        kind: 'put-policy',
+        detail: policyDetail(policy.name, current, doc),
+        policyName: policy.name,
+        document: doc,
+      });
   }
   for (const name of Object.keys(snapshot.inlinePolicies).sort()) {
-    if (isOurPolicyName(name) && !wanted.has(name)) ops.push({ kind: 'delete-policy', detail: `inline policy ${name}: removed (not in blueprint ${bp.key})`, policyName: name });
+    if (isOurPolicyName(name) && !wanted.has(name))
+      ops.push({
+        kind: 'delete-policy',
+        detail: `inline policy ${name}: removed (not in blueprint ${bp.key})`,
+        policyName: name,
+      });
   }
 
   if (bp.instanceProfile) {
@@ -89,7 +103,11 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
     } else if (profile.owned && !profile.roleNames.includes(bp.roleName)) {
       // An instance profile holds at most one role; whatever is in ours must make room.
       for (const other of profile.roleNames) {
-        ops.push({ kind: 'remove-role-from-instance-profile', detail: `instance profile ${bp.roleName}: foreign role ${other} removed`, roleName: other });
+        ops.push({
+          kind: 'remove-role-from-instance-profile',
+          detail: `instance profile ${bp.roleName}: foreign role ${other} removed`,
+          roleName: other,
+        });
       }
       ops.push({ kind: 'add-role-to-instance-profile', detail: `instance profile ${bp.roleName}: role added` });
     }
@@ -107,14 +125,21 @@ export function planRemoval(bp: RoleBlueprint, snapshot: RoleSnapshot): RoleOp[]
   const profile = snapshot.instanceProfile;
   if (bp.instanceProfile && profile?.owned) {
     if (profile.roleNames.includes(bp.roleName)) {
-      ops.push({ kind: 'remove-role-from-instance-profile', detail: `instance profile ${bp.roleName}: role removed`, roleName: bp.roleName });
+      ops.push({
+        kind: 'remove-role-from-instance-profile',
+        detail: `instance profile ${bp.roleName}: role removed`,
+        roleName: bp.roleName,
+      });
     }
     // Ours, but holding someone else's role (added by hand): deleting it would take their role out of it.
-    if (profile.roleNames.every((r) => r === bp.roleName)) ops.push({ kind: 'delete-instance-profile', detail: `instance profile ${bp.roleName}: deleted` });
+    if (profile.roleNames.every((r) => r === bp.roleName))
+      ops.push({ kind: 'delete-instance-profile', detail: `instance profile ${bp.roleName}: deleted` });
   }
   if (!snapshot.exists) return ops;
-  for (const name of Object.keys(snapshot.inlinePolicies).sort()) ops.push({ kind: 'delete-policy', detail: `inline policy ${name}: deleted`, policyName: name });
-  for (const arn of snapshot.attachedPolicyArns) ops.push({ kind: 'detach-policy', detail: `managed policy ${arn}: detached`, policyArn: arn });
+  for (const name of Object.keys(snapshot.inlinePolicies).sort())
+    ops.push({ kind: 'delete-policy', detail: `inline policy ${name}: deleted`, policyName: name });
+  for (const arn of snapshot.attachedPolicyArns)
+    ops.push({ kind: 'detach-policy', detail: `managed policy ${arn}: detached`, policyArn: arn });
   ops.push({ kind: 'delete-role', detail: `role ${bp.roleName}: deleted` });
   return ops;
 }

@@ -32,19 +32,28 @@ export class IamRoleStore implements RoleIam {
     return readRole(this.iam, bp, this.options.principalArn);
   }
 
-  async ensure(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleSnapshot, opts: { dryRun: boolean }): Promise<EnsureResult> {
+  async ensure(
+    bp: RoleBlueprint,
+    trust: DesiredTrust,
+    snapshot: RoleSnapshot,
+    opts: { dryRun: boolean },
+  ): Promise<EnsureResult> {
     if (trust.externalIds.length === 0) {
       // A trust without an external ID condition would let the appliance be used as a confused deputy.
-      throw new InvalidInputError(`Refusing to write the trust of ${bp.roleName} in ${this.accountId}: no external ID given.`);
+      throw new InvalidInputError(
+        `Refusing to write the trust of ${bp.roleName} in ${this.accountId}: no external ID given.`,
+      );
     }
     let snap = snapshot;
     const applied: RoleChange[] = [];
     let created = false;
     for (let round = 1; ; round++) {
       if (snap.exists && !snap.owned) return this.conflict(bp, snap, applied, roleConflictReason(bp, this.accountId));
-      if (bp.instanceProfile && snap.instanceProfile && !snap.instanceProfile.owned) return this.conflict(bp, snap, applied, profileConflictReason(bp, this.accountId));
+      if (bp.instanceProfile && snap.instanceProfile && !snap.instanceProfile.owned)
+        return this.conflict(bp, snap, applied, profileConflictReason(bp, this.accountId));
       const ops = planRole(bp, trust, snap);
-      if (opts.dryRun) return this.result(bp, snap, !snap.exists ? 'created' : ops.length ? 'repaired' : 'ok', ops.map(toChange));
+      if (opts.dryRun)
+        return this.result(bp, snap, !snap.exists ? 'created' : ops.length ? 'repaired' : 'ok', ops.map(toChange));
       try {
         for (const op of ops) {
           await applyOp(this.iam, bp, op);
@@ -82,7 +91,12 @@ export class IamRoleStore implements RoleIam {
     return snap.arn ?? `arn:${this.partition}:iam::${this.accountId}:role/${bp.roleName}`;
   }
 
-  private result(bp: RoleBlueprint, snap: RoleSnapshot, status: EnsureResult['status'], changes: RoleChange[]): EnsureResult {
+  private result(
+    bp: RoleBlueprint,
+    snap: RoleSnapshot,
+    status: EnsureResult['status'],
+    changes: RoleChange[],
+  ): EnsureResult {
     return { roleName: bp.roleName, roleArn: this.arnOf(bp, snap), status, changes };
   }
 

@@ -77,7 +77,8 @@ function normalizeCondition(c: unknown): unknown {
   for (const [op, block] of Object.entries(c as Record<string, unknown>)) {
     const inner: Record<string, string[]> = {};
     // Condition keys are case-insensitive in IAM; values are not.
-    for (const [key, v] of Object.entries((block ?? {}) as Record<string, unknown>)) inner[key.toLowerCase()] = sortUnique(asArray(v));
+    for (const [key, v] of Object.entries((block ?? {}) as Record<string, unknown>))
+      inner[key.toLowerCase()] = sortUnique(asArray(v));
     out[op] = sortKeys(inner);
   }
   return sortKeys(out);

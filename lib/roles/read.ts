@@ -13,11 +13,17 @@ import { acceptedExternalIds } from './trust';
 import type { RoleBlueprint, RoleSnapshot } from './types';
 
 export function isNoSuchEntity(err: unknown): boolean {
-  return (err as { name?: string } | null)?.name === 'NoSuchEntityException' || (err as { name?: string } | null)?.name === 'NoSuchEntity';
+  return (
+    (err as { name?: string } | null)?.name === 'NoSuchEntityException' ||
+    (err as { name?: string } | null)?.name === 'NoSuchEntity'
+  );
 }
 
 export function isAlreadyExists(err: unknown): boolean {
-  return (err as { name?: string } | null)?.name === 'EntityAlreadyExistsException' || (err as { name?: string } | null)?.name === 'EntityAlreadyExists';
+  return (
+    (err as { name?: string } | null)?.name === 'EntityAlreadyExistsException' ||
+    (err as { name?: string } | null)?.name === 'EntityAlreadyExists'
+  );
 }
 
 async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
@@ -53,12 +59,25 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
   const roleRes = await orUndefined(iam.send(new GetRoleCommand({ RoleName: bp.roleName })));
   const role = roleRes?.Role;
   if (!role) {
-    return { roleName: bp.roleName, exists: false, owned: false, trustExternalIds: [], tags: {}, inlinePolicies: {}, attachedPolicyArns: [], instanceProfile: await profileOf() };
+    return {
+      roleName: bp.roleName,
+      exists: false,
+      owned: false,
+      trustExternalIds: [],
+      tags: {},
+      inlinePolicies: {},
+      attachedPolicyArns: [],
+      instanceProfile: await profileOf(),
+    };
   }
 
   const tags = tagsFromList(role.Tags);
   const trustDocument = decodePolicyDocument(role.AssumeRolePolicyDocument);
-  const [policyNames, attached, instanceProfile] = await Promise.all([listPolicyNames(iam, bp.roleName), listAttached(iam, bp.roleName), profileOf()]);
+  const [policyNames, attached, instanceProfile] = await Promise.all([
+    listPolicyNames(iam, bp.roleName),
+    listAttached(iam, bp.roleName),
+    profileOf(),
+  ]);
   const inlinePolicies: Record<string, unknown> = {};
   // Only our documents are fetched; foreign inline policies are listed (null) so remove() can clear them.
   for (const name of policyNames) inlinePolicies[name] = null;
@@ -88,7 +107,9 @@ async function listPolicyNames(iam: IAMClient, roleName: string): Promise<string
   const names: string[] = [];
   let marker: string | undefined;
   do {
-    const res = await orUndefined(iam.send(new ListRolePoliciesCommand({ RoleName: roleName, ...(marker ? { Marker: marker } : {}) })));
+    const res = await orUndefined(
+      iam.send(new ListRolePoliciesCommand({ RoleName: roleName, ...(marker ? { Marker: marker } : {}) })),
+    );
     names.push(...(res?.PolicyNames ?? []));
     marker = res?.IsTruncated ? res.Marker : undefined;
   } while (marker);
@@ -99,7 +120,9 @@ async function listAttached(iam: IAMClient, roleName: string): Promise<string[]>
   const arns: string[] = [];
   let marker: string | undefined;
   do {
-    const res = await orUndefined(iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, ...(marker ? { Marker: marker } : {}) })));
+    const res = await orUndefined(
+      iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, ...(marker ? { Marker: marker } : {}) })),
+    );
     for (const p of res?.AttachedPolicies ?? []) if (p.PolicyArn) arns.push(p.PolicyArn);
     marker = res?.IsTruncated ? res.Marker : undefined;
   } while (marker);

@@ -18,7 +18,9 @@ export function desiredTags(bp: Pick<RoleBlueprint, 'key'>, stateTags: Record<st
   return { ...stateTags, ...ownershipTags(bp) };
 }
 
-export function tagsFromList(list: Array<{ Key?: string | undefined; Value?: string | undefined }> | undefined): Record<string, string> {
+export function tagsFromList(
+  list: Array<{ Key?: string | undefined; Value?: string | undefined }> | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const t of list ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? '';
   return out;
@@ -31,7 +33,10 @@ export function tagsToList(tags: Record<string, string>): Array<{ Key: string; V
 }
 
 /** What to set and what to remove so our keys equal `desired`; keys outside our prefix are never in either list. */
-export function tagDiff(current: Record<string, string>, desired: Record<string, string>): { set: Record<string, string>; remove: string[] } {
+export function tagDiff(
+  current: Record<string, string>,
+  desired: Record<string, string>,
+): { set: Record<string, string>; remove: string[] } {
   const set: Record<string, string> = {};
   for (const [k, v] of Object.entries(desired)) if (current[k] !== v) set[k] = v;
   const remove = Object.keys(current)

@@ -1,5 +1,11 @@
 import type { DesiredTrust, RoleBlueprint } from './types';
-import { asArray, decodePolicyDocument, policiesEquivalent, statementsOf, type PolicyDocument } from './policy-document';
+import {
+  asArray,
+  decodePolicyDocument,
+  policiesEquivalent,
+  statementsOf,
+  type PolicyDocument,
+} from './policy-document';
 
 export const APPLIANCE_SID = 'VeeamAppliance';
 
@@ -7,7 +13,10 @@ export const APPLIANCE_SID = 'VeeamAppliance';
  * The trust we want: the appliance role, only with one of the accepted external IDs (several values under one
  * condition key are OR-ed, which is what makes a rotation seamless), plus the service principals the blueprint needs.
  */
-export function trustDocument(trust: Pick<DesiredTrust, 'principalArn' | 'externalIds'>, trustServices: RoleBlueprint['trustServices']): PolicyDocument {
+export function trustDocument(
+  trust: Pick<DesiredTrust, 'principalArn' | 'externalIds'>,
+  trustServices: RoleBlueprint['trustServices'],
+): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -19,7 +28,10 @@ export function trustDocument(trust: Pick<DesiredTrust, 'principalArn' | 'extern
         Condition: { StringEquals: { 'sts:ExternalId': [...trust.externalIds] } },
       },
       ...trustServices.map((service) => ({
-        Sid: `Service${service.split('.')[0]!.replace(/[^A-Za-z0-9]/g, '').replace(/^./, (c) => c.toUpperCase())}`,
+        Sid: `Service${service
+          .split('.')[0]!
+          .replace(/[^A-Za-z0-9]/g, '')
+          .replace(/^./, (c) => c.toUpperCase())}`,
         Effect: 'Allow' as const,
         Principal: { Service: service },
         Action: 'sts:AssumeRole',
@@ -29,7 +41,9 @@ export function trustDocument(trust: Pick<DesiredTrust, 'principalArn' | 'extern
 }
 
 function allowsAssumeRole(s: Record<string, unknown>): boolean {
-  return s.Effect === 'Allow' && asArray(s.Action).some((a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()));
+  return (
+    s.Effect === 'Allow' && asArray(s.Action).some((a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()))
+  );
 }
 
 function awsPrincipals(s: Record<string, unknown>): string[] {

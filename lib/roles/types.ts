@@ -82,7 +82,12 @@ export interface RoleIam {
   readonly accountId: string;
   read(bp: RoleBlueprint): Promise<RoleSnapshot>;
   /** Diff `snapshot` against blueprint + trust and apply only the difference. A converged role: zero writes. */
-  ensure(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleSnapshot, opts: { dryRun: boolean }): Promise<EnsureResult>;
+  ensure(
+    bp: RoleBlueprint,
+    trust: DesiredTrust,
+    snapshot: RoleSnapshot,
+    opts: { dryRun: boolean },
+  ): Promise<EnsureResult>;
   /** Remove an owned role, its policies and instance profile in the order IAM requires. Not owned: no change. */
   remove(bp: RoleBlueprint, opts: { dryRun: boolean }): Promise<RoleChange[]>;
 }

@@ -26,7 +26,11 @@ function extensionPort(env: Env): number {
 /** Nothing listens on the extension port: the layer is probably not attached. Lets the caller fall back to the SDK. */
 export class ExtensionUnreachableError extends SecretError {
   constructor(port: number, cause: unknown) {
-    super(`The AWS Parameters and Secrets Lambda Extension is not listening on localhost:${port} (is the layer attached to the function?).`, true, { cause });
+    super(
+      `The AWS Parameters and Secrets Lambda Extension is not listening on localhost:${port} (is the layer attached to the function?).`,
+      true,
+      { cause },
+    );
   }
 }
 
@@ -37,13 +41,18 @@ interface Answer {
 
 function get(host: string, port: number, path: string, token: string, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path, headers: { 'X-Aws-Parameters-Secrets-Token': token }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    const req = http.get(
+      { host, port, path, headers: { 'X-Aws-Parameters-Secrets-Token': token }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', reject);
   });
 }
@@ -71,7 +80,11 @@ export async function readSecretFromExtension(o: ExtensionReadOptions): Promise<
     } catch (err) {
       last = { err };
       if (code(err) === 'ECONNREFUSED' || code(err) === 'ECONNRESET') continue;
-      throw new SecretError(`Reading VEEAM_SECRET_ID=${o.secretId} through the Parameters and Secrets extension on port ${port} failed (${code(err) ?? 'error'}). Set SECRETS_MANAGER_TIMEOUT_MILLIS on the function so the extension gives up before we do.`, true, { cause: err });
+      throw new SecretError(
+        `Reading VEEAM_SECRET_ID=${o.secretId} through the Parameters and Secrets extension on port ${port} failed (${code(err) ?? 'error'}). Set SECRETS_MANAGER_TIMEOUT_MILLIS on the function so the extension gives up before we do.`,
+        true,
+        { cause: err },
+      );
     }
     if (answer.status === 200) return fromBody(answer.body, o.secretId);
     last = { status: answer.status };
@@ -90,7 +103,10 @@ function fromBody(body: string, secretId: string): VeeamCredentials {
   try {
     doc = JSON.parse(body);
   } catch {
-    throw new SecretError(`The Parameters and Secrets extension returned a response for VEEAM_SECRET_ID=${secretId} that is not GetSecretValue JSON.`, true);
+    throw new SecretError(
+      `The Parameters and Secrets extension returned a response for VEEAM_SECRET_ID=${secretId} that is not GetSecretValue JSON.`,
+      true,
+    );
   }
   const secretString = (doc as { SecretString?: unknown } | null)?.SecretString;
   return parseCredentials(typeof secretString === 'string' ? secretString : undefined, secretId);

@@ -23,7 +23,11 @@ export interface SecretSourceOptions {
  * (layer missing), the SDK is used instead, with a warning.
  * Elsewhere (CLI, sandbox): the SDK.
  */
-export function createSecretSource(config: Pick<Config, 'veeamSecretId'>, env: Env = process.env, opts: SecretSourceOptions = {}): SecretSource {
+export function createSecretSource(
+  config: Pick<Config, 'veeamSecretId'>,
+  env: Env = process.env,
+  opts: SecretSourceOptions = {},
+): SecretSource {
   const secretId = config.veeamSecretId;
   if (!env.AWS_LAMBDA_FUNCTION_NAME) return createSdkSecretSource(secretId);
   const log = opts.log ?? logger;
@@ -36,13 +40,17 @@ export function createSecretSource(config: Pick<Config, 'veeamSecretId'>, env: E
     } catch (err) {
       if (!(err instanceof ExtensionUnreachableError)) throw err;
       useSdk = true;
-      log.warn('Parameters and Secrets extension not reachable; reading VEEAM_SECRET_ID with the SDK. Attach the extension layer to avoid one Secrets Manager call per cold start.', { error: err.message });
+      log.warn(
+        'Parameters and Secrets extension not reachable; reading VEEAM_SECRET_ID with the SDK. Attach the extension layer to avoid one Secrets Manager call per cold start.',
+        { error: err.message },
+      );
       return readSecretWithSdk(secretId);
     }
   };
   const memo = memoUntilFailure(read);
 
   return {
-    veeamCredentials: ({ fresh = false } = {}) => (fresh ? memo.refresh(() => readSecretWithSdk(secretId)) : memo.get()),
+    veeamCredentials: ({ fresh = false } = {}) =>
+      fresh ? memo.refresh(() => readSecretWithSdk(secretId)) : memo.get(),
   };
 }

@@ -7,13 +7,22 @@ import type { SecretSource, VeeamCredentials } from './types';
 
 const secretsManager = (): SecretsManagerClient => awsClients().secretsManager;
 
-const NOT_RETRYABLE = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'InvalidParameterException', 'InvalidRequestException', 'DecryptionFailure', 'ValidationException']);
+const NOT_RETRYABLE = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'InvalidParameterException',
+  'InvalidRequestException',
+  'DecryptionFailure',
+  'ValidationException',
+]);
 
 function explain(err: unknown, secretId: string): SecretError {
   const name = (err as { name?: string } | null)?.name ?? 'Error';
   const why: Record<string, string> = {
-    ResourceNotFoundException: 'the secret does not exist in this account/region (check VEEAM_SECRET_ID and AWS_REGION)',
-    AccessDeniedException: 'the caller lacks secretsmanager:GetSecretValue on it (and kms:Decrypt if it uses a customer managed key)',
+    ResourceNotFoundException:
+      'the secret does not exist in this account/region (check VEEAM_SECRET_ID and AWS_REGION)',
+    AccessDeniedException:
+      'the caller lacks secretsmanager:GetSecretValue on it (and kms:Decrypt if it uses a customer managed key)',
     DecryptionFailure: 'the caller lacks kms:Decrypt on the key that encrypts it',
   };
   return new SecretError(
@@ -27,7 +36,9 @@ function explain(err: unknown, secretId: string): SecretError {
 export async function readSecretWithSdk(secretId: string, timeoutMs = 5_000): Promise<VeeamCredentials> {
   let out;
   try {
-    out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }), {
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
     throw explain(err, secretId);
   }

@@ -2,7 +2,11 @@
  * Runs `fn` over `items` with at most `limit` in flight. Keeps IAM/STS/Organizations and the appliance within
  * their throttles without a dependency; results keep the input order.
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

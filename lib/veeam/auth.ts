@@ -35,7 +35,12 @@ export function createAuth(d: AuthDeps): Auth {
     try {
       json = JSON.parse(res.body) as Record<string, unknown>;
     } catch {
-      throw new VeeamApiError('Veeam POST /api/v1/token returned a body that is not JSON.', res.status, {}, { retryable: true });
+      throw new VeeamApiError(
+        'Veeam POST /api/v1/token returned a body that is not JSON.',
+        res.status,
+        {},
+        { retryable: true },
+      );
     }
     const access = json.access_token;
     if (typeof access !== 'string' || !access) {
@@ -59,7 +64,10 @@ export function createAuth(d: AuthDeps): Auth {
     };
   }
 
-  const form = (fields: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  const form = (fields: Record<string, string>) => ({
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
 
   async function passwordLogin(): Promise<TokenState> {
     let creds: VeeamCredentials = await secrets.veeamCredentials();
@@ -130,7 +138,6 @@ export function createAuth(d: AuthDeps): Auth {
     if (usable(session.token)) return session.token;
     return renew(session.token);
   }
-
 
   async function logout(): Promise<void> {
     const t = session.token;

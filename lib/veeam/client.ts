@@ -67,7 +67,10 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
   const versions = config.veeamApiVersions.length ? config.veeamApiVersions : ['1.8-rev0'];
   const transport = opts.transport ?? createHttpsTransport({ certSha256: config.veeamCertSha256, timeoutMs });
   const base = new URL(config.veeamUrl.href.replace(/\/+$/, ''));
-  const session: ApplianceSession = sessionFor(opts.sessionCache ?? defaultSessionCache(), `${base.origin}|${config.veeamSecretId}|${versions.join(',')}`);
+  const session: ApplianceSession = sessionFor(
+    opts.sessionCache ?? defaultSessionCache(),
+    `${base.origin}|${config.veeamSecretId}|${versions.join(',')}`,
+  );
   const stats = { logins: 0, refreshes: 0, requests: 0 };
 
   const send = createSend({ transport, base, versions, session, retry, log, sleep, now, random, stats });
@@ -110,7 +113,12 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
   async function listEntries(o: { searchPattern?: string } = {}): Promise<VeeamEntry[]> {
     const out: VeeamEntry[] = [];
     for (let offset = 0, pages = 0; ; pages++) {
-      const res = ensureStatus(await call('GET', ACCOUNTS, { query: { SearchPattern: o.searchPattern, Offset: offset, Limit: pageSize } }), [200], 'GET', ACCOUNTS);
+      const res = ensureStatus(
+        await call('GET', ACCOUNTS, { query: { SearchPattern: o.searchPattern, Offset: offset, Limit: pageSize } }),
+        [200],
+        'GET',
+        ACCOUNTS,
+      );
       const page = json<{ results?: unknown[]; totalCount?: number } | undefined>(res, `GET ${ACCOUNTS}`) ?? {};
       const results = Array.isArray(page.results) ? page.results : [];
       out.push(...results.map(toEntry));
@@ -122,7 +130,12 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
   }
 
   async function createEntry(spec: VeeamEntrySpec): Promise<VeeamEntry> {
-    const res = ensureStatus(await call('POST', ACCOUNTS, { json: toAccountSpecJson(spec) }), [200, 201], 'POST', ACCOUNTS);
+    const res = ensureStatus(
+      await call('POST', ACCOUNTS, { json: toAccountSpecJson(spec) }),
+      [200, 201],
+      'POST',
+      ACCOUNTS,
+    );
     return toEntry(json(res, `POST ${ACCOUNTS}`));
   }
 
@@ -153,11 +166,16 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
     // may want region UUIDs from GET /api/v1/cloudInfrastructure/regions (untested against one).
     const res = ensureStatus(await call('POST', path, { json: { regionIds: [] } }), [200, 202], 'POST', path);
     const sessionId = json<{ sessionId?: unknown } | undefined>(res, `POST ${path}`)?.sessionId;
-    if (typeof sessionId !== 'string') throw new VeeamApiError(`Veeam POST ${path} returned no sessionId.`, res.status, {}, { retryable: true });
+    if (typeof sessionId !== 'string')
+      throw new VeeamApiError(`Veeam POST ${path} returned no sessionId.`, res.status, {}, { retryable: true });
     const deadline = now() + (o.timeoutMs ?? 300_000);
     const sessionPath = `/api/v1/sessions/${encodeURIComponent(sessionId)}`;
     for (;;) {
-      const s = json<Record<string, unknown> | undefined>(ensureStatus(await call('GET', sessionPath), [200], 'GET', sessionPath), `GET ${sessionPath}`) ?? {};
+      const s =
+        json<Record<string, unknown> | undefined>(
+          ensureStatus(await call('GET', sessionPath), [200], 'GET', sessionPath),
+          `GET ${sessionPath}`,
+        ) ?? {};
       const status = typeof s.status === 'string' ? s.status : 'Unknown';
       if (status !== 'Running') {
         return {
@@ -167,7 +185,11 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
           ...(typeof s.reason === 'string' && s.reason ? { reason: s.reason } : {}),
         };
       }
-      if (now() >= deadline) throw new RetryableError(`Veeam rescan session ${sessionId} for entry ${id} is still running after ${o.timeoutMs ?? 300_000} ms.`, { code: 'VeeamSessionTimeout' });
+      if (now() >= deadline)
+        throw new RetryableError(
+          `Veeam rescan session ${sessionId} for entry ${id} is still running after ${o.timeoutMs ?? 300_000} ms.`,
+          { code: 'VeeamSessionTimeout' },
+        );
       await sleep(pollIntervalMs);
     }
   }

@@ -9,7 +9,13 @@ import type { ApplianceSession } from './session-cache';
 
 export type VeeamLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 export type Query = Record<string, string | number | undefined>;
-export type Send = (method: HttpRequest['method'], path: string, headers: Record<string, string>, body: string | undefined, query?: Query) => Promise<HttpResponse>;
+export type Send = (
+  method: HttpRequest['method'],
+  path: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  query?: Query,
+) => Promise<HttpResponse>;
 
 export interface ExchangeDeps {
   transport: Transport;
@@ -39,16 +45,27 @@ export function createSend(d: ExchangeDeps): Send {
    * One HTTP exchange with x-api-version negotiation and transient-failure retries. Only method, path, status and
    * duration are logged: bodies carry passwords, tokens and external IDs.
    */
-  async function send(method: HttpRequest['method'], path: string, headers: Record<string, string>, body: string | undefined, query?: Query): Promise<HttpResponse> {
+  async function send(
+    method: HttpRequest['method'],
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    query?: Query,
+  ): Promise<HttpResponse> {
     const target = url(path, query);
     const shown = `${target.pathname}${target.search}`;
-    for (let attempt = 1; ; ) {
+    for (let attempt = 1; ;) {
       const version = session.apiVersion ?? versions[0]!;
       const started = now();
       stats.requests++;
       let res: HttpResponse;
       try {
-        res = await transport({ method, url: target, headers: { accept: 'application/json', 'x-api-version': version, ...headers }, ...(body !== undefined ? { body } : {}) });
+        res = await transport({
+          method,
+          url: target,
+          headers: { accept: 'application/json', 'x-api-version': version, ...headers },
+          ...(body !== undefined ? { body } : {}),
+        });
       } catch (err) {
         if (err instanceof VeeamTlsError || !(err instanceof NetworkError)) throw err;
         log.warn('Veeam request failed on the network', { method, path: shown, attempt, error: err.message });
@@ -61,7 +78,13 @@ export function createSend(d: ExchangeDeps): Send {
         await sleep(backoffDelay(retry, attempt++, random));
         continue;
       }
-      log.debug('Veeam request', { method, path: shown, status: res.status, durationMs: now() - started, apiVersion: version });
+      log.debug('Veeam request', {
+        method,
+        path: shown,
+        status: res.status,
+        durationMs: now() - started,
+        apiVersion: version,
+      });
 
       if (isVersionProblem(res.status, parseProblem(res.body))) {
         const next = versions[versions.indexOf(version) + 1];
@@ -91,7 +114,6 @@ export function createSend(d: ExchangeDeps): Send {
       return res;
     }
   }
-
 
   return send;
 }

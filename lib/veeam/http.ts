@@ -43,23 +43,41 @@ export function createHttpsTransport(opts: { certSha256?: string; timeoutMs: num
     new Promise<HttpResponse>((resolve, reject) => {
       const r = https.request(
         req.url,
-        { method: req.method, headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) }, agent, timeout: opts.timeoutMs },
+        {
+          method: req.method,
+          headers: {
+            ...req.headers,
+            ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}),
+          },
+          agent,
+          timeout: opts.timeoutMs,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
             size += c.length;
-            if (size > MAX_BODY_BYTES) r.destroy(new NetworkError(`response from ${req.url.pathname} exceeds ${MAX_BODY_BYTES} bytes`, 'EBODYTOOLARGE'));
+            if (size > MAX_BODY_BYTES)
+              r.destroy(
+                new NetworkError(`response from ${req.url.pathname} exceeds ${MAX_BODY_BYTES} bytes`, 'EBODYTOOLARGE'),
+              );
             else chunks.push(c);
           });
           res.on('end', () => {
             clearTimeout(deadline);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
           });
           res.on('error', fail);
         },
       );
-      const deadline = setTimeout(() => r.destroy(new NetworkError(`no response within ${opts.timeoutMs} ms`, 'ETIMEDOUT')), opts.timeoutMs);
+      const deadline = setTimeout(
+        () => r.destroy(new NetworkError(`no response within ${opts.timeoutMs} ms`, 'ETIMEDOUT')),
+        opts.timeoutMs,
+      );
       r.on('timeout', () => r.destroy(new NetworkError(`socket idle for ${opts.timeoutMs} ms`, 'ETIMEDOUT')));
       r.on('error', fail);
       function fail(err: Error & { code?: string }) {
@@ -69,7 +87,9 @@ export function createHttpsTransport(opts: { certSha256?: string; timeoutMs: num
           caFailure(err, req.url, opts.timeoutMs).then(reject, reject);
           return;
         }
-        reject(new NetworkError(`${err.code ?? 'network error'}: ${err.message}`, err.code ?? 'ENETWORK', { cause: err }));
+        reject(
+          new NetworkError(`${err.code ?? 'network error'}: ${err.message}`, err.code ?? 'ENETWORK', { cause: err }),
+        );
       }
       if (req.body !== undefined) r.write(req.body);
       r.end();

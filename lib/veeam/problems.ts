@@ -61,9 +61,19 @@ function hint(status: number): string {
   return '';
 }
 
-export function toVeeamApiError(method: string, path: string, res: HttpResponse, options?: { retryable?: boolean }): VeeamApiError {
+export function toVeeamApiError(
+  method: string,
+  path: string,
+  res: HttpResponse,
+  options?: { retryable?: boolean },
+): VeeamApiError {
   const p = parseProblem(res.body);
   const what = [p.title, p.detail].filter(Boolean).join(': ') || `HTTP ${res.status}`;
   const name = problemName(p);
-  return new VeeamApiError(`Veeam ${method} ${path} failed with ${res.status}${name ? ` (${name})` : ''}: ${what}.${hint(res.status)}`, res.status, p, options);
+  return new VeeamApiError(
+    `Veeam ${method} ${path} failed with ${res.status}${name ? ` (${name})` : ''}: ${what}.${hint(res.status)}`,
+    res.status,
+    p,
+    options,
+  );
 }

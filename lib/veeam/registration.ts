@@ -19,12 +19,22 @@ export function entryDescription(roleName: string, externalId: string, issuedAt?
   return `${MARKER} role=${roleName} extid-fp=${externalIdFingerprint(externalId)}${issued}`;
 }
 
-export function parseEntryDescription(description: string | null | undefined): { owned: boolean; roleName?: string; externalIdFp?: string; issuedAt?: Date } {
+export function parseEntryDescription(description: string | null | undefined): {
+  owned: boolean;
+  roleName?: string;
+  externalIdFp?: string;
+  issuedAt?: Date;
+} {
   if (!description?.startsWith(MARKER)) return { owned: false };
   const role = /(?:^|\s)role=(\S+)/.exec(description)?.[1];
   const fp = /(?:^|\s)extid-fp=([0-9a-f]{16})(?:\s|$)/.exec(description)?.[1];
   const issued = /(?:^|\s)issued=(\d{4}-\d{2}-\d{2})(?:\s|$)/.exec(description)?.[1];
-  return { owned: true, ...(role ? { roleName: role } : {}), ...(fp ? { externalIdFp: fp } : {}), ...(issued ? { issuedAt: new Date(`${issued}T00:00:00Z`) } : {}) };
+  return {
+    owned: true,
+    ...(role ? { roleName: role } : {}),
+    ...(fp ? { externalIdFp: fp } : {}),
+    ...(issued ? { issuedAt: new Date(`${issued}T00:00:00Z`) } : {}),
+  };
 }
 
 export function isOwnedEntry(entry: Pick<VeeamEntry, 'description'>): boolean {
@@ -40,7 +50,11 @@ export function entryFingerprint(entry: Pick<VeeamEntry, 'description'>): string
  * The entry that stands for (account, blueprint) among listed entries, as ensureRegistration sees it: our name
  * first, then any entry for the same account and role (ours preferred). `owned` false means: report, never touch.
  */
-export function findEntry(entries: VeeamEntry[], accountId: string, blueprint: { key: string; roleName: string }): { entry: VeeamEntry; owned: boolean } | undefined {
+export function findEntry(
+  entries: VeeamEntry[],
+  accountId: string,
+  blueprint: { key: string; roleName: string },
+): { entry: VeeamEntry; owned: boolean } | undefined {
   const f = find({ accountId, roleName: blueprint.roleName }, entryName(accountId, blueprint.key), entries);
   return f.kind === 'missing' ? undefined : { entry: f.entry, owned: f.kind === 'ours' };
 }
@@ -62,7 +76,13 @@ export interface RegistrationResult {
 }
 
 function specFor(d: DesiredRegistration): VeeamEntrySpec {
-  return { name: entryName(d.accountId, d.blueprintKey), description: entryDescription(d.roleName, d.externalId, d.issuedAt), accountId: d.accountId, roleName: d.roleName, externalId: d.externalId };
+  return {
+    name: entryName(d.accountId, d.blueprintKey),
+    description: entryDescription(d.roleName, d.externalId, d.issuedAt),
+    accountId: d.accountId,
+    roleName: d.roleName,
+    externalId: d.externalId,
+  };
 }
 
 function drift(entry: VeeamEntry, spec: VeeamEntrySpec): string[] {
@@ -73,26 +93,37 @@ function drift(entry: VeeamEntry, spec: VeeamEntrySpec): string[] {
   if (entry.description !== spec.description) {
     const have = parseEntryDescription(entry.description).externalIdFp;
     const want = parseEntryDescription(spec.description).externalIdFp;
-    changes.push(have !== want ? `external ID (fingerprint ${have ?? 'unknown'} -> ${want ?? 'unknown'})` : 'description restored');
+    changes.push(
+      have !== want ? `external ID (fingerprint ${have ?? 'unknown'} -> ${want ?? 'unknown'})` : 'description restored',
+    );
   }
   return changes;
 }
 
-type Found = { kind: 'ours'; entry: VeeamEntry } | { kind: 'conflict'; entry: VeeamEntry; why: string } | { kind: 'missing' };
+type Found =
+  { kind: 'ours'; entry: VeeamEntry } | { kind: 'conflict'; entry: VeeamEntry; why: string } | { kind: 'missing' };
 
 function find(d: Pick<DesiredRegistration, 'accountId' | 'roleName'>, name: string, entries: VeeamEntry[]): Found {
   // The appliance treats names case-insensitively when it checks uniqueness, so must we.
   const byName = entries.find((e) => e.name.toLowerCase() === name.toLowerCase());
   if (byName) {
     if (parseEntryDescription(byName.description).owned) return { kind: 'ours', entry: byName };
-    return { kind: 'conflict', entry: byName, why: `Veeam entry "${name}" (${byName.id}) exists but was not created by veeam-org-sync (no marker in its description); left untouched.` };
+    return {
+      kind: 'conflict',
+      entry: byName,
+      why: `Veeam entry "${name}" (${byName.id}) exists but was not created by veeam-org-sync (no marker in its description); left untouched.`,
+    };
   }
   const sameRole = entries.filter((e) => e.accountId === d.accountId && e.roleName === d.roleName);
   const ours = sameRole.find((e) => parseEntryDescription(e.description).owned);
   if (ours) return { kind: 'ours', entry: ours };
   const foreign = sameRole[0];
   if (foreign) {
-    return { kind: 'conflict', entry: foreign, why: `Role ${d.roleName} of account ${d.accountId} is already registered in Veeam as "${foreign.name}" (${foreign.id}), which veeam-org-sync does not manage; left untouched.` };
+    return {
+      kind: 'conflict',
+      entry: foreign,
+      why: `Role ${d.roleName} of account ${d.accountId} is already registered in Veeam as "${foreign.name}" (${foreign.id}), which veeam-org-sync does not manage; left untouched.`,
+    };
   }
   return { kind: 'missing' };
 }
@@ -106,7 +137,12 @@ function mayBeDuplicate(err: unknown): boolean {
  * Converges the Veeam side of one (account, blueprint). `existing` is what was already listed for the account, so a
  * converged account costs no extra call and no write. Entries we do not own are reported, never modified.
  */
-export async function ensureRegistration(veeam: VeeamApi, desired: DesiredRegistration, existing: VeeamEntry[], opts: { dryRun: boolean }): Promise<RegistrationResult> {
+export async function ensureRegistration(
+  veeam: VeeamApi,
+  desired: DesiredRegistration,
+  existing: VeeamEntry[],
+  opts: { dryRun: boolean },
+): Promise<RegistrationResult> {
   const spec = specFor(desired);
   const converge = async (found: Found, allowCreate: boolean): Promise<RegistrationResult> => {
     if (found.kind === 'conflict') return { status: 'conflict', entry: found.entry, changes: [found.why] };
@@ -116,7 +152,9 @@ export async function ensureRegistration(veeam: VeeamApi, desired: DesiredRegist
       if (opts.dryRun) return { status: 'updated', entry: found.entry, changes };
       return { status: 'updated', entry: await veeam.updateEntry(found.entry.id, spec), changes };
     }
-    const changes = [`register ${desired.roleName} of account ${desired.accountId} as "${spec.name}" (external ID fingerprint ${externalIdFingerprint(desired.externalId)})`];
+    const changes = [
+      `register ${desired.roleName} of account ${desired.accountId} as "${spec.name}" (external ID fingerprint ${externalIdFingerprint(desired.externalId)})`,
+    ];
     if (opts.dryRun) return { status: 'created', changes };
     try {
       return { status: 'created', entry: await veeam.createEntry(spec), changes };
@@ -136,9 +174,16 @@ export interface UnregisterResult {
 }
 
 /** Removes an entry we own, unless Veeam says it is still in use (a policy or repository refers to it). */
-export async function unregister(veeam: VeeamApi, entry: VeeamEntry, opts: { dryRun: boolean }): Promise<UnregisterResult> {
+export async function unregister(
+  veeam: VeeamApi,
+  entry: VeeamEntry,
+  opts: { dryRun: boolean },
+): Promise<UnregisterResult> {
   if (!parseEntryDescription(entry.description).owned) {
-    return { status: 'not-owned', reasons: [`Veeam entry "${entry.name}" (${entry.id}) was not created by veeam-org-sync; left in place.`] };
+    return {
+      status: 'not-owned',
+      reasons: [`Veeam entry "${entry.name}" (${entry.id}) was not created by veeam-org-sync; left in place.`],
+    };
   }
   let messages;
   try {

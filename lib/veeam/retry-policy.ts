@@ -8,7 +8,12 @@ export interface RetryPolicy extends BackoffPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 30_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 250,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 30_000,
+};
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 10.2.3). */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {

@@ -65,7 +65,9 @@ class PinnedAgent extends https.Agent {
     const done = once(oncreate);
     const socket = tls.connect({ ...options, rejectUnauthorized: false, session: undefined });
     const timeoutMs = typeof options.timeout === 'number' ? options.timeout : 10_000;
-    socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    );
     socket.once('error', (err: Error) => done(err, socket));
     socket.once('secureConnect', () => {
       socket.setTimeout(0);
@@ -93,7 +95,8 @@ function once(cb: OnCreate | undefined): OnCreate {
 
 function checkPinned(socket: tls.TLSSocket, pin: string): VeeamTlsError | undefined {
   const cert = socket.getPeerX509Certificate();
-  if (!cert) return new VeeamTlsError('The Veeam appliance presented no TLS certificate; cannot check VEEAM_CERT_SHA256.');
+  if (!cert)
+    return new VeeamTlsError('The Veeam appliance presented no TLS certificate; cannot check VEEAM_CERT_SHA256.');
   const presented = normaliseFingerprint(cert.fingerprint256);
   if (presented !== pin) {
     return new VeeamTlsError(
@@ -118,7 +121,12 @@ function checkPinned(socket: tls.TLSSocket, pin: string): VeeamTlsError | undefi
  */
 function probeCertificateFingerprint(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const socket = tls.connect({ host, port, rejectUnauthorized: false, ...(isIpHost(host) ? {} : { servername: host }) });
+    const socket = tls.connect({
+      host,
+      port,
+      rejectUnauthorized: false,
+      ...(isIpHost(host) ? {} : { servername: host }),
+    });
     const finish = (fp: string | undefined) => {
       socket.destroy();
       resolve(fp);
@@ -162,7 +170,9 @@ export function agentFor(pin: string | undefined): https.Agent {
   let agent = agents.get(key);
   if (!agent) {
     const base: https.AgentOptions = { keepAlive: true, maxSockets: 16 };
-    agent = pin ? new PinnedAgent(normaliseFingerprint(pin), base) : new https.Agent({ ...base, rejectUnauthorized: true });
+    agent = pin
+      ? new PinnedAgent(normaliseFingerprint(pin), base)
+      : new https.Agent({ ...base, rejectUnauthorized: true });
     agents.set(key, agent);
   }
   return agent;

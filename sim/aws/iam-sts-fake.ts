@@ -124,7 +124,11 @@ export interface IamStsFake {
   /** An account with its cross-account admin role(s) trusting the management account. */
   addAccount(accountId: string, opts?: { memberRoles?: string[]; notReadyAttempts?: number }): FakeAccount;
   /** A role put there by someone else (by hand, another tool): no tags unless given, trusting `trust`. */
-  addRole(accountId: string, roleName: string, opts?: { trust?: unknown; tags?: Record<string, string>; attached?: string[] }): FakeRole;
+  addRole(
+    accountId: string,
+    roleName: string,
+    opts?: { trust?: unknown; tags?: Record<string, string>; attached?: string[] },
+  ): FakeRole;
   account(accountId: string): FakeAccount;
   role(accountId: string, roleName: string): FakeRole | undefined;
   /** Parsed trust policy of a role (what IAM would return, decoded). */
@@ -153,7 +157,12 @@ const deleteConflict = (message: string) => new DeleteConflictException({ messag
 
 /** IAM's throttling error as the SDK surfaces it after its own retries are exhausted. */
 export function throttlingError(): Error {
-  const err = new IAMServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: meta(400) });
+  const err = new IAMServiceException({
+    name: 'Throttling',
+    $fault: 'client',
+    message: 'Rate exceeded',
+    $metadata: meta(400),
+  });
   Object.assign(err, { $retryable: { throttling: true } });
   return err;
 }
@@ -165,7 +174,8 @@ export function stsAccessDenied(message: string): Error {
 const size = (text: string) => text.replace(/\s/g, '').length;
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-const asArray = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(text) : [text(v)]);
+const asArray = (v: unknown): string[] =>
+  v === undefined || v === null ? [] : Array.isArray(v) ? v.map(text) : [text(v)];
 
 function accountOfPrincipal(arn: string): string | undefined {
   if (/^\d{12}$/.test(arn)) return arn;
@@ -180,7 +190,9 @@ export function trustAllows(trustText: string, principal: string, externalId: st
   } catch {
     return false;
   }
-  const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).filter(Boolean) as Array<Record<string, unknown>>;
+  const statements = (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]).filter(Boolean) as Array<
+    Record<string, unknown>
+  >;
   const isService = !principal.startsWith('arn:');
   const matches = (s: Record<string, unknown>): boolean => {
     if (!asArray(s.Action).some((a) => ['sts:assumerole', 'sts:*', '*'].includes(a.toLowerCase()))) return false;
@@ -188,7 +200,12 @@ export function trustAllows(trustText: string, principal: string, externalId: st
     const listed = typeof p === 'string' ? { AWS: [p] } : ((p ?? {}) as Record<string, unknown>);
     const ok = isService
       ? asArray(listed.Service).includes(principal)
-      : asArray(listed.AWS).some((x) => x === '*' || x === principal || (/(^\d{12}$)|(:root$)/.test(x) && accountOfPrincipal(x) === accountOfPrincipal(principal)));
+      : asArray(listed.AWS).some(
+          (x) =>
+            x === '*' ||
+            x === principal ||
+            (/(^\d{12}$)|(:root$)/.test(x) && accountOfPrincipal(x) === accountOfPrincipal(principal)),
+        );
     if (!ok) return false;
     return conditionsHold(s.Condition, externalId);
   };
@@ -206,7 +223,13 @@ function conditionsHold(condition: unknown, externalId: string | undefined): boo
       if (op === 'StringEquals') {
         if (externalId === undefined || !vals.includes(externalId)) return false;
       } else if (op === 'StringLike') {
-        const re = (v: string) => new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+        const re = (v: string) =>
+          new RegExp(
+            `^${v
+              .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+              .replace(/\*/g, '.*')
+              .replace(/\?/g, '.')}$`,
+          );
         if (externalId === undefined || !vals.some((v) => re(v).test(externalId))) return false;
       } else return false;
     }
@@ -244,10 +267,18 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     const known = state.identities.get(accessKeyId);
     if (known) return known;
     const accountId = KEY.exec(accessKeyId)?.[1];
-    if (!accountId) throw new Error(`iam-sts-fake: access key "${accessKeyId}" does not follow the FAKE<12-digit account> convention`);
+    if (!accountId)
+      throw new Error(
+        `iam-sts-fake: access key "${accessKeyId}" does not follow the FAKE<12-digit account> convention`,
+      );
     // The service's own credentials: a Lambda execution role in the management (or any) account.
     const principalArn = `arn:${state.partition}:iam::${accountId}:role/veeam-org-sync`;
-    return { accountId, principalArn, callerArn: `arn:${state.partition}:sts::${accountId}:assumed-role/veeam-org-sync/fake`, session: true };
+    return {
+      accountId,
+      principalArn,
+      callerArn: `arn:${state.partition}:sts::${accountId}:assumed-role/veeam-org-sync/fake`,
+      session: true,
+    };
   };
 
   const getRole = (accountId: string, roleName: unknown): FakeRole => {
@@ -263,7 +294,10 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       throw new MalformedPolicyDocumentException({ message: 'Syntax errors in policy.', $metadata: meta(400) });
     }
     if (size(text) > TRUST_POLICY_LIMIT) {
-      throw new MalformedPolicyDocumentException({ message: `Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_LIMIT}`, $metadata: meta(400) });
+      throw new MalformedPolicyDocumentException({
+        message: `Cannot exceed quota for ACLSizePerRole: ${TRUST_POLICY_LIMIT}`,
+        $metadata: meta(400),
+      });
     }
   };
 
@@ -321,7 +355,8 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       const a = account(acct);
       const r = getRole(acct, i.RoleName);
       if (r.inline.size || r.attached.length) throw deleteConflict('Cannot delete entity, must delete policies first.');
-      if ([...a.instanceProfiles.values()].some((p) => p.roles.includes(r.roleName))) throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
+      if ([...a.instanceProfiles.values()].some((p) => p.roles.includes(r.roleName)))
+        throw deleteConflict('Cannot delete entity, must remove roles from instance profile first.');
       a.roles.delete(r.roleName);
       return {};
     },
@@ -332,7 +367,10 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       r.trust = trust;
       return {};
     },
-    ListRolePolicies: (i, acct) => ({ PolicyNames: [...getRole(acct, i.RoleName).inline.keys()].sort(), IsTruncated: false }),
+    ListRolePolicies: (i, acct) => ({
+      PolicyNames: [...getRole(acct, i.RoleName).inline.keys()].sort(),
+      IsTruncated: false,
+    }),
     GetRolePolicy: (i, acct) => {
       const r = getRole(acct, i.RoleName);
       const doc = r.inline.get(String(i.PolicyName));
@@ -349,18 +387,25 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       }
       const others = [...r.inline].filter(([n]) => n !== i.PolicyName).reduce((n, [, d]) => n + size(d), 0);
       if (others + size(doc) > INLINE_AGGREGATE_LIMIT) {
-        throw new LimitExceededException({ message: `Maximum policy size of ${INLINE_AGGREGATE_LIMIT} bytes exceeded for role ${r.roleName}`, $metadata: meta(409) });
+        throw new LimitExceededException({
+          message: `Maximum policy size of ${INLINE_AGGREGATE_LIMIT} bytes exceeded for role ${r.roleName}`,
+          $metadata: meta(409),
+        });
       }
       r.inline.set(String(i.PolicyName), doc);
       return {};
     },
     DeleteRolePolicy: (i, acct) => {
       const r = getRole(acct, i.RoleName);
-      if (!r.inline.delete(String(i.PolicyName))) throw noSuchEntity(`The role policy with name ${String(i.PolicyName)} cannot be found.`);
+      if (!r.inline.delete(String(i.PolicyName)))
+        throw noSuchEntity(`The role policy with name ${String(i.PolicyName)} cannot be found.`);
       return {};
     },
     ListAttachedRolePolicies: (i, acct) => ({
-      AttachedPolicies: getRole(acct, i.RoleName).attached.map((arn) => ({ PolicyArn: arn, PolicyName: arn.split('/').pop() })),
+      AttachedPolicies: getRole(acct, i.RoleName).attached.map((arn) => ({
+        PolicyArn: arn,
+        PolicyName: arn.split('/').pop(),
+      })),
       IsTruncated: false,
     }),
     AttachRolePolicy: (i, acct) => {
@@ -378,7 +423,8 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     TagRole: (i, acct) => {
       const r = getRole(acct, i.RoleName);
       for (const t of tagList(i.Tags)) r.tags.set(t.Key, t.Value);
-      if (r.tags.size > 50) throw new LimitExceededException({ message: 'A role can have at most 50 tags.', $metadata: meta(409) });
+      if (r.tags.size > 50)
+        throw new LimitExceededException({ message: 'A role can have at most 50 tags.', $metadata: meta(409) });
       return {};
     },
     UntagRole: (i, acct) => {
@@ -386,19 +432,32 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       for (const k of asArray(i.TagKeys)) r.tags.delete(k);
       return {};
     },
-    ListRoleTags: (i, acct) => ({ Tags: [...getRole(acct, i.RoleName).tags].map(([Key, Value]) => ({ Key, Value })), IsTruncated: false }),
+    ListRoleTags: (i, acct) => ({
+      Tags: [...getRole(acct, i.RoleName).tags].map(([Key, Value]) => ({ Key, Value })),
+      IsTruncated: false,
+    }),
     GetInstanceProfile: (i, acct) => {
       const a = account(acct);
       const p = a.instanceProfiles.get(String(i.InstanceProfileName));
       if (!p) throw noSuchEntity(`Instance Profile ${String(i.InstanceProfileName)} cannot be found.`);
       // Like IAM, GetInstanceProfile returns the profile's tags (the list calls do not).
-      return { InstanceProfile: { ...profileView(p, a), ...(p.tags.size ? { Tags: [...p.tags].map(([Key, Value]) => ({ Key, Value })) } : {}) } };
+      return {
+        InstanceProfile: {
+          ...profileView(p, a),
+          ...(p.tags.size ? { Tags: [...p.tags].map(([Key, Value]) => ({ Key, Value })) } : {}),
+        },
+      };
     },
     CreateInstanceProfile: (i, acct) => {
       const a = account(acct);
       const name = String(i.InstanceProfileName);
       if (a.instanceProfiles.has(name)) throw alreadyExists(`Instance Profile ${name} already exists.`);
-      const p: FakeInstanceProfile = { name, arn: `arn:${state.partition}:iam::${acct}:instance-profile/${name}`, roles: [], tags: new Map(tagList(i.Tags).map((t) => [t.Key, t.Value])) };
+      const p: FakeInstanceProfile = {
+        name,
+        arn: `arn:${state.partition}:iam::${acct}:instance-profile/${name}`,
+        roles: [],
+        tags: new Map(tagList(i.Tags).map((t) => [t.Key, t.Value])),
+      };
       a.instanceProfiles.set(name, p);
       return { InstanceProfile: profileView(p, a) };
     },
@@ -416,7 +475,10 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       if (!p) throw noSuchEntity(`Instance Profile ${String(i.InstanceProfileName)} cannot be found.`);
       getRole(acct, i.RoleName);
       if (p.roles.length >= 1) {
-        throw new LimitExceededException({ message: 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1', $metadata: meta(409) });
+        throw new LimitExceededException({
+          message: 'Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1',
+          $metadata: meta(409),
+        });
       }
       p.roles.push(String(i.RoleName));
       return {};
@@ -426,14 +488,20 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       const p = a.instanceProfiles.get(String(i.InstanceProfileName));
       if (!p) throw noSuchEntity(`Instance Profile ${String(i.InstanceProfileName)} cannot be found.`);
       const idx = p.roles.indexOf(String(i.RoleName));
-      if (idx < 0) throw noSuchEntity(`The role with name ${String(i.RoleName)} cannot be found in the instance profile.`);
+      if (idx < 0)
+        throw noSuchEntity(`The role with name ${String(i.RoleName)} cannot be found in the instance profile.`);
       p.roles.splice(idx, 1);
       return {};
     },
     ListInstanceProfilesForRole: (i, acct) => {
       const a = account(acct);
       getRole(acct, i.RoleName);
-      return { InstanceProfiles: [...a.instanceProfiles.values()].filter((p) => p.roles.includes(String(i.RoleName))).map((p) => profileView(p, a)), IsTruncated: false };
+      return {
+        InstanceProfiles: [...a.instanceProfiles.values()]
+          .filter((p) => p.roles.includes(String(i.RoleName)))
+          .map((p) => profileView(p, a)),
+        IsTruncated: false,
+      };
     },
   };
 
@@ -443,11 +511,21 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
   };
 
   const stsHandlers: Record<string, (input: Record<string, unknown>, caller: FakeIdentity) => unknown> = {
-    GetCallerIdentity: (_i, caller) => ({ Account: caller.accountId, Arn: caller.callerArn, UserId: `AROAFAKE:${caller.accountId}` }),
+    GetCallerIdentity: (_i, caller) => ({
+      Account: caller.accountId,
+      Arn: caller.callerArn,
+      UserId: `AROAFAKE:${caller.accountId}`,
+    }),
     AssumeRole: (i, caller) => {
       const roleArn = String(i.RoleArn);
       const m = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
-      if (!m) throw new STSServiceException({ name: 'ValidationError', $fault: 'client', message: `${roleArn} is invalid`, $metadata: meta(400) });
+      if (!m)
+        throw new STSServiceException({
+          name: 'ValidationError',
+          $fault: 'client',
+          message: `${roleArn} is invalid`,
+          $metadata: meta(400),
+        });
       const [, , target, roleName] = m as unknown as [string, string, string, string];
       const duration = typeof i.DurationSeconds === 'number' ? i.DurationSeconds : 3600;
       if (caller.session && duration > 3600) {
@@ -458,14 +536,20 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
           $metadata: meta(400),
         });
       }
-      const denied = () => stsAccessDenied(`User: ${caller.callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+      const denied = () =>
+        stsAccessDenied(
+          `User: ${caller.callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+        );
       const a = state.accounts.get(target);
       if (!a) throw denied();
       if (a.notReadyAttempts > 0) {
         a.notReadyAttempts--;
         throw denied();
       }
-      if (!canAssume(target, roleName, caller.principalArn, typeof i.ExternalId === 'string' ? i.ExternalId : undefined)) throw denied();
+      if (
+        !canAssume(target, roleName, caller.principalArn, typeof i.ExternalId === 'string' ? i.ExternalId : undefined)
+      )
+        throw denied();
       const accessKeyId = nextId(`FAKE${target}`);
       const expiresAt = now() + duration * 1000;
       const session = String(i.RoleSessionName);
@@ -477,8 +561,16 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         expiresAt,
       });
       return {
-        Credentials: { AccessKeyId: accessKeyId, SecretAccessKey: 'fake-secret', SessionToken: `fake-token-${accessKeyId}`, Expiration: new Date(expiresAt) },
-        AssumedRoleUser: { Arn: `arn:${state.partition}:sts::${target}:assumed-role/${roleName}/${session}`, AssumedRoleId: `AROAFAKE:${session}` },
+        Credentials: {
+          AccessKeyId: accessKeyId,
+          SecretAccessKey: 'fake-secret',
+          SessionToken: `fake-token-${accessKeyId}`,
+          Expiration: new Date(expiresAt),
+        },
+        AssumedRoleUser: {
+          Arn: `arn:${state.partition}:sts::${target}:assumed-role/${roleName}/${session}`,
+          AssumedRoleId: `AROAFAKE:${session}`,
+        },
       };
     },
   };
@@ -491,17 +583,28 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
   };
 
   async function callerOf(getClient: () => { config: { credentials: unknown } }): Promise<FakeIdentity> {
-    const provider = getClient().config.credentials as (() => Promise<{ accessKeyId: string }>) | { accessKeyId: string };
+    const provider = getClient().config.credentials as
+      (() => Promise<{ accessKeyId: string }>) | { accessKeyId: string };
     const creds = typeof provider === 'function' ? await provider() : provider;
     const id = identityOf(creds.accessKeyId);
     if (id.expiresAt !== undefined && now() >= id.expiresAt) {
-      const err = new IAMServiceException({ name: 'ExpiredToken', $fault: 'client', message: 'The security token included in the request is expired', $metadata: meta(403) });
+      const err = new IAMServiceException({
+        name: 'ExpiredToken',
+        $fault: 'client',
+        message: 'The security token included in the request is expired',
+        $metadata: meta(403),
+      });
       throw err;
     }
     return id;
   }
 
-  const record = (service: 'iam' | 'sts', command: string, accountId: string, input: Record<string, unknown>): FakeCall => {
+  const record = (
+    service: 'iam' | 'sts',
+    command: string,
+    accountId: string,
+    input: Record<string, unknown>,
+  ): FakeCall => {
     const call: FakeCall = { service, command, accountId, input, write: service === 'iam' && WRITE.test(command) };
     calls.push(call);
     return call;
@@ -578,13 +681,20 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     calls,
     afterCall,
     writes: (accountId) => calls.filter((c) => c.write && (accountId === undefined || c.accountId === accountId)),
-    callsOf: (command, accountId) => calls.filter((c) => c.command === command && (accountId === undefined || c.accountId === accountId)),
+    callsOf: (command, accountId) =>
+      calls.filter((c) => c.command === command && (accountId === undefined || c.accountId === accountId)),
     addAccount(accountId, o = {}) {
       const a = account(accountId);
       a.notReadyAttempts = o.notReadyAttempts ?? 0;
       const trust = JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${state.partition}:iam::${state.managementAccountId}:root` }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:${state.partition}:iam::${state.managementAccountId}:root` },
+            Action: 'sts:AssumeRole',
+          },
+        ],
       });
       for (const roleName of o.memberRoles ?? ['OrganizationAccountAccessRole']) {
         fake.addRole(accountId, roleName, { trust, attached: ['arn:aws:iam::aws:policy/AdministratorAccess'] });
@@ -592,7 +702,16 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       return a;
     },
     addRole(accountId, roleName, o = {}) {
-      const trust = o.trust ?? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:${state.partition}:iam::${state.managementAccountId}:root` }, Action: 'sts:AssumeRole' }] };
+      const trust = o.trust ?? {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:${state.partition}:iam::${state.managementAccountId}:root` },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      };
       const role: FakeRole = {
         roleName,
         arn: `arn:${state.partition}:iam::${accountId}:role/${roleName}`,
@@ -621,7 +740,9 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       state.identities.set(accessKeyId, {
         accountId,
         principalArn,
-        callerArn: principalArn.includes(':role/') ? `arn:${state.partition}:sts::${accountId}:assumed-role/${name}/fake` : principalArn,
+        callerArn: principalArn.includes(':role/')
+          ? `arn:${state.partition}:sts::${accountId}:assumed-role/${name}/fake`
+          : principalArn,
         session: principalArn.includes(':role/'),
       });
       return { accessKeyId, secretAccessKey: 'fake-secret' };

@@ -57,7 +57,8 @@ export interface OrganizationsFakeOptions {
 
 function throttled(): Error {
   return new TooManyRequestsException({
-    message: "AWS Organizations can't complete your request because another request is already in progress. Try again later.",
+    message:
+      "AWS Organizations can't complete your request because another request is already in progress. Try again later.",
     $metadata: { httpStatusCode: 400 },
   });
 }
@@ -133,7 +134,8 @@ export class OrganizationsFake {
   createAccount(opts: { id?: string; name?: string; parentId?: string; state?: AccountState } = {}): string {
     const parentId = opts.parentId ?? this.rootId;
     this.assertParent(parentId);
-    if (opts.id !== undefined && this.accounts.has(opts.id)) throw new Error(`fake Organizations: account ${opts.id} exists`);
+    if (opts.id !== undefined && this.accounts.has(opts.id))
+      throw new Error(`fake Organizations: account ${opts.id} exists`);
     let id = opts.id;
     while (id === undefined || this.accounts.has(id)) id = String(100000000001 + this.accountSeq++);
     this.accounts.set(id, { name: opts.name ?? `account-${id}`, state: opts.state ?? 'ACTIVE', parentId });
@@ -228,16 +230,30 @@ export class OrganizationsFake {
   }
 
   /** Opaque to the client, like the real tokens; carries the list it belongs to so a mixed-up token fails loudly. */
-  private page<T>(listKey: string, items: readonly T[], maxResults: number | undefined, token: string | undefined): { page: T[]; next?: string } {
+  private page<T>(
+    listKey: string,
+    items: readonly T[],
+    maxResults: number | undefined,
+    token: string | undefined,
+  ): { page: T[]; next?: string } {
     let start = 0;
     if (token) {
       const [key, offset] = Buffer.from(token, 'base64url').toString().split('|');
-      if (key !== listKey) throw new InvalidInputException({ message: 'The NextToken is not valid for this request.', $metadata: { httpStatusCode: 400 }, Reason: 'INVALID_NEXT_TOKEN' });
+      if (key !== listKey)
+        throw new InvalidInputException({
+          message: 'The NextToken is not valid for this request.',
+          $metadata: { httpStatusCode: 400 },
+          Reason: 'INVALID_NEXT_TOKEN',
+        });
       start = Number(offset);
     }
     if (maxResults !== undefined && (maxResults < 1 || maxResults > API_MAX_RESULTS)) {
       const Reason = maxResults < 1 ? 'MIN_VALUE_EXCEEDED' : 'MAX_VALUE_EXCEEDED';
-      throw new InvalidInputException({ message: `MaxResults must be between 1 and ${API_MAX_RESULTS}.`, $metadata: { httpStatusCode: 400 }, Reason });
+      throw new InvalidInputException({
+        message: `MaxResults must be between 1 and ${API_MAX_RESULTS}.`,
+        $metadata: { httpStatusCode: 400 },
+        Reason,
+      });
     }
     const size = Math.min(maxResults ?? this.pageSize, this.pageSize);
     const end = start + size;
@@ -266,7 +282,10 @@ export class OrganizationsFake {
       await this.enter('DescribeAccount');
       const a = input.AccountId ? this.accounts.get(input.AccountId) : undefined;
       if (!input.AccountId || !a) {
-        throw new AccountNotFoundException({ message: "You specified an account that doesn't exist.", $metadata: { httpStatusCode: 400 } });
+        throw new AccountNotFoundException({
+          message: "You specified an account that doesn't exist.",
+          $metadata: { httpStatusCode: 400 },
+        });
       }
       return { Account: this.toAccount(input.AccountId, a) };
     });
@@ -275,7 +294,11 @@ export class OrganizationsFake {
       await this.enter('ListParents');
       const id = input.ChildId ?? '';
       const parent = this.accounts.get(id)?.parentId ?? this.ous.get(id);
-      if (!parent) throw new ChildNotFoundException({ message: 'We can\'t find an organizational unit (OU) or AWS account with the ChildId that you specified.', $metadata: { httpStatusCode: 400 } });
+      if (!parent)
+        throw new ChildNotFoundException({
+          message: "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.",
+          $metadata: { httpStatusCode: 400 },
+        });
       return { Parents: [{ Id: parent, Type: parent === this.rootId ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
     });
 
@@ -289,21 +312,38 @@ export class OrganizationsFake {
     this.mock.on(ListAccountsForParentCommand).callsFake(async (input: ListAccountsForParentCommandInput) => {
       await this.enter('ListAccountsForParent');
       const parentId = this.existingParent(input.ParentId);
-      const { page, next } = this.page(`a:${parentId}`, this.accountIdsUnder(parentId), input.MaxResults, input.NextToken);
+      const { page, next } = this.page(
+        `a:${parentId}`,
+        this.accountIdsUnder(parentId),
+        input.MaxResults,
+        input.NextToken,
+      );
       return { Accounts: page.map((id) => this.toAccount(id, this.account(id))), NextToken: next };
     });
 
-    this.mock.on(ListOrganizationalUnitsForParentCommand).callsFake(async (input: ListOrganizationalUnitsForParentCommandInput) => {
-      await this.enter('ListOrganizationalUnitsForParent');
-      const parentId = this.existingParent(input.ParentId);
-      const { page, next } = this.page(`o:${parentId}`, this.ouIdsUnder(parentId), input.MaxResults, input.NextToken);
-      return { OrganizationalUnits: page.map((id) => ({ Id: id, Name: id, Arn: `arn:aws:organizations::${this.managementAccountId}:ou/o-fake/${id}` })), NextToken: next };
-    });
+    this.mock
+      .on(ListOrganizationalUnitsForParentCommand)
+      .callsFake(async (input: ListOrganizationalUnitsForParentCommandInput) => {
+        await this.enter('ListOrganizationalUnitsForParent');
+        const parentId = this.existingParent(input.ParentId);
+        const { page, next } = this.page(`o:${parentId}`, this.ouIdsUnder(parentId), input.MaxResults, input.NextToken);
+        return {
+          OrganizationalUnits: page.map((id) => ({
+            Id: id,
+            Name: id,
+            Arn: `arn:aws:organizations::${this.managementAccountId}:ou/o-fake/${id}`,
+          })),
+          NextToken: next,
+        };
+      });
   }
 
   private existingParent(id: string | undefined): string {
     if (id && (id === this.rootId || this.ous.has(id))) return id;
-    throw new ParentNotFoundException({ message: "We can't find a root or OU with the ParentId that you specified.", $metadata: { httpStatusCode: 400 } });
+    throw new ParentNotFoundException({
+      message: "We can't find a root or OU with the ParentId that you specified.",
+      $metadata: { httpStatusCode: 400 },
+    });
   }
 }
 

@@ -1,5 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type MessageAttributeValue, type SendMessageBatchCommandInput, type SendMessageCommandInput } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+  type MessageAttributeValue,
+  type SendMessageBatchCommandInput,
+  type SendMessageCommandInput,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 
 export interface FakeMessage {
@@ -26,16 +33,39 @@ export function installSqsFake(opts: { now?: () => number } = {}) {
   const stub = mockClient(SQSClient);
   let down = false;
 
-  const accept = (queueUrl: string, entry: { MessageBody?: string; MessageGroupId?: string; MessageDeduplicationId?: string; MessageAttributes?: Record<string, MessageAttributeValue> }) => {
-    if (down) throw Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+  const accept = (
+    queueUrl: string,
+    entry: {
+      MessageBody?: string;
+      MessageGroupId?: string;
+      MessageDeduplicationId?: string;
+      MessageAttributes?: Record<string, MessageAttributeValue>;
+    },
+  ) => {
+    if (down)
+      throw Object.assign(new Error('Service unavailable'), {
+        name: 'ServiceUnavailable',
+        $metadata: { httpStatusCode: 503 },
+      });
     const messageId = randomUUID();
-    const md5 = createHash('md5').update(entry.MessageBody ?? '').digest('hex');
+    const md5 = createHash('md5')
+      .update(entry.MessageBody ?? '')
+      .digest('hex');
     const dedupId = entry.MessageDeduplicationId;
     const key = `${queueUrl}|${dedupId}`;
-    if (dedupId && (seen.get(key) ?? -Infinity) > now() - DEDUP_WINDOW_MS) return { MessageId: messageId, MD5OfMessageBody: md5 };
+    if (dedupId && (seen.get(key) ?? -Infinity) > now() - DEDUP_WINDOW_MS)
+      return { MessageId: messageId, MD5OfMessageBody: md5 };
     if (dedupId) seen.set(key, now());
     const list = queues.get(queueUrl) ?? [];
-    list.push({ messageId, queueUrl, body: entry.MessageBody ?? '', ...(entry.MessageGroupId ? { groupId: entry.MessageGroupId } : {}), ...(dedupId ? { dedupId } : {}), attributes: entry.MessageAttributes ?? {}, receiveCount: 0 });
+    list.push({
+      messageId,
+      queueUrl,
+      body: entry.MessageBody ?? '',
+      ...(entry.MessageGroupId ? { groupId: entry.MessageGroupId } : {}),
+      ...(dedupId ? { dedupId } : {}),
+      attributes: entry.MessageAttributes ?? {},
+      receiveCount: 0,
+    });
     queues.set(queueUrl, list);
     return { MessageId: messageId, MD5OfMessageBody: md5 };
   };

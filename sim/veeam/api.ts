@@ -42,12 +42,16 @@ const ROUTES: [string, string, RegExp][] = [
 ];
 
 /** Every method + path template the simulator serves (the contract test checks them against the vendor spec). */
-export const SERVED_ROUTES: readonly { method: string; path: string }[] = ROUTES.map(([method, path]) => ({ method, path }));
+export const SERVED_ROUTES: readonly { method: string; path: string }[] = ROUTES.map(([method, path]) => ({
+  method,
+  path,
+}));
 
 function route(method: string, path: string): { key: string; id?: string } | undefined {
   for (const [m, template, re] of ROUTES) {
     const match = re.exec(path);
-    if (match && m === method) return { key: `${m} ${template}`, ...(match[1] ? { id: decodeURIComponent(match[1]) } : {}) };
+    if (match && m === method)
+      return { key: `${m} ${template}`, ...(match[1] ? { id: decodeURIComponent(match[1]) } : {}) };
   }
   return undefined;
 }
@@ -65,7 +69,13 @@ function query(url: URL, name: string): string | undefined {
 function matches(name: string, pattern: string | undefined): boolean {
   if (!pattern) return true;
   if (!pattern.includes('*')) return name.toLowerCase().includes(pattern.toLowerCase());
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return re.test(name);
 }
 
@@ -77,7 +87,13 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
     awsid: e.kind === 'IAMRoleFromAnotherAccount' ? e.accountId : '000000000000',
     regionType: 'Global',
     ...(e.kind === 'IAMRoleFromAnotherAccount'
-      ? { IAMRoleFromAnotherAccount: { parentAmazonAccountId: state.parentAmazonAccountId, accountId: e.accountId, roleName: e.roleName } }
+      ? {
+          IAMRoleFromAnotherAccount: {
+            parentAmazonAccountId: state.parentAmazonAccountId,
+            accountId: e.accountId,
+            roleName: e.roleName,
+          },
+        }
       : { IAMRole: { parentAmazonAccountId: state.parentAmazonAccountId, roleName: e.roleName, isDefault: false } }),
     _links: [{ rel: 'self', method: 'GET', href: `${base}${ACCOUNTS}/${e.id}` }],
   });
@@ -102,16 +118,24 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
 
   /** AmazonAccountCreateSpec / UpdateSpec checks; stricter than the appliance about unknown properties on purpose. */
   function validateSpec(value: unknown, selfId?: string): SimProblem | Omit<SimEntry, 'id'> {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return problems.validation('The request body must be a JSON object.');
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      return problems.validation('The request body must be a JSON object.');
     const b = value as Record<string, unknown>;
-    const unknownKeys = Object.keys(b).filter((k) => !['name', 'description', 'accessKeys', 'IAMRole', 'IAMRoleFromAnotherAccount'].includes(k));
+    const unknownKeys = Object.keys(b).filter(
+      (k) => !['name', 'description', 'accessKeys', 'IAMRole', 'IAMRoleFromAnotherAccount'].includes(k),
+    );
     if (unknownKeys.length) return problems.validation(`Unknown properties: ${unknownKeys.join(', ')}.`);
     if (typeof b.name !== 'string' || !b.name.trim()) return problems.validation('The name field is required.');
     if (b.name.length > 255) return problems.validation('The name must be at most 255 characters long.');
-    if (b.description !== undefined && b.description !== null && typeof b.description !== 'string') return problems.validation('The description must be a string.');
-    if (typeof b.description === 'string' && b.description.length > 512) return problems.validation('The description must be at most 512 characters long.');
-    const kinds = ['accessKeys', 'IAMRole', 'IAMRoleFromAnotherAccount'].filter((k) => b[k] !== undefined && b[k] !== null);
-    if (kinds.length !== 1) return problems.validation('Exactly one of accessKeys, IAMRole or IAMRoleFromAnotherAccount must be specified.');
+    if (b.description !== undefined && b.description !== null && typeof b.description !== 'string')
+      return problems.validation('The description must be a string.');
+    if (typeof b.description === 'string' && b.description.length > 512)
+      return problems.validation('The description must be at most 512 characters long.');
+    const kinds = ['accessKeys', 'IAMRole', 'IAMRoleFromAnotherAccount'].filter(
+      (k) => b[k] !== undefined && b[k] !== null,
+    );
+    if (kinds.length !== 1)
+      return problems.validation('Exactly one of accessKeys, IAMRole or IAMRoleFromAnotherAccount must be specified.');
     const dup = state.findByName(b.name);
     if (dup && dup.id !== selfId) return problems.validation(`An IAM role with the name "${b.name}" already exists.`);
     const description = typeof b.description === 'string' ? b.description : null;
@@ -123,16 +147,31 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
     if (b.accessKeys) return problems.validation('accessKeys entries are not supported by this simulator.');
     const x = b.IAMRoleFromAnotherAccount as Record<string, unknown>;
     const extra = Object.keys(x).filter((k) => !['accountId', 'roleName', 'externalId'].includes(k));
-    if (extra.length) return problems.validation(`Unknown properties in IAMRoleFromAnotherAccount: ${extra.join(', ')}.`);
-    if (typeof x.accountId !== 'string' || !x.accountId) return problems.validation('IAMRoleFromAnotherAccount.accountId is required.');
-    if (typeof x.roleName !== 'string' || !x.roleName) return problems.validation('IAMRoleFromAnotherAccount.roleName is required.');
-    if (x.externalId !== undefined && typeof x.externalId !== 'string') return problems.validation('IAMRoleFromAnotherAccount.externalId must be a string.');
-    return { name: b.name, description, kind: 'IAMRoleFromAnotherAccount', accountId: x.accountId, roleName: x.roleName, ...(typeof x.externalId === 'string' ? { externalId: x.externalId } : {}) };
+    if (extra.length)
+      return problems.validation(`Unknown properties in IAMRoleFromAnotherAccount: ${extra.join(', ')}.`);
+    if (typeof x.accountId !== 'string' || !x.accountId)
+      return problems.validation('IAMRoleFromAnotherAccount.accountId is required.');
+    if (typeof x.roleName !== 'string' || !x.roleName)
+      return problems.validation('IAMRoleFromAnotherAccount.roleName is required.');
+    if (x.externalId !== undefined && typeof x.externalId !== 'string')
+      return problems.validation('IAMRoleFromAnotherAccount.externalId must be a string.');
+    return {
+      name: b.name,
+      description,
+      kind: 'IAMRoleFromAnotherAccount',
+      accountId: x.accountId,
+      roleName: x.roleName,
+      ...(typeof x.externalId === 'string' ? { externalId: x.externalId } : {}),
+    };
   }
 
   function token(c: Ctx): void {
     if (!/application\/x-www-form-urlencoded/i.test(c.req.headers['content-type'] ?? '')) {
-      return sendProblem(c.res, c.base, problems.validation('The token endpoint expects application/x-www-form-urlencoded.'));
+      return sendProblem(
+        c.res,
+        c.base,
+        problems.validation('The token endpoint expects application/x-www-form-urlencoded.'),
+      );
     }
     const f = new URLSearchParams(c.body);
     let username: string | undefined;
@@ -148,7 +187,8 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
     } else if (grant === 'refresh_token') {
       const rt = f.get('refresh_token') ?? '';
       const g = state.refreshTokens.get(rt);
-      if (!g || g.expiresAt <= o.now()) return sendProblem(c.res, c.base, problems.accessDenied('The refresh token is invalid or expired.'));
+      if (!g || g.expiresAt <= o.now())
+        return sendProblem(c.res, c.base, problems.accessDenied('The refresh token is invalid or expired.'));
       state.refreshTokens.delete(rt);
       username = g.username;
       state.counters.refreshes++;
@@ -193,7 +233,11 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
           .list()
           .filter((e) => matches(e.name, pattern))
           .sort((a, b) => a.name.localeCompare(b.name));
-        return sendJson(res, 200, { results: all.slice(offset, offset + limit).map((e) => entryJson(e, base)), totalCount: all.length, _links: [{ rel: 'self', method: 'GET', href: `${base}${c.url.pathname}${c.url.search}` }] });
+        return sendJson(res, 200, {
+          results: all.slice(offset, offset + limit).map((e) => entryJson(e, base)),
+          totalCount: all.length,
+          _links: [{ rel: 'self', method: 'GET', href: `${base}${c.url.pathname}${c.url.search}` }],
+        });
       }
       case `POST ${ACCOUNTS}`:
       case `PUT ${ACCOUNTS}/{id}`: {
@@ -203,33 +247,61 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
         if (!parsed.ok) return sendProblem(res, base, problems.validation('The request body is not valid JSON.'));
         const spec = validateSpec(parsed.value, entry?.id);
         if ('status' in spec) return sendProblem(res, base, spec);
-        const saved = state.addEntry({ ...spec, ...(isPut && entry ? { id: entry.id, usedByPolicy: entry.usedByPolicy } : {}) });
+        const saved = state.addEntry({
+          ...spec,
+          ...(isPut && entry ? { id: entry.id, usedByPolicy: entry.usedByPolicy } : {}),
+        });
         return sendJson(res, isPut ? 200 : 201, entryJson(saved, base));
       }
       case `POST ${ACCOUNTS}/validateName`: {
         const parsed = parseJson(c);
         const name = parsed.ok ? (parsed.value as { name?: unknown } | undefined)?.name : undefined;
-        if (typeof name !== 'string' || !name) return sendProblem(res, base, problems.validation('The name field is required.'));
+        if (typeof name !== 'string' || !name)
+          return sendProblem(res, base, problems.validation('The name field is required.'));
         const dup = state.findByName(name);
-        return sendJson(res, 200, dup ? [{ severity: 'Error', message: `An IAM role with the name "${name}" already exists.`, contextId: dup.id }] : []);
+        return sendJson(
+          res,
+          200,
+          dup
+            ? [{ severity: 'Error', message: `An IAM role with the name "${name}" already exists.`, contextId: dup.id }]
+            : [],
+        );
       }
       case `GET ${ACCOUNTS}/{id}`:
         if (needEntry()) sendJson(res, 200, entryJson(entry!, base));
         return;
       case `DELETE ${ACCOUNTS}/{id}`:
         if (!needEntry()) return;
-        if (entry!.usedByPolicy) return sendProblem(res, base, problems.validation(`The IAM role is used by backup policy "${entry!.usedByPolicy}".`));
+        if (entry!.usedByPolicy)
+          return sendProblem(
+            res,
+            base,
+            problems.validation(`The IAM role is used by backup policy "${entry!.usedByPolicy}".`),
+          );
         state.entries.delete(entry!.id);
         res.writeHead(204).end();
         return;
       case `POST ${ACCOUNTS}/{id}/validateDelete`:
         if (!needEntry()) return;
-        return sendJson(res, 200, entry!.usedByPolicy ? [{ severity: 'Error', message: `The IAM role is used by backup policy "${entry!.usedByPolicy}" and cannot be removed.`, contextId: entry!.id }] : []);
+        return sendJson(
+          res,
+          200,
+          entry!.usedByPolicy
+            ? [
+                {
+                  severity: 'Error',
+                  message: `The IAM role is used by backup policy "${entry!.usedByPolicy}" and cannot be removed.`,
+                  contextId: entry!.id,
+                },
+              ]
+            : [],
+        );
       case `POST ${ACCOUNTS}/{id}/rescan`: {
         if (!needEntry()) return;
         const parsed = parseJson(c);
         const regionIds = parsed.ok ? (parsed.value as { regionIds?: unknown } | undefined)?.regionIds : undefined;
-        if (!Array.isArray(regionIds)) return sendProblem(res, base, problems.validation('RescanCloudAccountSpec with regionIds is required.'));
+        if (!Array.isArray(regionIds))
+          return sendProblem(res, base, problems.validation('RescanCloudAccountSpec with regionIds is required.'));
         const e = entry!;
         const ok = o.assumeCheck ? await o.assumeCheck(e.accountId, e.roleName, e.externalId) : true;
         const id = randomUUID();
@@ -240,9 +312,16 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
           startedAt: new Date(o.now()).toISOString(),
           outcome: ok
             ? { status: 'Succeeded', result: 'Success', reason: '' }
-            : { status: 'Failed', result: 'Failed', reason: `Failed to assume role arn:aws:iam::${e.accountId}:role/${e.roleName}: access denied (check the trust policy and the external ID).` },
+            : {
+                status: 'Failed',
+                result: 'Failed',
+                reason: `Failed to assume role arn:aws:iam::${e.accountId}:role/${e.roleName}: access denied (check the trust policy and the external ID).`,
+              },
         });
-        return sendJson(res, 202, { sessionId: id, _links: [{ rel: 'session', method: 'GET', href: `${base}/api/v1/sessions/${id}` }] });
+        return sendJson(res, 202, {
+          sessionId: id,
+          _links: [{ rel: 'session', method: 'GET', href: `${base}/api/v1/sessions/${id}` }],
+        });
       }
       case 'GET /api/v1/sessions/{id}': {
         const s = r.id ? state.sessions.get(r.id) : undefined;
@@ -279,20 +358,37 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
     state.counters.byRoute[key] = (state.counters.byRoute[key] ?? 0) + 1;
     res.on('finish', () => {
       state.served.push({ route: key, status: res.statusCode });
-      for (const listener of state.afterRequest) listener({ route: key, method, path: url.pathname, status: res.statusCode });
+      for (const listener of state.afterRequest)
+        listener({ route: key, method, path: url.pathname, status: res.statusCode });
     });
     if (faults.latencyMs > 0) await new Promise((ok) => setTimeout(ok, faults.latencyMs));
 
     const version = req.headers['x-api-version'];
     if (typeof version !== 'string' || !version) return sendProblem(res, base, problems.apiVersionUnspecified());
-    if (!o.supportedVersions.includes(version)) return sendProblem(res, base, problems.unsupportedApiVersion(version, o.supportedVersions));
+    if (!o.supportedVersions.includes(version))
+      return sendProblem(res, base, problems.unsupportedApiVersion(version, o.supportedVersions));
 
     const fault = faults.take(method, url.pathname);
     if (fault) {
-      const p = fault.status === 429 ? problems.tooManyRequests() : fault.status >= 500 ? problems.serviceUnavailable(fault.status) : { ...problems.validation('Injected fault.'), status: fault.status };
-      return sendProblem(res, base, p, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+      const p =
+        fault.status === 429
+          ? problems.tooManyRequests()
+          : fault.status >= 500
+            ? problems.serviceUnavailable(fault.status)
+            : { ...problems.validation('Injected fault.'), status: fault.status };
+      return sendProblem(
+        res,
+        base,
+        p,
+        fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+      );
     }
-    if (!r) return sendProblem(res, base, pathKnown(url.pathname) ? problems.methodNotAllowed() : problems.notFound(`No route for ${url.pathname}.`));
+    if (!r)
+      return sendProblem(
+        res,
+        base,
+        pathKnown(url.pathname) ? problems.methodNotAllowed() : problems.notFound(`No route for ${url.pathname}.`),
+      );
     if (r.key === 'POST /api/v1/token') return token(c);
     const denied = authorised(c);
     if (denied) return sendProblem(res, base, denied);

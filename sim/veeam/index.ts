@@ -44,7 +44,8 @@ export const DEFAULT_SUPPORTED_VERSIONS = ['1.8-rev0', '1.7-rev1'];
 
 /** A local HTTPS stand-in for the Veeam Backup for AWS REST API (IAM-role entries, tokens, sessions). */
 export async function startVeeamSimulator(opts: VeeamSimulatorOptions = {}): Promise<VeeamSimulator> {
-  const cert = opts.certificate ?? (opts.freshCertificate ? await createSelfSignedCertificate() : await sharedCertificate());
+  const cert =
+    opts.certificate ?? (opts.freshCertificate ? await createSelfSignedCertificate() : await sharedCertificate());
   const state = new SimState(opts.users ?? { [DEFAULT_SIM_USER.username]: DEFAULT_SIM_USER.password });
   const sockets = new Set<Socket>();
   const faults = new SimFaults(state, () => {
@@ -63,7 +64,15 @@ export async function startVeeamSimulator(opts: VeeamSimulatorOptions = {}): Pro
   const server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
     dispatch(req, res, base).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: `${base}/api/v1/problems/unknownError`, title: 'Internal error', status: 500, errorCode: 'UnknownError', details: String(err) }));
+      res.end(
+        JSON.stringify({
+          type: `${base}/api/v1/problems/unknownError`,
+          title: 'Internal error',
+          status: 500,
+          errorCode: 'UnknownError',
+          details: String(err),
+        }),
+      );
     });
   });
   server.on('connection', (socket: Socket) => {
@@ -97,4 +106,3 @@ export async function startVeeamSimulator(opts: VeeamSimulatorOptions = {}): Pro
       }),
   };
 }
-

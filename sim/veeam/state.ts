@@ -34,7 +34,14 @@ export class SimState {
   readonly sessions = new Map<string, SimSession>();
   /** Every answer given, as route template + status (contract tests compare them with the vendor spec). */
   readonly served: { route: string; status: number }[] = [];
-  readonly counters = { logins: 0, refreshes: 0, failedLogins: 0, logouts: 0, requests: 0, byRoute: {} as Record<string, number> };
+  readonly counters = {
+    logins: 0,
+    refreshes: 0,
+    failedLogins: 0,
+    logouts: 0,
+    requests: 0,
+    byRoute: {} as Record<string, number>,
+  };
   /**
    * Listeners called once per answered request (after the route has changed the state, when the answer is sent),
    * with the route template (e.g. `PUT /api/v1/accounts/amazon/{id}`), the concrete method + path and the status.
@@ -46,8 +53,15 @@ export class SimState {
 
   constructor(readonly users: Record<string, string>) {}
 
-  addEntry(e: Omit<SimEntry, 'id' | 'kind' | 'description'> & Partial<Pick<SimEntry, 'id' | 'kind' | 'description'>>): SimEntry {
-    const entry: SimEntry = { id: e.id ?? randomUUID(), kind: e.kind ?? 'IAMRoleFromAnotherAccount', description: e.description ?? null, ...e };
+  addEntry(
+    e: Omit<SimEntry, 'id' | 'kind' | 'description'> & Partial<Pick<SimEntry, 'id' | 'kind' | 'description'>>,
+  ): SimEntry {
+    const entry: SimEntry = {
+      id: e.id ?? randomUUID(),
+      kind: e.kind ?? 'IAMRoleFromAnotherAccount',
+      description: e.description ?? null,
+      ...e,
+    };
     this.entries.set(entry.id, entry);
     return entry;
   }
@@ -66,7 +80,11 @@ export class SimState {
 
   /** POST (create), PUT and DELETE requests on IAM-role entries received so far. */
   writes(): number {
-    return this.count('POST /api/v1/accounts/amazon') + this.count('PUT /api/v1/accounts/amazon/{id}') + this.count('DELETE /api/v1/accounts/amazon/{id}');
+    return (
+      this.count('POST /api/v1/accounts/amazon') +
+      this.count('PUT /api/v1/accounts/amazon/{id}') +
+      this.count('DELETE /api/v1/accounts/amazon/{id}')
+    );
   }
 
   issueTokens(username: string, now: number, accessTtlSeconds: number, refreshTtlSeconds: number) {
@@ -142,7 +160,12 @@ export class SimFaults {
 
   /** @internal the fault (if any) that applies to this request; consumes it. */
   take(method: string, path: string): { status: number; retryAfterSeconds?: number } | undefined {
-    const p = this.paths.find((f) => f.remaining > 0 && (!f.method || f.method === method) && (typeof f.path === 'string' ? f.path === path : f.path.test(path)));
+    const p = this.paths.find(
+      (f) =>
+        f.remaining > 0 &&
+        (!f.method || f.method === method) &&
+        (typeof f.path === 'string' ? f.path === path : f.path.test(path)),
+    );
     if (p) {
       p.remaining--;
       return { status: p.status };
@@ -150,6 +173,9 @@ export class SimFaults {
     const g = this.generic.find((f) => f.remaining > 0);
     if (!g) return undefined;
     g.remaining--;
-    return { status: g.status, ...(g.retryAfterSeconds !== undefined ? { retryAfterSeconds: g.retryAfterSeconds } : {}) };
+    return {
+      status: g.status,
+      ...(g.retryAfterSeconds !== undefined ? { retryAfterSeconds: g.retryAfterSeconds } : {}),
+    };
   }
 }

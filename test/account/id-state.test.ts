@@ -1,5 +1,13 @@
 import { externalIdFingerprint } from '../../lib/external-id';
-import { decideIds, ISSUED_TAG, narrow, NEXT_FP_TAG, nextId, ROTATION_STARTED_TAG, widen } from '../../lib/account/id-state';
+import {
+  decideIds,
+  ISSUED_TAG,
+  narrow,
+  NEXT_FP_TAG,
+  nextId,
+  ROTATION_STARTED_TAG,
+  widen,
+} from '../../lib/account/id-state';
 import type { RoleSnapshot } from '../../lib/roles/types';
 
 const now = new Date('2026-11-22T12:00:00Z');
@@ -7,7 +15,15 @@ const X = 'X'.repeat(40);
 const Y = 'Y'.repeat(40);
 
 function role(ids: string[], tags: Record<string, string> = {}, exists = true): RoleSnapshot {
-  return { roleName: 'VeeamBackupRole', exists, owned: exists, trustExternalIds: ids, tags, inlinePolicies: {}, attachedPolicyArns: [] };
+  return {
+    roleName: 'VeeamBackupRole',
+    exists,
+    owned: exists,
+    trustExternalIds: ids,
+    tags,
+    inlinePolicies: {},
+    attachedPolicyArns: [],
+  };
 }
 
 describe('external-ID decisions (the invariant: the ID Veeam holds stays trusted)', () => {
@@ -46,7 +62,11 @@ describe('external-ID decisions (the invariant: the ID Veeam holds stays trusted
   });
 
   it('finishes a rotation whose narrowing reached the trust but not the tags', () => {
-    const s = decideIds(role([Y], { [NEXT_FP_TAG]: externalIdFingerprint(Y), [ROTATION_STARTED_TAG]: '2026-11-22T11:00:00.000Z' }), externalIdFingerprint(Y), now);
+    const s = decideIds(
+      role([Y], { [NEXT_FP_TAG]: externalIdFingerprint(Y), [ROTATION_STARTED_TAG]: '2026-11-22T11:00:00.000Z' }),
+      externalIdFingerprint(Y),
+      now,
+    );
     expect(s.trustIds).toEqual([Y]);
     expect(s.stateTags[NEXT_FP_TAG]).toBeUndefined();
     expect(s.stateTags[ISSUED_TAG]).toBe('2026-11-22T11:00:00.000Z');

@@ -12,7 +12,8 @@ const OUT = 'ou-ab12-22222222';
 
 let world: World;
 const deps: Partial<Record<OffboardMode, Deps>> = {};
-const depsOf = (mode: OffboardMode): Deps => (deps[mode] ??= depsFor({ config: { ...loadConfig(process.env), offboardMode: mode } }));
+const depsOf = (mode: OffboardMode): Deps =>
+  (deps[mode] ??= depsFor({ config: { ...loadConfig(process.env), offboardMode: mode } }));
 let seq = 0;
 
 async function protectedAccount(): Promise<string> {
@@ -26,13 +27,21 @@ async function protectedAccount(): Promise<string> {
 
 /** A hand-made entry for the same account (another role), not ours: offboarding must never touch it. */
 function foreignEntry(accountId: string) {
-  return world.veeam.state.addEntry({ name: `${accountId}-hand-made`, accountId, roleName: 'TeamBackupRole', externalId: 'their-own-external-id', description: 'created by the backup team' });
+  return world.veeam.state.addEntry({
+    name: `${accountId}-hand-made`,
+    accountId,
+    roleName: 'TeamBackupRole',
+    externalId: 'their-own-external-id',
+    description: 'created by the backup team',
+  });
 }
 
 const sync = (mode: OffboardMode, id: string) => convergeAccount(depsOf(mode), id, { dryRun: false, reason: 'test' });
 const role = (r: AccountReport, name: string) => r.roles.find((x) => x.roleName === name)!;
 const isProtected = (id: string) =>
-  ownedEntries(world, id).length === 2 && invariantHolds(world, id).length === 0 && ROLES.every((r) => trustedIds(world, id, r).length === 1);
+  ownedEntries(world, id).length === 2 &&
+  invariantHolds(world, id).length === 0 &&
+  ROLES.every((r) => trustedIds(world, id, r).length === 1);
 
 beforeAll(async () => {
   world = await startWorld({
@@ -95,10 +104,15 @@ describe('OFFBOARD_MODE when an account moves out of the scoped OUs', () => {
     // Veeam first (the appliance never holds a role that no longer exists), then IAM.
     const kinds = watch.writes.map((w) => w.kind);
     expect(kinds.lastIndexOf('veeam')).toBeLessThan(kinds.indexOf('iam'));
-    expect(watch.writes.filter((w) => w.kind === 'veeam').map((w) => (w.kind === 'veeam' ? w.method : ''))).toEqual(['DELETE', 'DELETE']);
+    expect(watch.writes.filter((w) => w.kind === 'veeam').map((w) => (w.kind === 'veeam' ? w.method : ''))).toEqual([
+      'DELETE',
+      'DELETE',
+    ]);
     const iamWrites = world.iam.calls.slice(iamMark).filter((c) => c.write && c.accountId === id);
     expect(iamWrites.every((c) => !c.error)).toBe(true);
-    const workerOps = iamWrites.filter((c) => c.input.RoleName === 'VeeamWorkerRole' || c.input.InstanceProfileName === 'VeeamWorkerRole').map((c) => c.command);
+    const workerOps = iamWrites
+      .filter((c) => c.input.RoleName === 'VeeamWorkerRole' || c.input.InstanceProfileName === 'VeeamWorkerRole')
+      .map((c) => c.command);
     expect(workerOps[0]).toBe('RemoveRoleFromInstanceProfile');
     expect(workerOps.indexOf('DeleteInstanceProfile')).toBeGreaterThan(0);
     expect(workerOps.at(-1)).toBe('DeleteRole');
@@ -153,7 +167,10 @@ describe('accounts that leave the organization, close or are suspended', () => {
     // A closed account no longer lets the service in.
     world.iam.account(id).roles.delete('OrganizationAccountAccessRole');
     const cfg = { ...loadConfig(process.env), offboardMode: 'delete' as const };
-    const d = depsFor({ config: cfg, member: new StsMemberAccess({ config: cfg, accessDeniedBudgetMs: 0, sleep: () => Promise.resolve() }) });
+    const d = depsFor({
+      config: cfg,
+      member: new StsMemberAccess({ config: cfg, accessDeniedBudgetMs: 0, sleep: () => Promise.resolve() }),
+    });
     const r = await convergeAccount(d, id, { dryRun: false, reason: 'CloseAccount' });
     expect(r.error).toBeUndefined();
     expect(r).toMatchObject({ inScope: false, action: 'offboard' });
@@ -186,7 +203,13 @@ describe('entries we do not own', () => {
     const id = String(790000000000);
     world.org.createAccount({ id, parentId: OUT });
     world.iam.addAccount(id);
-    const theirs = world.veeam.state.addEntry({ name: `${id}-backup`, accountId: id, roleName: 'VeeamBackupRole', externalId: 'theirs', description: 'hand made' });
+    const theirs = world.veeam.state.addEntry({
+      name: `${id}-backup`,
+      accountId: id,
+      roleName: 'VeeamBackupRole',
+      externalId: 'theirs',
+      description: 'hand made',
+    });
     for (const mode of ['retain', 'unregister', 'delete'] as const) {
       const r = await sync(mode, id);
       expect(role(r, 'VeeamBackupRole').veeam).toBe('conflict');

@@ -7,7 +7,17 @@ import { rotationsPerRun, scheduleRotations } from '../../lib/organization/due-r
 import { entryDescription } from '../../lib/veeam/registration';
 import { throttlingError } from '../../sim/aws/iam-sts-fake';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
-import { addAccount, convergedProblems, depsFor, interleaved, ownedEntries, protect, tagsOf, trustedIds, watchInvariant } from '../support/account-harness';
+import {
+  addAccount,
+  convergedProblems,
+  depsFor,
+  interleaved,
+  ownedEntries,
+  protect,
+  tagsOf,
+  trustedIds,
+  watchInvariant,
+} from '../support/account-harness';
 
 const ROLES = ['VeeamBackupRole', 'VeeamWorkerRole'] as const;
 const PHASES: RotationPhase[] = ['widened', 'propagated', 'pushed', 'verified', 'narrowed'];
@@ -47,7 +57,10 @@ describe('rotation happy path', () => {
     const watch = watchInvariant(world, () => [A]);
     const size = watchTrustSize(() => [A]);
     const phases: string[] = [];
-    const report = await rotateAccount(deps, A, { force: true, onPhase: (acct, role, p) => phases.push(`${acct} ${role} ${p}`) });
+    const report = await rotateAccount(deps, A, {
+      force: true,
+      onPhase: (acct, role, p) => phases.push(`${acct} ${role} ${p}`),
+    });
     watch.stop();
     size.stop();
 
@@ -99,13 +112,28 @@ describe('a crash after any step of a rotation', () => {
     const r = await rotateAccount(deps, probe, { force: true });
     watch.stop();
     if (r.action !== 'rotate') throw new Error(`probe rotation did not rotate: ${JSON.stringify(r)}`);
-    writes = watch.writes.map((w): Write => (w.kind === 'veeam' ? { kind: 'veeam', method: w.method, roleName: ownedEntries(world, probe).find((e) => w.path.endsWith(e.id))!.roleName } : w));
+    writes = watch.writes.map((w): Write =>
+      w.kind === 'veeam'
+        ? {
+            kind: 'veeam',
+            method: w.method,
+            roleName: ownedEntries(world, probe).find((e) => w.path.endsWith(e.id))!.roleName,
+          }
+        : w,
+    );
     console.log(`one rotation of one account = ${writes.length} writes: ${writes.map(describeWrite).join(', ')}`);
   });
 
   it('one rotation is the expected sequence of writes', () => {
     // Per role: widen (trust, tags), push, narrow (trust, tags set, tags removed).
-    const perRole = ['IAM UpdateAssumeRolePolicy', 'IAM TagRole', 'Veeam PUT', 'IAM UpdateAssumeRolePolicy', 'IAM TagRole', 'IAM UntagRole'];
+    const perRole = [
+      'IAM UpdateAssumeRolePolicy',
+      'IAM TagRole',
+      'Veeam PUT',
+      'IAM UpdateAssumeRolePolicy',
+      'IAM TagRole',
+      'IAM UntagRole',
+    ];
     expect(writes.map(describeWrite)).toEqual([...perRole, ...perRole]);
   });
 
@@ -159,19 +187,25 @@ describe('a crash after any step of a rotation', () => {
         const second =
           variant === 'rotate again'
             ? await rotateAccount(deps, acct, { force: true })
-            : ((await convergeAccount(deps, acct, { dryRun: false, reason: 'reconcile' })).action === 'error' ? undefined : await rotateAccount(deps, acct));
+            : (await convergeAccount(deps, acct, { dryRun: false, reason: 'reconcile' })).action === 'error'
+              ? undefined
+              : await rotateAccount(deps, acct);
         watch.stop();
         size.stop();
 
-        if (!second || second.action === 'error') problems.push(`k=${k}: second run failed: ${second?.error?.message ?? 'sync failed'}`);
+        if (!second || second.action === 'error')
+          problems.push(`k=${k}: second run failed: ${second?.error?.message ?? 'sync failed'}`);
         problems.push(...convergedProblems(world, acct).map((p) => `k=${k}: ${p}`));
         problems.push(...watch.violations.map((v) => `k=${k}: ${v}`));
         if (size.max > 2) problems.push(`k=${k}: a trust accepted ${size.max} IDs`);
         const final = heldIds(acct);
         for (const [role, fp] of Object.entries(pending)) {
-          if (externalIdFingerprint(final[role]!) !== fp) problems.push(`k=${k}: ${role} started a new rotation instead of finishing the one in progress`);
+          if (externalIdFingerprint(final[role]!) !== fp)
+            problems.push(`k=${k}: ${role} started a new rotation instead of finishing the one in progress`);
         }
-        if (variant === 'rotate again') for (const role of ROLES) if (final[role] === original[role]) problems.push(`k=${k}: ${role} was not rotated`);
+        if (variant === 'rotate again')
+          for (const role of ROLES)
+            if (final[role] === original[role]) problems.push(`k=${k}: ${role} was not rotated`);
       }
       expect(problems).toEqual([]);
     });
@@ -304,8 +338,17 @@ describe('when a rotation is due', () => {
       // Due ones are 90..119 days old, in shuffled order; the last 10 are fresh.
       const age = i < 30 ? 90 + ((i * 7) % 30) : 10;
       ages.set(id, age);
-      for (const [key, roleName] of [['backup', ROLES[0]], ['worker', ROLES[1]]] as const) {
-        world.veeam.state.addEntry({ name: `${id}-${key}`, accountId: id, roleName, externalId: `x${id}`, description: entryDescription(roleName, `x${id}`, new Date(now - age * DAY)) });
+      for (const [key, roleName] of [
+        ['backup', ROLES[0]],
+        ['worker', ROLES[1]],
+      ] as const) {
+        world.veeam.state.addEntry({
+          name: `${id}-${key}`,
+          accountId: id,
+          roleName,
+          externalId: `x${id}`,
+          description: entryDescription(roleName, `x${id}`, new Date(now - age * DAY)),
+        });
       }
     }
     const out = await scheduleRotations(deps, {});
@@ -313,7 +356,11 @@ describe('when a rotation is due', () => {
     expect(rotationsPerRun(1000, 90)).toBe(25);
     expect(out.enqueued).toBe(25);
     expect(out.deferred).toBe(5);
-    const expected = [...ages].filter(([, a]) => a >= 90).sort((a, b) => b[1] - a[1]).slice(0, 25).map(([id]) => id);
+    const expected = [...ages]
+      .filter(([, a]) => a >= 90)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([id]) => id);
     expect(out.accounts.map((id) => ages.get(id))).toEqual(expected.map((id) => ages.get(id)));
     expect(new Set(out.accounts)).toEqual(new Set(expected));
     const msgs = world.sqs.take(QUEUES.account, 10_000);

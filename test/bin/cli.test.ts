@@ -24,7 +24,10 @@ describe('the CLI (same configuration as the Lambdas, converging in-process)', (
     const c = io();
     const code = await runCli(['reconcile', '--dry-run', '--json'], c.io);
     expect(code).toBe(0);
-    const report = JSON.parse(c.out.join('')) as { dryRun: boolean; accounts: Array<{ accountId: string; action: string }> };
+    const report = JSON.parse(c.out.join('')) as {
+      dryRun: boolean;
+      accounts: Array<{ accountId: string; action: string }>;
+    };
     expect(report.dryRun).toBe(true);
     expect(report.accounts.find((a) => a.accountId === A)?.action).toBe('create');
     expect(world.iam.writes().length).toBe(0);
@@ -33,7 +36,10 @@ describe('the CLI (same configuration as the Lambdas, converging in-process)', (
 
   it('event <file> processes a CloudTrail event as the Lambda would', async () => {
     const c = io();
-    const code = await runCli(['event', path.join(__dirname, '../fixtures/create-account-result-succeeded.json')], c.io);
+    const code = await runCli(
+      ['event', path.join(__dirname, '../fixtures/create-account-result-succeeded.json')],
+      c.io,
+    );
     expect(code).toBe(0);
     expect(c.out.join('\n')).toMatch(new RegExp(`${A}\\s+in scope\\s+create`));
     expect(world.veeam.state.list().filter((e) => e.accountId === A)).toHaveLength(2);
@@ -44,14 +50,18 @@ describe('the CLI (same configuration as the Lambdas, converging in-process)', (
     expect(await runCli(['status'], c.io)).toBe(0);
     const table = c.out.join('\n');
     expect(table).toMatch(/account\s+scope\s+action\s+IAM roles\s+Veeam entries\s+ext-ID age/);
-    expect(table).toMatch(new RegExp(`${A}\\s+in scope\\s+ok\\s+VeeamBackupRole:ok VeeamWorkerRole:ok\\s+backup:ok worker:ok\\s+0d 0d`));
+    expect(table).toMatch(
+      new RegExp(`${A}\\s+in scope\\s+ok\\s+VeeamBackupRole:ok VeeamWorkerRole:ok\\s+backup:ok worker:ok\\s+0d 0d`),
+    );
   });
 
   it('rotate prints every phase in order and completes before returning', async () => {
     const c = io();
     const code = await runCli(['rotate', '--account', A, '--force', '--propagation-wait', '0'], c.io);
     expect(code).toBe(0);
-    const phases = c.out.filter((l) => /^\d{4}-\S+\s+\d{12}\s+VeeamBackupRole\s/.test(l)).map((l) => l.trim().split(/\s+/).pop());
+    const phases = c.out
+      .filter((l) => /^\d{4}-\S+\s+\d{12}\s+VeeamBackupRole\s/.test(l))
+      .map((l) => l.trim().split(/\s+/).pop());
     expect(phases).toEqual(['widened', 'propagated', 'pushed', 'verified', 'narrowed']);
     expect(c.out.join('\n')).toMatch(new RegExp(`${A}\\s+in scope\\s+rotate`));
   });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 
-const fixture = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '../fixtures', name), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(path.join(__dirname, '../fixtures', name), 'utf8')) as Record<string, unknown>;
 
 describe('one new-account event, end to end through the real handlers', () => {
   let world: World;
@@ -27,7 +28,9 @@ describe('one new-account event, end to end through the real handlers', () => {
     for (const e of entries) {
       expect(world.iam.role(accountId, e.roleName)).toBeDefined();
       expect(world.iam.canAssume(accountId, e.roleName, APPLIANCE_ROLE_ARN, e.externalId)).toBe(true);
-      expect(world.iam.canAssume(accountId, e.roleName, APPLIANCE_ROLE_ARN, 'wrong-external-id-0000000000000000')).toBe(false);
+      expect(world.iam.canAssume(accountId, e.roleName, APPLIANCE_ROLE_ARN, 'wrong-external-id-0000000000000000')).toBe(
+        false,
+      );
       expect(world.iam.canAssume(accountId, e.roleName, APPLIANCE_ROLE_ARN)).toBe(false);
     }
     expect(world.iam.canAssume(accountId, 'VeeamWorkerRole', 'ec2.amazonaws.com')).toBe(true);
@@ -42,7 +45,11 @@ describe('one new-account event, end to end through the real handlers', () => {
     expect(world.sqs.messages(QUEUES.account)).toHaveLength(0);
 
     // A replay with a new event id (e.g. reconcile or a redrive) is processed, and changes nothing.
-    await world.deliverEvent({ ...fixture('create-account-result-succeeded.json'), id: 'another-delivery', detail: { ...(fixture('create-account-result-succeeded.json').detail as object), eventID: 'another-event-id' } });
+    await world.deliverEvent({
+      ...fixture('create-account-result-succeeded.json'),
+      id: 'another-delivery',
+      detail: { ...(fixture('create-account-result-succeeded.json').detail as object), eventID: 'another-event-id' },
+    });
     expect((await world.drain()).delivered).toBe(1);
     expect(world.iam.writes(accountId).length).toBe(iamWrites);
     expect(world.veeam.state.writes()).toBe(veeamWrites);

@@ -15,14 +15,22 @@ let seq = 0;
 /** IAM in these accounts answers GetRole with throttling while listed here (other accounts are unaffected). */
 const throttled = new Set<string>();
 
-async function enqueue(...bodies: Array<string | { accountId: string; action?: string; reason?: string }>): Promise<void> {
+async function enqueue(
+  ...bodies: Array<string | { accountId: string; action?: string; reason?: string }>
+): Promise<void> {
   await sqs.send(
     new SendMessageBatchCommand({
       QueueUrl: QUEUES.account,
       Entries: bodies.map((b) => {
         seq++;
-        const body = typeof b === 'string' ? b : JSON.stringify({ action: 'sync', reason: 'test', ...b, eventId: `ev-${seq}` });
-        return { Id: `m${seq}`, MessageBody: body, MessageGroupId: typeof b === 'string' ? 'malformed' : b.accountId, MessageDeduplicationId: `d-${seq}` };
+        const body =
+          typeof b === 'string' ? b : JSON.stringify({ action: 'sync', reason: 'test', ...b, eventId: `ev-${seq}` });
+        return {
+          Id: `m${seq}`,
+          MessageBody: body,
+          MessageGroupId: typeof b === 'string' ? 'malformed' : b.accountId,
+          MessageDeduplicationId: `d-${seq}`,
+        };
       }),
     }),
   );
@@ -38,8 +46,12 @@ const dlq = () => world.sqs.messages(QUEUES.workerDlq);
 const attr = (m: FakeMessage, name: string) => m.attributes[name]?.StringValue ?? '';
 const dlqFor = (accountId: string) => dlq().filter((m) => m.body.includes(accountId));
 const isProtected = (id: string) => {
-  const entries = world.veeam.state.list().filter((e) => e.accountId === id && parseEntryDescription(e.description).owned);
-  return entries.length === 2 && entries.every((e) => world.iam.canAssume(id, e.roleName, APPLIANCE_ROLE_ARN, e.externalId));
+  const entries = world.veeam.state
+    .list()
+    .filter((e) => e.accountId === id && parseEntryDescription(e.description).owned);
+  return (
+    entries.length === 2 && entries.every((e) => world.iam.canAssume(id, e.roleName, APPLIANCE_ROLE_ARN, e.externalId))
+  );
 };
 
 beforeAll(async () => {
@@ -101,7 +113,10 @@ describe('worker: what happens to each message', () => {
 
   it('a conflict (a hand-made role of our name) is reported, not failed: acknowledged, no retry, no DLQ, the rest protected', async () => {
     const W = addAccount('820000000004');
-    const theirs = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }] });
+    const theirs = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 'sts:AssumeRole' }],
+    });
     world.iam.addRole(W, 'VeeamBackupRole', { trust: theirs });
     await enqueue({ accountId: W });
     const { delivered, failed } = await world.drain();

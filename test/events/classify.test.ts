@@ -7,21 +7,70 @@ type Expected =
   | { kind: 'invalid'; reason: RegExp };
 
 const EXPECTED: Record<string, Expected> = {
-  'create-account-result-succeeded': { kind: 'request', accountId: '444455556666', reason: 'CreateAccountResult', eventId: 'a1b2c3d4-0001-4000-8000-000000000001' },
+  'create-account-result-succeeded': {
+    kind: 'request',
+    accountId: '444455556666',
+    reason: 'CreateAccountResult',
+    eventId: 'a1b2c3d4-0001-4000-8000-000000000001',
+  },
   'create-account-result-failed': { kind: 'ignored', why: /state FAILED/ },
-  'create-managed-account': { kind: 'request', accountId: '444455556666', reason: 'CreateManagedAccount', eventId: 'b2c3d4e5-0003-4000-8000-000000000003' },
-  'update-managed-account': { kind: 'request', accountId: '444455556666', reason: 'UpdateManagedAccount', eventId: 'b2c3d4e5-0004-4000-8000-000000000004' },
-  'move-account': { kind: 'request', accountId: '444455556666', reason: 'MoveAccount', eventId: 'c3d4e5f6-0005-4000-8000-000000000005' },
-  'account-joined-organization': { kind: 'request', accountId: '777788889999', reason: 'AccountJoinedOrganization', eventId: 'c3d4e5f6-0006-4000-8000-000000000006' },
-  'account-departed-organization': { kind: 'request', accountId: '777788889999', reason: 'AccountDepartedOrganization', eventId: 'c3d4e5f6-0007-4000-8000-000000000007' },
-  'remove-account-from-organization': { kind: 'request', accountId: '777788889999', reason: 'RemoveAccountFromOrganization', eventId: 'c3d4e5f6-0008-4000-8000-000000000008' },
-  'close-account': { kind: 'request', accountId: '555555555555', reason: 'CloseAccount', eventId: 'c3d4e5f6-0009-4000-8000-000000000009' },
-  'close-account-result': { kind: 'request', accountId: '555555555555', reason: 'CloseAccountResult', eventId: 'c3d4e5f6-0010-4000-8000-000000000010' },
+  'create-managed-account': {
+    kind: 'request',
+    accountId: '444455556666',
+    reason: 'CreateManagedAccount',
+    eventId: 'b2c3d4e5-0003-4000-8000-000000000003',
+  },
+  'update-managed-account': {
+    kind: 'request',
+    accountId: '444455556666',
+    reason: 'UpdateManagedAccount',
+    eventId: 'b2c3d4e5-0004-4000-8000-000000000004',
+  },
+  'move-account': {
+    kind: 'request',
+    accountId: '444455556666',
+    reason: 'MoveAccount',
+    eventId: 'c3d4e5f6-0005-4000-8000-000000000005',
+  },
+  'account-joined-organization': {
+    kind: 'request',
+    accountId: '777788889999',
+    reason: 'AccountJoinedOrganization',
+    eventId: 'c3d4e5f6-0006-4000-8000-000000000006',
+  },
+  'account-departed-organization': {
+    kind: 'request',
+    accountId: '777788889999',
+    reason: 'AccountDepartedOrganization',
+    eventId: 'c3d4e5f6-0007-4000-8000-000000000007',
+  },
+  'remove-account-from-organization': {
+    kind: 'request',
+    accountId: '777788889999',
+    reason: 'RemoveAccountFromOrganization',
+    eventId: 'c3d4e5f6-0008-4000-8000-000000000008',
+  },
+  'close-account': {
+    kind: 'request',
+    accountId: '555555555555',
+    reason: 'CloseAccount',
+    eventId: 'c3d4e5f6-0009-4000-8000-000000000009',
+  },
+  'close-account-result': {
+    kind: 'request',
+    accountId: '555555555555',
+    reason: 'CloseAccountResult',
+    eventId: 'c3d4e5f6-0010-4000-8000-000000000010',
+  },
   'move-account-failed-call': { kind: 'ignored', why: /failed \(AccessDenied\)/ },
-  'malformed-move-account-missing-account-id': { kind: 'invalid', reason: /^MoveAccount: detail\.requestParameters\.accountId: / },
+  'malformed-move-account-missing-account-id': {
+    kind: 'invalid',
+    reason: /^MoveAccount: detail\.requestParameters\.accountId: /,
+  },
   'malformed-create-managed-account-bad-account-id': {
     kind: 'invalid',
-    reason: /^CreateManagedAccount: detail\.serviceEventDetails\.createManagedAccountStatus\.account\.accountId: must be a 12-digit AWS account id/,
+    reason:
+      /^CreateManagedAccount: detail\.serviceEventDetails\.createManagedAccountStatus\.account\.accountId: must be a 12-digit AWS account id/,
   },
   'irrelevant-create-policy': { kind: 'ignored', why: /CreatePolicy is not an account lifecycle event/ },
 };
@@ -37,7 +86,12 @@ describe('classifyEvent on the fixtures', () => {
       case 'request':
         expect(result).toEqual({
           kind: 'request',
-          request: { accountId: expected.accountId, action: 'sync', reason: expected.reason, eventId: expected.eventId },
+          request: {
+            accountId: expected.accountId,
+            action: 'sync',
+            reason: expected.reason,
+            eventId: expected.eventId,
+          },
         });
         break;
       case 'ignored':
@@ -57,7 +111,10 @@ describe('classifyEvent on odd input', () => {
     ['null', null],
     ['a string', 'MoveAccount'],
     ['an array', [1, 2]],
-    ['an envelope without detail', { id: 'x', source: 'aws.organizations', 'detail-type': 'AWS API Call via CloudTrail' }],
+    [
+      'an envelope without detail',
+      { id: 'x', source: 'aws.organizations', 'detail-type': 'AWS API Call via CloudTrail' },
+    ],
   ])('rejects %s with a reason instead of throwing', (_label, raw) => {
     const result = classifyEvent(raw);
     expect(result.kind).toBe('invalid');

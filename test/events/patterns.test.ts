@@ -6,7 +6,10 @@ import { matchesPattern } from '../support/event-pattern';
 import { fixture, fixtureNames } from '../support/event-fixtures';
 
 type Pattern = Record<string, unknown>;
-const patterns = parse(readFileSync(join(__dirname, '..', '..', 'events', 'patterns.yml'), 'utf8')) as Record<string, Pattern>;
+const patterns = parse(readFileSync(join(__dirname, '..', '..', 'events', 'patterns.yml'), 'utf8')) as Record<
+  string,
+  Pattern
+>;
 
 /** Which rule each fixture must reach: malformed events still match (the intake rejects them with a reason). */
 const RULE_OF: Record<string, string | undefined> = {

@@ -5,7 +5,10 @@ const scheduled = { version: '0', id: 'x', 'detail-type': 'Scheduled Event', sou
 
 describe('reconcile input', () => {
   it('accepts the manual dry run with accounts', () => {
-    expect(parseReconcileInput({ dryRun: true, accountIds: ['111122223333'] })).toEqual({ dryRun: true, accountIds: ['111122223333'] });
+    expect(parseReconcileInput({ dryRun: true, accountIds: ['111122223333'] })).toEqual({
+      dryRun: true,
+      accountIds: ['111122223333'],
+    });
   });
 
   it('treats the configured schedule input and a raw scheduled event as a real run over everything', () => {
@@ -33,7 +36,10 @@ describe('reconcile input', () => {
 
 describe('rotate input', () => {
   it('accepts forced rotation of named accounts and the schedule', () => {
-    expect(parseRotateInput({ accountIds: ['111122223333'], force: true })).toEqual({ accountIds: ['111122223333'], force: true });
+    expect(parseRotateInput({ accountIds: ['111122223333'], force: true })).toEqual({
+      accountIds: ['111122223333'],
+      force: true,
+    });
     expect(parseRotateInput(scheduled)).toEqual({});
   });
 

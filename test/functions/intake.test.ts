@@ -11,7 +11,9 @@ const sqs = mockClient(SQSClient);
 
 beforeEach(() => {
   sqs.reset();
-  sqs.on(SendMessageBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'm-1', MD5OfMessageBody: 'x' }], Failed: [] });
+  sqs
+    .on(SendMessageBatchCommand)
+    .resolves({ Successful: [{ Id: '0', MessageId: 'm-1', MD5OfMessageBody: 'x' }], Failed: [] });
   sqs.on(SendMessageCommand).resolves({ MessageId: 'dlq-1' });
   process.env.ACCOUNT_QUEUE_URL = ACCOUNT_QUEUE_URL;
   process.env.INTAKE_DLQ_URL = INTAKE_DLQ_URL;
@@ -21,7 +23,11 @@ describe('intake handler', () => {
   it('sends a valid event to the FIFO queue, grouped by account and deduplicated by the CloudTrail event id', async () => {
     const result = await handler(fixture('create-managed-account'), lambdaContext());
 
-    expect(result).toEqual({ outcome: 'enqueued', accountId: '444455556666', eventId: 'b2c3d4e5-0003-4000-8000-000000000003' });
+    expect(result).toEqual({
+      outcome: 'enqueued',
+      accountId: '444455556666',
+      eventId: 'b2c3d4e5-0003-4000-8000-000000000003',
+    });
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 1);
     const entry = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input;
     expect(entry.QueueUrl).toBe(ACCOUNT_QUEUE_URL);
@@ -42,7 +48,9 @@ describe('intake handler', () => {
   it('gives the same event delivered twice the same deduplication id', async () => {
     await handler(fixture('move-account'), lambdaContext());
     await handler(fixture('move-account'), lambdaContext());
-    const ids = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries![0]!.MessageDeduplicationId);
+    const ids = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .map((c) => c.args[0].input.Entries![0]!.MessageDeduplicationId);
     expect(ids).toEqual(['c3d4e5f6-0005-4000-8000-000000000005', 'c3d4e5f6-0005-4000-8000-000000000005']);
   });
 
@@ -62,11 +70,14 @@ describe('intake handler', () => {
     expect(sent.MessageGroupId).toBeUndefined();
   });
 
-  it.each(['irrelevant-create-policy', 'move-account-failed-call', 'create-account-result-failed'])('sends nothing for %s', async (name) => {
-    const result = await handler(fixture(name), lambdaContext());
-    expect(result).toMatchObject({ outcome: 'ignored' });
-    expect(sqs.calls()).toHaveLength(0);
-  });
+  it.each(['irrelevant-create-policy', 'move-account-failed-call', 'create-account-result-failed'])(
+    'sends nothing for %s',
+    async (name) => {
+      const result = await handler(fixture(name), lambdaContext());
+      expect(result).toMatchObject({ outcome: 'ignored' });
+      expect(sqs.calls()).toHaveLength(0);
+    },
+  );
 
   it('throws when the account queue is unreachable, so Lambda retries and then uses the on-failure destination', async () => {
     sqs.on(SendMessageBatchCommand).rejects(new Error('connect ETIMEDOUT'));
@@ -75,7 +86,9 @@ describe('intake handler', () => {
 
   it('throws when the DLQ is unreachable for a malformed event, rather than losing it', async () => {
     sqs.on(SendMessageCommand).rejects(new Error('ServiceUnavailable'));
-    await expect(handler(fixture('malformed-create-managed-account-bad-account-id'), lambdaContext())).rejects.toThrow('ServiceUnavailable');
+    await expect(handler(fixture('malformed-create-managed-account-bad-account-id'), lambdaContext())).rejects.toThrow(
+      'ServiceUnavailable',
+    );
   });
 
   it('names the missing queue setting', async () => {

@@ -2,8 +2,12 @@ import { InvalidInputError } from '../../lib/errors';
 import { lambdaContext } from '../../sim/lambda';
 
 // The domain service stands in for Organizations, IAM and Veeam: these handlers only validate, delegate and return.
-const reconcile = jest.fn((opts: unknown) => Promise.resolve({ dryRun: (opts as { dryRun: boolean }).dryRun, enqueued: 0 }));
-const scheduleRotations = jest.fn((_opts: unknown) => Promise.resolve({ enqueued: 2, accounts: ['111111111111', '222222222222'] }));
+const reconcile = jest.fn((opts: unknown) =>
+  Promise.resolve({ dryRun: (opts as { dryRun: boolean }).dryRun, enqueued: 0 }),
+);
+const scheduleRotations = jest.fn((_opts: unknown) =>
+  Promise.resolve({ enqueued: 2, accounts: ['111111111111', '222222222222'] }),
+);
 jest.mock('../../functions/service', () => ({ getService: () => Promise.resolve({ reconcile, scheduleRotations }) }));
 
 // Imported after jest.mock so the handlers bind to the stand-in service.

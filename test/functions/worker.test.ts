@@ -18,7 +18,15 @@ const WORKER_DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111111111111/veeam-o
 const sqs = mockClient(SQSClient);
 
 function report(accountId: string, error?: AccountReport['error']): AccountReport {
-  return { accountId, inScope: true, scopeReason: 'in scope', action: error ? 'error' : 'ok', roles: [], dryRun: false, ...(error ? { error } : {}) };
+  return {
+    accountId,
+    inScope: true,
+    scopeReason: 'in scope',
+    action: error ? 'error' : 'ok',
+    roles: [],
+    dryRun: false,
+    ...(error ? { error } : {}),
+  };
 }
 
 let seq = 0;
@@ -59,7 +67,9 @@ describe('worker handler', () => {
     handle.mockImplementation((req) => {
       const { accountId } = req as { accountId: string };
       return Promise.resolve(
-        accountId === '111111111111' ? report(accountId, { code: 'Throttling', message: 'Rate exceeded', retryable: true }) : report(accountId),
+        accountId === '111111111111'
+          ? report(accountId, { code: 'Throttling', message: 'Rate exceeded', retryable: true })
+          : report(accountId),
       );
     });
     const first = record(sync('111111111111'));
@@ -67,19 +77,32 @@ describe('worker handler', () => {
     const sameAccountLater = record({ ...sync('111111111111'), eventId: 'ev-later' });
     const out = await invoke([first, other, sameAccountLater]);
 
-    expect(out.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([first.messageId, sameAccountLater.messageId].sort());
+    expect(out.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      [first.messageId, sameAccountLater.messageId].sort(),
+    );
     expect(handle).toHaveBeenCalledTimes(2); // the later message of the failed account is not processed out of order
     expect(sqs.calls()).toHaveLength(0);
   });
 
   it('sends a non-retryable failure to the worker DLQ with its reason and acknowledges it', async () => {
-    handle.mockResolvedValue(report('111111111111', { code: 'OwnershipConflict', message: 'VeeamBackupRole exists and is not ours', retryable: false }));
+    handle.mockResolvedValue(
+      report('111111111111', {
+        code: 'OwnershipConflict',
+        message: 'VeeamBackupRole exists and is not ours',
+        retryable: false,
+      }),
+    );
     const msg = record(sync('111111111111'));
     const out = await invoke([msg]);
 
     expect(out).toEqual({ batchItemFailures: [] });
     const sent = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input;
-    expect(sent).toMatchObject({ QueueUrl: WORKER_DLQ_URL, MessageBody: msg.body, MessageGroupId: '111111111111', MessageDeduplicationId: msg.messageId });
+    expect(sent).toMatchObject({
+      QueueUrl: WORKER_DLQ_URL,
+      MessageBody: msg.body,
+      MessageGroupId: '111111111111',
+      MessageDeduplicationId: msg.messageId,
+    });
     expect(sent.MessageAttributes?.ERROR_CODE?.StringValue).toBe('OwnershipConflict');
     expect(sent.MessageAttributes?.ERROR_MESSAGE?.StringValue).toMatch(/is not ours/);
   });
@@ -88,9 +111,9 @@ describe('worker handler', () => {
     handle.mockRejectedValue(new Error('appliance unreachable'));
     const out = await invoke([record(sync('111111111111'), { receiveCount: 5 })]);
     expect(out).toEqual({ batchItemFailures: [] });
-    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageAttributes?.ERROR_MESSAGE?.StringValue).toMatch(
-      /appliance unreachable \(receive 5/,
-    );
+    expect(
+      sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageAttributes?.ERROR_MESSAGE?.StringValue,
+    ).toMatch(/appliance unreachable \(receive 5/);
   });
 
   it('sends a malformed message to the DLQ at once, without calling the service', async () => {
@@ -105,11 +128,15 @@ describe('worker handler', () => {
   it('dead-letters with the configuration problems when the service cannot be built', async () => {
     getService.mockImplementationOnce(() => Promise.reject(new ConfigError(['VEEAM_URL is required but not set.'])));
     await invoke([record(sync('111111111111'))]);
-    expect(sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageAttributes?.ERROR_MESSAGE?.StringValue).toMatch(/VEEAM_URL is required/);
+    expect(
+      sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageAttributes?.ERROR_MESSAGE?.StringValue,
+    ).toMatch(/VEEAM_URL is required/);
   });
 
   it('leaves the message on the queue when even the DLQ is unreachable', async () => {
-    handle.mockResolvedValue(report('111111111111', { code: 'OwnershipConflict', message: 'not ours', retryable: false }));
+    handle.mockResolvedValue(
+      report('111111111111', { code: 'OwnershipConflict', message: 'not ours', retryable: false }),
+    );
     sqs.on(SendMessageCommand).rejects(new Error('ServiceUnavailable'));
     const msg = record(sync('111111111111'));
     const out = await invoke([msg]);

@@ -17,7 +17,9 @@ function http(responses: Array<[number, string]>) {
       handle: (req: HttpRequest) => {
         requests.push(req);
         const [statusCode, body] = responses[Math.min(requests.length - 1, responses.length - 1)]!;
-        return Promise.resolve({ response: { statusCode, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(body)]) } });
+        return Promise.resolve({
+          response: { statusCode, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(body)]) },
+        });
       },
     },
   };
@@ -49,7 +51,9 @@ describe('member-account IAM client', () => {
     process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:4566';
     try {
       const h = http([[200, role]]);
-      await iamClientForCredentials(creds, { region: 'us-east-1', requestHandler: h.handler }).send(new GetRoleCommand({ RoleName: 'R' }));
+      await iamClientForCredentials(creds, { region: 'us-east-1', requestHandler: h.handler }).send(
+        new GetRoleCommand({ RoleName: 'R' }),
+      );
       expect([h.requests[0]?.hostname, h.requests[0]?.port]).toEqual(['127.0.0.1', 4566]);
     } finally {
       if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;

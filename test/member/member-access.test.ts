@@ -18,7 +18,11 @@ const own = { accessKeyId: `FAKE${MGMT}SVC`, secretAccessKey: 'x' };
 
 function access(over: Partial<MemberAccessOptions> = {}) {
   return new StsMemberAccess({
-    config: { memberRoleNames: ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'], region: 'us-east-1', veeamPrincipalArn: APPLIANCE },
+    config: {
+      memberRoleNames: ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'],
+      region: 'us-east-1',
+      veeamPrincipalArn: APPLIANCE,
+    },
     sts: new STSClient({ region: 'us-east-1', credentials: own }),
     iam: new IAMClient({ region: 'us-east-1', credentials: own }),
     now: () => clock,
@@ -49,14 +53,20 @@ describe('getting into a member account', () => {
     expect(fake.role(MEMBER, 'VeeamBackupRole')).toBeDefined();
     expect(fake.role(MGMT, 'VeeamBackupRole')).toBeUndefined();
     const call = fake.callsOf('AssumeRole')[0]!;
-    expect(call.input).toMatchObject({ RoleArn: `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`, DurationSeconds: 3600 });
+    expect(call.input).toMatchObject({
+      RoleArn: `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`,
+      DurationSeconds: 3600,
+    });
     expect(call.input.RoleSessionName).toMatch(/^veeam-org-sync-[\w+=,.@-]+$/);
   });
 
   it('tries role names in the configured order (Control Tower accounts)', async () => {
     fake.addAccount(MEMBER, { memberRoles: ['AWSControlTowerExecution'] });
     await access().roles(MEMBER);
-    expect(assumedRoleArns()).toEqual([`arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`, `arn:aws:iam::${MEMBER}:role/AWSControlTowerExecution`]);
+    expect(assumedRoleArns()).toEqual([
+      `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`,
+      `arn:aws:iam::${MEMBER}:role/AWSControlTowerExecution`,
+    ]);
   });
 
   it('uses the partition of its own identity', async () => {
@@ -86,7 +96,15 @@ describe('getting into a member account', () => {
 
   it('passes other STS errors through at once (no AccessDenied backoff)', async () => {
     fake.addAccount(MEMBER);
-    fake.failNext('AssumeRole', new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', message: 'STS is not activated in this region', $metadata: {} }));
+    fake.failNext(
+      'AssumeRole',
+      new STSServiceException({
+        name: 'RegionDisabledException',
+        $fault: 'client',
+        message: 'STS is not activated in this region',
+        $metadata: {},
+      }),
+    );
     await expect(access().roles(MEMBER)).rejects.toThrow('STS is not activated');
     expect(slept).toEqual([]);
   });
@@ -140,7 +158,9 @@ describe('a brand-new account that still denies AssumeRole', () => {
 describe('an account without any usable role', () => {
   it('explains which role names were tried and how to fix it, and stays retryable', async () => {
     fake.addAccount(MEMBER, { memberRoles: [] });
-    const err = (await access().roles(MEMBER).catch((e: unknown) => e)) as MemberAccessError;
+    const err = (await access()
+      .roles(MEMBER)
+      .catch((e: unknown) => e)) as MemberAccessError;
     expect(err).toBeInstanceOf(MemberAccessError);
     expect(err.retryable).toBe(true);
     expect(err.message).toContain(MEMBER);

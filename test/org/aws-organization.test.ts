@@ -1,4 +1,8 @@
-import { ConcurrentModificationException, OrganizationsClient, TooManyRequestsException } from '@aws-sdk/client-organizations';
+import {
+  ConcurrentModificationException,
+  OrganizationsClient,
+  TooManyRequestsException,
+} from '@aws-sdk/client-organizations';
 import { awsClients } from '../../lib/aws/clients';
 import { AwsOrganization } from '../../lib/org/aws-organization';
 import { RetryableError } from '../../lib/errors';
@@ -57,7 +61,9 @@ describe('AwsOrganization', () => {
 
     fake = new OrganizationsFake({ statusFields: 'Status' });
     const suspended = fake.createAccount({ state: 'SUSPENDED' });
-    expect(await new AwsOrganization({ client: new OrganizationsClient({}) }).describeAccount(suspended)).toMatchObject({ status: 'SUSPENDED' });
+    expect(await new AwsOrganization({ client: new OrganizationsClient({}) }).describeAccount(suspended)).toMatchObject(
+      { status: 'SUSPENDED' },
+    );
   });
 
   it('walks the parent chain to the root, asking for each OU only once per instance', async () => {
@@ -166,7 +172,10 @@ describe('AwsOrganization', () => {
     // One SDK round of maxAttempts 10 that kept being throttled for 70 s.
     const slowThrottle = () => {
       clock += 70_000;
-      return new TooManyRequestsException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400, attempts: 10 } });
+      return new TooManyRequestsException({
+        message: 'Rate exceeded',
+        $metadata: { httpStatusCode: 400, attempts: 10 },
+      });
     };
     fake.failNext(1000, slowThrottle);
     await expect(org.describeAccount(x)).rejects.toMatchObject({ code: 'OrganizationsThrottled' });
@@ -179,7 +188,11 @@ describe('AwsOrganization', () => {
     const x = fake.createAccount();
     const { waits, retry } = recordingRetry();
     const org = new AwsOrganization({ client: new OrganizationsClient({}), retry });
-    fake.failNext(1, () => new ConcurrentModificationException({ message: 'busy', $metadata: { httpStatusCode: 409 } }), 'DescribeAccount');
+    fake.failNext(
+      1,
+      () => new ConcurrentModificationException({ message: 'busy', $metadata: { httpStatusCode: 409 } }),
+      'DescribeAccount',
+    );
     expect(await org.describeAccount(x)).toMatchObject({ id: x });
     expect(waits).toHaveLength(1);
   });
@@ -188,7 +201,9 @@ describe('AwsOrganization', () => {
     fake = new OrganizationsFake();
     const { waits, retry } = recordingRetry();
     const org = new AwsOrganization({ client: new OrganizationsClient({}), retry });
-    await expect(collect(org.listAccountsUnder(['ou-ab12-nothere0']))).rejects.toMatchObject({ name: 'ParentNotFoundException' });
+    await expect(collect(org.listAccountsUnder(['ou-ab12-nothere0']))).rejects.toMatchObject({
+      name: 'ParentNotFoundException',
+    });
     expect(waits).toEqual([]);
   });
 });

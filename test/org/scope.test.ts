@@ -11,37 +11,67 @@ const PROD = 'ou-ab12-prod0000';
 const TEAM = 'ou-ab12-team0000';
 const SANDBOX = 'ou-ab12-sand0000';
 
-const cfg = (scopeOuIds: string[], excluded: string[] = []): ScopeConfig => ({ scopeOuIds, excludedAccountIds: new Set(excluded) });
+const cfg = (scopeOuIds: string[], excluded: string[] = []): ScopeConfig => ({
+  scopeOuIds,
+  excludedAccountIds: new Set(excluded),
+});
 const active = (id: string): OrgAccount => ({ id, name: id, status: 'ACTIVE' });
 
 describe('decideScope', () => {
   it('puts an account in a nested OU in scope through any scoped ancestor', () => {
-    const d = decideScope({ config: cfg([PROD]), account: active('111111111111'), ancestors: [TEAM, PROD, ROOT], managementAccountId: MGMT });
+    const d = decideScope({
+      config: cfg([PROD]),
+      account: active('111111111111'),
+      ancestors: [TEAM, PROD, ROOT],
+      managementAccountId: MGMT,
+    });
     expect(d).toEqual({ inScope: true, reason: `in scope (under ${PROD})` });
   });
 
   it('keeps an account outside the scoped OUs out and names where it is', () => {
-    const d = decideScope({ config: cfg([PROD]), account: active('111111111111'), ancestors: [SANDBOX, ROOT], managementAccountId: MGMT });
+    const d = decideScope({
+      config: cfg([PROD]),
+      account: active('111111111111'),
+      ancestors: [SANDBOX, ROOT],
+      managementAccountId: MGMT,
+    });
     expect(d).toEqual({ inScope: false, reason: `outside SCOPE_OU_IDS (parents: ${SANDBOX}, ${ROOT})` });
   });
 
   it('takes every ACTIVE account when no OU is scoped', () => {
-    expect(decideScope({ config: cfg([]), account: active('111111111111'), ancestors: [], managementAccountId: MGMT })).toEqual({
+    expect(
+      decideScope({ config: cfg([]), account: active('111111111111'), ancestors: [], managementAccountId: MGMT }),
+    ).toEqual({
       inScope: true,
       reason: 'in scope (whole organization)',
     });
   });
 
   it('lets an exclusion win over scope, also for the management account', () => {
-    expect(decideScope({ config: cfg([], ['111111111111']), account: active('111111111111'), ancestors: [], managementAccountId: MGMT })).toEqual({
+    expect(
+      decideScope({
+        config: cfg([], ['111111111111']),
+        account: active('111111111111'),
+        ancestors: [],
+        managementAccountId: MGMT,
+      }),
+    ).toEqual({
       inScope: false,
       reason: 'excluded by EXCLUDED_ACCOUNT_IDS',
     });
-    expect(decideScope({ config: cfg([ROOT], [MGMT]), account: active(MGMT), ancestors: [ROOT], managementAccountId: MGMT }).inScope).toBe(false);
+    expect(
+      decideScope({ config: cfg([ROOT], [MGMT]), account: active(MGMT), ancestors: [ROOT], managementAccountId: MGMT })
+        .inScope,
+    ).toBe(false);
   });
 
   it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'])('keeps a %s account out', (status) => {
-    const d = decideScope({ config: cfg([]), account: { id: '111111111111', name: 'x', status }, ancestors: [], managementAccountId: MGMT });
+    const d = decideScope({
+      config: cfg([]),
+      account: { id: '111111111111', name: 'x', status },
+      ancestors: [],
+      managementAccountId: MGMT,
+    });
     expect(d).toEqual({ inScope: false, reason: `account is ${status}` });
   });
 
@@ -58,7 +88,9 @@ describe('decideScope', () => {
       inScope: true,
       reason: `in scope (under ${ROOT}, management account)`,
     });
-    expect(decideScope({ config: cfg([]), account: mgmt, ancestors: [], managementAccountId: MGMT }).inScope).toBe(true);
+    expect(decideScope({ config: cfg([]), account: mgmt, ancestors: [], managementAccountId: MGMT }).inScope).toBe(
+      true,
+    );
     expect(decideScope({ config: cfg([PROD]), account: mgmt, ancestors: [ROOT], managementAccountId: MGMT })).toEqual({
       inScope: false,
       reason: `outside SCOPE_OU_IDS (parents: ${ROOT}), management account`,
@@ -83,7 +115,10 @@ describe('scopeOf over Organizations', () => {
     const id = fake.createAccount({ parentId: TEAM });
     expect(await scopeOf(org, cfg([PROD]), id)).toMatchObject({ inScope: true, reason: `in scope (under ${PROD})` });
     fake.moveAccount(id, SANDBOX);
-    expect(await scopeOf(org, cfg([PROD]), id)).toMatchObject({ inScope: false, reason: `outside SCOPE_OU_IDS (parents: ${SANDBOX}, ${ROOT})` });
+    expect(await scopeOf(org, cfg([PROD]), id)).toMatchObject({
+      inScope: false,
+      reason: `outside SCOPE_OU_IDS (parents: ${SANDBOX}, ${ROOT})`,
+    });
     fake.moveAccount(id, TEAM);
     expect(await scopeOf(org, cfg([PROD]), id)).toMatchObject({ inScope: true });
   });
@@ -95,8 +130,15 @@ describe('scopeOf over Organizations', () => {
     fake.removeAccount(gone);
     fake.suspend(suspended);
     fake.close(closed);
-    expect(await scopeOf(org, cfg([PROD]), gone)).toMatchObject({ inScope: false, reason: 'not a member of the organization', account: undefined });
-    expect(await scopeOf(org, cfg([PROD]), suspended)).toMatchObject({ inScope: false, reason: 'account is SUSPENDED' });
+    expect(await scopeOf(org, cfg([PROD]), gone)).toMatchObject({
+      inScope: false,
+      reason: 'not a member of the organization',
+      account: undefined,
+    });
+    expect(await scopeOf(org, cfg([PROD]), suspended)).toMatchObject({
+      inScope: false,
+      reason: 'account is SUSPENDED',
+    });
     expect(await scopeOf(org, cfg([PROD]), closed)).toMatchObject({ inScope: false, reason: 'account is CLOSED' });
   });
 

@@ -20,7 +20,13 @@ const isOwned = (e: VeeamEntry): boolean => e.description?.startsWith(MARK) ?? f
 
 let seq = 0;
 function entry(accountId: string, roleName: string, owned = true): VeeamEntry {
-  return { id: `e-${seq++}`, name: `${accountId}-${roleName}`, description: owned ? MARK : 'added by hand', accountId, roleName };
+  return {
+    id: `e-${seq++}`,
+    name: `${accountId}-${roleName}`,
+    description: owned ? MARK : 'added by hand',
+    accountId,
+    roleName,
+  };
 }
 const both = (accountId: string): VeeamEntry[] => BLUEPRINTS.map((bp) => entry(accountId, bp.roleName));
 
@@ -35,7 +41,18 @@ beforeEach(() => {
   fake.createAccount({ id: fake.managementAccountId, name: 'management' });
   fake.createOu(ROOT, PROD);
   fake.createOu(ROOT, SANDBOX);
-  for (const name of ['full', 'half', 'none', 'suspended', 'excluded', 'idle', 'movedOut', 'foreignOnly', 'left', 'clash']) {
+  for (const name of [
+    'full',
+    'half',
+    'none',
+    'suspended',
+    'excluded',
+    'idle',
+    'movedOut',
+    'foreignOnly',
+    'left',
+    'clash',
+  ]) {
     ids[name] = fake.createAccount({ name, parentId: PROD });
   }
   fake.suspend(ids.suspended!);
@@ -62,7 +79,14 @@ beforeEach(() => {
 afterEach(() => fake.restore());
 
 function plan(extra: Partial<PlanInput> = {}): Promise<ReconcilePlan> {
-  return planReconcile({ desired: org.listAccountsUnder(config.scopeOuIds), config, entries, blueprints: BLUEPRINTS, isOwned, ...extra });
+  return planReconcile({
+    desired: org.listAccountsUnder(config.scopeOuIds),
+    config,
+    entries,
+    blueprints: BLUEPRINTS,
+    isOwned,
+    ...extra,
+  });
 }
 const byId = (p: ReconcilePlan) => new Map(p.accounts.map((a) => [a.accountId, a]));
 
@@ -71,11 +95,26 @@ describe('planReconcile', () => {
     const p = byId(await plan());
     expect(p.get(ids.full!)).toMatchObject({ action: 'ok' });
     expect(p.get(ids.half!)).toMatchObject({ action: 'register', missing: ['worker'] });
-    expect(p.get(ids.none!)).toMatchObject({ action: 'register', missing: ['backup', 'worker'], reason: 'not registered: backup (VeeamBackupRole), worker (VeeamWorkerRole)' });
-    expect(p.get(ids.suspended!)).toEqual({ accountId: ids.suspended, action: 'offboard', reason: 'account is SUSPENDED' });
-    expect(p.get(ids.excluded!)).toEqual({ accountId: ids.excluded, action: 'offboard', reason: 'excluded by EXCLUDED_ACCOUNT_IDS' });
+    expect(p.get(ids.none!)).toMatchObject({
+      action: 'register',
+      missing: ['backup', 'worker'],
+      reason: 'not registered: backup (VeeamBackupRole), worker (VeeamWorkerRole)',
+    });
+    expect(p.get(ids.suspended!)).toEqual({
+      accountId: ids.suspended,
+      action: 'offboard',
+      reason: 'account is SUSPENDED',
+    });
+    expect(p.get(ids.excluded!)).toEqual({
+      accountId: ids.excluded,
+      action: 'offboard',
+      reason: 'excluded by EXCLUDED_ACCOUNT_IDS',
+    });
     expect(p.get(ids.idle!)).toEqual({ accountId: ids.idle, action: 'skip', reason: 'account is SUSPENDED' });
-    expect(p.get(ids.movedOut!)).toMatchObject({ action: 'offboard', reason: 'not under SCOPE_OU_IDS (moved out or left the organization)' });
+    expect(p.get(ids.movedOut!)).toMatchObject({
+      action: 'offboard',
+      reason: 'not under SCOPE_OU_IDS (moved out or left the organization)',
+    });
     expect(p.get(ids.left!)).toMatchObject({ action: 'offboard' });
     expect(p.has(fake.managementAccountId)).toBe(false);
   });
@@ -101,7 +140,10 @@ describe('planReconcile', () => {
 
   it('keeps the plan when an explanation lookup fails', async () => {
     const p = byId(await plan({ explainOutOfScope: () => Promise.reject(new Error('throttled')) }));
-    expect(p.get(ids.left!)).toMatchObject({ action: 'offboard', reason: expect.stringContaining('lookup failed: throttled') });
+    expect(p.get(ids.left!)).toMatchObject({
+      action: 'offboard',
+      reason: expect.stringContaining('lookup failed: throttled'),
+    });
   });
 
   it('limits the plan to the accounts asked for and says why one is left alone', async () => {
@@ -115,7 +157,15 @@ describe('planReconcile', () => {
 
   it('treats every account of the organization as the scope when no OU is set', async () => {
     const whole: ScopeConfig = { scopeOuIds: [], excludedAccountIds: new Set() };
-    const p = byId(await planReconcile({ desired: org.listAccountsUnder([]), config: whole, entries, blueprints: BLUEPRINTS, isOwned }));
+    const p = byId(
+      await planReconcile({
+        desired: org.listAccountsUnder([]),
+        config: whole,
+        entries,
+        blueprints: BLUEPRINTS,
+        isOwned,
+      }),
+    );
     expect(p.get(fake.managementAccountId)).toMatchObject({ action: 'register' });
     expect(p.get(ids.movedOut!)).toMatchObject({ action: 'ok' });
     expect(p.get(ids.left!)).toMatchObject({ action: 'offboard', reason: 'not a member of the organization' });

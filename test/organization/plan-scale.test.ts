@@ -31,7 +31,13 @@ describe('planning a 10,000-account organization', () => {
     // registered; 100 foreign entries for departed accounts.
     const entries: VeeamEntry[] = [];
     const add = (acct: string, roleName: string, owned: boolean): void => {
-      entries.push({ id: `e-${entries.length}`, name: `${acct}-${roleName}`, description: owned ? MARK : null, accountId: acct, roleName });
+      entries.push({
+        id: `e-${entries.length}`,
+        name: `${acct}-${roleName}`,
+        description: owned ? MARK : null,
+        accountId: acct,
+        roleName,
+      });
     };
     for (let i = 0; i < 9500; i++) {
       add(accountId(i), 'VeeamBackupRole', true);
@@ -45,10 +51,18 @@ describe('planning a 10,000-account organization', () => {
     const org = new AwsOrganization({ client: new OrganizationsClient({}) });
     const config = { scopeOuIds: ouLevels[0]!, excludedAccountIds: new Set([accountId(1)]) };
     const before = heapUsed();
-    const plan = await planReconcile({ desired: org.listAccountsUnder(config.scopeOuIds), config, entries, blueprints: BLUEPRINTS, isOwned: (e) => e.description === MARK });
+    const plan = await planReconcile({
+      desired: org.listAccountsUnder(config.scopeOuIds),
+      config,
+      entries,
+      blueprints: BLUEPRINTS,
+      isOwned: (e) => e.description === MARK,
+    });
     const growthMb = (heapUsed() - before) / 1024 / 1024;
 
-    console.log(`10,000 accounts planned with ${fake.totalCalls} Organizations calls (${JSON.stringify(fake.calls)}); heap growth ${growthMb.toFixed(1)} MB`);
+    console.log(
+      `10,000 accounts planned with ${fake.totalCalls} Organizations calls (${JSON.stringify(fake.calls)}); heap growth ${growthMb.toFixed(1)} MB`,
+    );
 
     expect(plan.scanned).toBe(ACCOUNTS);
     // Registered and now suspended (30) or excluded (1): offboard. Never registered and suspended (10): skip.

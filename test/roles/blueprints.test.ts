@@ -1,7 +1,8 @@
 import { blueprints } from '../../lib/roles/blueprints';
 
 const all = blueprints({ backupRoleName: 'MyBackup', workerRoleName: 'MyWorker' });
-const actionsOf = (key: string) => all.find((b) => b.key === key)!.policies.flatMap((p) => p.statements.flatMap((s) => [...s.actions]));
+const actionsOf = (key: string) =>
+  all.find((b) => b.key === key)!.policies.flatMap((p) => p.statements.flatMap((s) => [...s.actions]));
 
 describe('blueprints', () => {
   it('takes role names from the configuration, under stable keys', () => {
@@ -21,8 +22,19 @@ describe('blueprints', () => {
   it('carry Veeam’s union lists: 94 backup/restore actions incl. KMS for encrypted EBS, 84 worker actions', () => {
     expect(new Set(actionsOf('backup')).size).toBe(94);
     expect(new Set(actionsOf('worker')).size).toBe(84);
-    expect(actionsOf('backup')).toEqual(expect.arrayContaining(['kms:CreateGrant', 'kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'ebs:GetSnapshotBlock', 'iam:PassRole']));
-    expect(actionsOf('worker')).toEqual(expect.arrayContaining(['pricing:GetProducts', 'ssmmessages:OpenDataChannel', 'ec2:DescribeVpcs']));
+    expect(actionsOf('backup')).toEqual(
+      expect.arrayContaining([
+        'kms:CreateGrant',
+        'kms:Decrypt',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:ReEncryptFrom',
+        'ebs:GetSnapshotBlock',
+        'iam:PassRole',
+      ]),
+    );
+    expect(actionsOf('worker')).toEqual(
+      expect.arrayContaining(['pricing:GetProducts', 'ssmmessages:OpenDataChannel', 'ec2:DescribeVpcs']),
+    );
     // The IAM write set that made the original template a privilege-escalation path stays out.
     expect(actionsOf('backup')).not.toContain('iam:PutRolePolicy');
   });

@@ -10,7 +10,8 @@ beforeEach(async () => {
 afterEach(() => w.fake.restore());
 
 const role = (name: string) => w.fake.role(MEMBER, name)!;
-const policyOf = (name: string, policy: string) => JSON.parse(role(name).inline.get(policy)!) as { Statement: Array<{ Action: string[] }> };
+const policyOf = (name: string, policy: string) =>
+  JSON.parse(role(name).inline.get(policy)!) as { Statement: Array<{ Action: string[] }> };
 
 interface Drift {
   name: string;
@@ -26,7 +27,10 @@ const drifts: Drift[] = [
     name: 'trust edited to drop the external-ID condition',
     bp: () => BACKUP,
     drift: () => {
-      role('VeeamBackupRole').trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: APPLIANCE }, Action: 'sts:AssumeRole' }] });
+      role('VeeamBackupRole').trust = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: APPLIANCE }, Action: 'sts:AssumeRole' }],
+      });
     },
     expectKinds: ['update-trust'],
     check: () => {
@@ -50,7 +54,10 @@ const drifts: Drift[] = [
     bp: () => BACKUP,
     drift: () => role('VeeamBackupRole').inline.clear(),
     expectKinds: ['put-policy'],
-    check: () => expect(policyOf('VeeamBackupRole', 'veeam-org-sync-ec2-backup-restore').Statement.flatMap((s) => s.Action)).toContain('ec2:CreateSnapshot'),
+    check: () =>
+      expect(
+        policyOf('VeeamBackupRole', 'veeam-org-sync-ec2-backup-restore').Statement.flatMap((s) => s.Action),
+      ).toContain('ec2:CreateSnapshot'),
   },
   {
     name: 'one action removed from the policy',
@@ -61,7 +68,10 @@ const drifts: Drift[] = [
       role('VeeamWorkerRole').inline.set('veeam-org-sync-worker', JSON.stringify(doc));
     },
     expectKinds: ['put-policy'],
-    check: () => expect(policyOf('VeeamWorkerRole', 'veeam-org-sync-worker').Statement.flatMap((s) => s.Action)).toContain('ec2:AttachVolume'),
+    check: () =>
+      expect(policyOf('VeeamWorkerRole', 'veeam-org-sync-worker').Statement.flatMap((s) => s.Action)).toContain(
+        'ec2:AttachVolume',
+      ),
   },
   {
     name: 'policy edited to grant more than the blueprint',
@@ -72,12 +82,19 @@ const drifts: Drift[] = [
       role('VeeamBackupRole').inline.set('veeam-org-sync-ec2-backup-restore', JSON.stringify(doc));
     },
     expectKinds: ['put-policy'],
-    check: () => expect(policyOf('VeeamBackupRole', 'veeam-org-sync-ec2-backup-restore').Statement.flatMap((s) => s.Action)).not.toContain('iam:PutRolePolicy'),
+    check: () =>
+      expect(
+        policyOf('VeeamBackupRole', 'veeam-org-sync-ec2-backup-restore').Statement.flatMap((s) => s.Action),
+      ).not.toContain('iam:PutRolePolicy'),
   },
   {
     name: 'an extra inline policy under our prefix (left over from an older blueprint)',
     bp: () => BACKUP,
-    drift: () => role('VeeamBackupRole').inline.set('veeam-org-sync-old', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] })),
+    drift: () =>
+      role('VeeamBackupRole').inline.set(
+        'veeam-org-sync-old',
+        JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+      ),
     expectKinds: ['delete-policy'],
     check: () => expect([...role('VeeamBackupRole').inline.keys()]).toEqual(['veeam-org-sync-ec2-backup-restore']),
   },
@@ -86,7 +103,8 @@ const drifts: Drift[] = [
     bp: () => WORKER,
     drift: () => w.fake.account(MEMBER).instanceProfiles.delete('VeeamWorkerRole'),
     expectKinds: ['create-instance-profile', 'add-role-to-instance-profile'],
-    check: () => expect(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')?.roles).toEqual(['VeeamWorkerRole']),
+    check: () =>
+      expect(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')?.roles).toEqual(['VeeamWorkerRole']),
   },
   {
     name: 'instance profile emptied',
@@ -95,7 +113,8 @@ const drifts: Drift[] = [
       w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')!.roles = [];
     },
     expectKinds: ['add-role-to-instance-profile'],
-    check: () => expect(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')?.roles).toEqual(['VeeamWorkerRole']),
+    check: () =>
+      expect(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')?.roles).toEqual(['VeeamWorkerRole']),
   },
   {
     name: 'instance profile holding another role',
@@ -104,7 +123,8 @@ const drifts: Drift[] = [
       w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')!.roles = ['OrganizationAccountAccessRole'];
     },
     expectKinds: ['remove-role-from-instance-profile', 'add-role-to-instance-profile'],
-    check: () => expect(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')?.roles).toEqual(['VeeamWorkerRole']),
+    check: () =>
+      expect(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')?.roles).toEqual(['VeeamWorkerRole']),
   },
   {
     name: 'ownership/blueprint tag removed',
@@ -118,7 +138,8 @@ const drifts: Drift[] = [
     bp: () => BACKUP,
     drift: () => role('VeeamBackupRole').tags.delete('veeam-org-sync:external-id-issued'),
     expectKinds: ['tag-role'],
-    check: () => expect(role('VeeamBackupRole').tags.get('veeam-org-sync:external-id-issued')).toBe('2026-11-01T00:00:00.000Z'),
+    check: () =>
+      expect(role('VeeamBackupRole').tags.get('veeam-org-sync:external-id-issued')).toBe('2026-11-01T00:00:00.000Z'),
   },
   {
     name: 'role deleted (with its policy) while the instance profile stays',
@@ -159,7 +180,11 @@ it('a role whose ownership tag was removed is no longer ours: conflict, untouche
 
 it('an instance profile swapped for one that is not ours (no ownership tag): conflict, untouched', async () => {
   const profiles = w.fake.account(MEMBER).instanceProfiles;
-  profiles.set('VeeamWorkerRole', { ...profiles.get('VeeamWorkerRole')!, roles: ['OrganizationAccountAccessRole'], tags: new Map() });
+  profiles.set('VeeamWorkerRole', {
+    ...profiles.get('VeeamWorkerRole')!,
+    roles: ['OrganizationAccountAccessRole'],
+    tags: new Map(),
+  });
   const before = w.fake.writes().length;
   const res = await w.ensure(WORKER);
   expect(res.status).toBe('conflict');

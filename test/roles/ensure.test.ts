@@ -26,7 +26,11 @@ afterEach(() => w.fake.restore());
 describe('fresh account', () => {
   it('creates the backup role with trust, inline policy and ownership + state tags', async () => {
     const res = await w.ensure(BACKUP);
-    expect(res).toMatchObject({ status: 'created', roleName: 'VeeamBackupRole', roleArn: `arn:aws:iam::${MEMBER}:role/VeeamBackupRole` });
+    expect(res).toMatchObject({
+      status: 'created',
+      roleName: 'VeeamBackupRole',
+      roleArn: `arn:aws:iam::${MEMBER}:role/VeeamBackupRole`,
+    });
     const role = w.fake.role(MEMBER, 'VeeamBackupRole')!;
     expect(w.fake.canAssume(MEMBER, 'VeeamBackupRole', APPLIANCE, ID_A)).toBe(true);
     expect(w.fake.canAssume(MEMBER, 'VeeamBackupRole', 'ec2.amazonaws.com')).toBe(false);
@@ -46,7 +50,12 @@ describe('fresh account', () => {
     expect(res.status).toBe('created');
     expect(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')?.roles).toEqual(['VeeamWorkerRole']);
     expect(w.fake.canAssume(MEMBER, 'VeeamWorkerRole', 'ec2.amazonaws.com')).toBe(true);
-    expect(res.changes.map((c) => c.kind)).toEqual(['create-role', 'put-policy', 'create-instance-profile', 'add-role-to-instance-profile']);
+    expect(res.changes.map((c) => c.kind)).toEqual([
+      'create-role',
+      'put-policy',
+      'create-instance-profile',
+      'add-role-to-instance-profile',
+    ]);
   });
 
   it('reports what read() sees after creation: owned, accepted external IDs in order', async () => {
@@ -122,7 +131,10 @@ describe('tags', () => {
     const tags = w.fake.role(MEMBER, 'VeeamBackupRole')!.tags;
     tags.set('CostCenter', '42');
     tags.set('veeam-org-sync:stale', 'x');
-    const res = await w.ensure(BACKUP, desired([ID_A], { 'veeam-org-sync:external-id-issued': '2026-12-01T00:00:00.000Z' }));
+    const res = await w.ensure(
+      BACKUP,
+      desired([ID_A], { 'veeam-org-sync:external-id-issued': '2026-12-01T00:00:00.000Z' }),
+    );
     expect(res.changes.map((c) => c.kind)).toEqual(['tag-role', 'untag-role']);
     expect(Object.fromEntries(tags)).toEqual({
       'veeam-org-sync:managed': 'true',
@@ -138,7 +150,12 @@ describe('tags', () => {
 describe('ownership', () => {
   it('reports a same-named role without our tag as a conflict and writes nothing to it', async () => {
     w.fake.addRole(MEMBER, 'VeeamBackupRole', {
-      trust: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123412341234:root' }, Action: 'sts:AssumeRole' }] },
+      trust: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123412341234:root' }, Action: 'sts:AssumeRole' },
+        ],
+      },
       tags: { owner: 'someone-else' },
     });
     const res = await w.ensure(BACKUP);
@@ -154,7 +171,13 @@ describe('ownership', () => {
   it('leaves inline policies and managed attachments of others on our role alone', async () => {
     await w.ensure(BACKUP);
     const role = w.fake.role(MEMBER, 'VeeamBackupRole')!;
-    role.inline.set('team-extra', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }] }));
+    role.inline.set(
+      'team-extra',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }],
+      }),
+    );
     role.attached.push('arn:aws:iam::aws:policy/ReadOnlyAccess');
     const res = await w.ensure(BACKUP);
     expect(res.status).toBe('ok');
@@ -175,7 +198,10 @@ describe('concurrent runs', () => {
   });
 
   it('re-reads after an injected EntityAlreadyExists and still converges', async () => {
-    w.fake.failNext('CreateRole', new EntityAlreadyExistsException({ message: 'Role with name VeeamBackupRole already exists.', $metadata: {} }));
+    w.fake.failNext(
+      'CreateRole',
+      new EntityAlreadyExistsException({ message: 'Role with name VeeamBackupRole already exists.', $metadata: {} }),
+    );
     const res = await w.ensure(BACKUP);
     expect(res.status).toBe('created');
     expect(w.fake.canAssume(MEMBER, 'VeeamBackupRole', APPLIANCE, ID_A)).toBe(true);
@@ -186,8 +212,18 @@ describe('concurrent runs', () => {
   it('takes over an instance profile another run created a moment earlier', async () => {
     w.fake.failNext('CreateInstanceProfile', () => {
       // The other run is ours too: its CreateInstanceProfile carried the ownership tags.
-      w.fake.account(MEMBER).instanceProfiles.set('VeeamWorkerRole', { name: 'VeeamWorkerRole', arn: `arn:aws:iam::${MEMBER}:instance-profile/VeeamWorkerRole`, roles: [], tags: new Map(OWNED_PROFILE_TAGS) });
-      return new EntityAlreadyExistsException({ message: 'Instance Profile VeeamWorkerRole already exists.', $metadata: {} });
+      w.fake
+        .account(MEMBER)
+        .instanceProfiles.set('VeeamWorkerRole', {
+          name: 'VeeamWorkerRole',
+          arn: `arn:aws:iam::${MEMBER}:instance-profile/VeeamWorkerRole`,
+          roles: [],
+          tags: new Map(OWNED_PROFILE_TAGS),
+        });
+      return new EntityAlreadyExistsException({
+        message: 'Instance Profile VeeamWorkerRole already exists.',
+        $metadata: {},
+      });
     });
     const res = await w.ensure(WORKER);
     expect(res.status).toBe('created');
@@ -221,7 +257,13 @@ describe('remove', () => {
     expect(w.fake.writes()).toHaveLength(n);
     const changes = await w.store.remove(WORKER, { dryRun: false });
     expect(changes).toEqual(dry);
-    expect(changes.map((c) => c.kind)).toEqual(['remove-role-from-instance-profile', 'delete-instance-profile', 'delete-policy', 'detach-policy', 'delete-role']);
+    expect(changes.map((c) => c.kind)).toEqual([
+      'remove-role-from-instance-profile',
+      'delete-instance-profile',
+      'delete-policy',
+      'detach-policy',
+      'delete-role',
+    ]);
     expect(w.fake.role(MEMBER, 'VeeamWorkerRole')).toBeUndefined();
     expect(w.fake.account(MEMBER).instanceProfiles.size).toBe(0);
     expect(await w.store.remove(WORKER, { dryRun: false })).toEqual([]);
@@ -242,8 +284,14 @@ describe('remove', () => {
 describe('instance profile ownership', () => {
   it('creates the worker instance profile with our ownership tags and reads it back as ours', async () => {
     await w.ensure(WORKER);
-    expect(Object.fromEntries(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')!.tags)).toEqual(Object.fromEntries(OWNED_PROFILE_TAGS));
-    expect((await w.store.read(WORKER)).instanceProfile).toEqual({ name: 'VeeamWorkerRole', roleNames: ['VeeamWorkerRole'], owned: true });
+    expect(Object.fromEntries(w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')!.tags)).toEqual(
+      Object.fromEntries(OWNED_PROFILE_TAGS),
+    );
+    expect((await w.store.read(WORKER)).instanceProfile).toEqual({
+      name: 'VeeamWorkerRole',
+      roleNames: ['VeeamWorkerRole'],
+      owned: true,
+    });
   });
 
   it('an existing instance profile of that name without our tag: conflict naming the fix, nothing written', async () => {
@@ -253,7 +301,9 @@ describe('instance profile ownership', () => {
     const res = await w.ensure(WORKER);
     for (const r of [dry, res]) {
       expect(r).toMatchObject({ status: 'conflict', roleName: 'VeeamWorkerRole', changes: [] });
-      expect(r.reason).toContain(`instance profile VeeamWorkerRole in ${MEMBER} exists without the tag veeam-org-sync:managed=true`);
+      expect(r.reason).toContain(
+        `instance profile VeeamWorkerRole in ${MEMBER} exists without the tag veeam-org-sync:managed=true`,
+      );
       expect(r.reason).toMatch(/Delete that instance profile/);
       expect(r.reason).toMatch(/WORKER_ROLE_NAME/);
     }
@@ -267,7 +317,10 @@ describe('instance profile ownership', () => {
   it('a concurrent CreateInstanceProfile by someone else (untagged) ends in a conflict, not a take-over', async () => {
     w.fake.failNext('CreateInstanceProfile', () => {
       foreignProfile([]);
-      return new EntityAlreadyExistsException({ message: 'Instance Profile VeeamWorkerRole already exists.', $metadata: {} });
+      return new EntityAlreadyExistsException({
+        message: 'Instance Profile VeeamWorkerRole already exists.',
+        $metadata: {},
+      });
     });
     const res = await w.ensure(WORKER);
     expect(res.status).toBe('conflict');
@@ -288,7 +341,12 @@ describe('instance profile ownership', () => {
     expect(changes).toEqual(dry);
     expect(changes.map((c) => c.kind)).toEqual(['delete-policy', 'delete-role']);
     expect(w.fake.role(MEMBER, 'VeeamWorkerRole')).toBeUndefined();
-    expect(w.fake.writes().filter((c) => c.input.InstanceProfileName !== undefined).map((c) => c.command)).toEqual(['CreateInstanceProfile', 'AddRoleToInstanceProfile']);
+    expect(
+      w.fake
+        .writes()
+        .filter((c) => c.input.InstanceProfileName !== undefined)
+        .map((c) => c.command),
+    ).toEqual(['CreateInstanceProfile', 'AddRoleToInstanceProfile']);
     const profile = w.fake.account(MEMBER).instanceProfiles.get('VeeamWorkerRole')!;
     expect(profile.roles).toEqual(roles);
     expect(Object.fromEntries(profile.tags)).toEqual({ team: 'platform' });

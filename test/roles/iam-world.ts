@@ -10,9 +10,15 @@ export const APPLIANCE = 'arn:aws:iam::999988887777:role/VeeamImpersonation';
 export const ID_A = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1';
 export const ID_B = 'BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB2';
 
-export const [BACKUP, WORKER] = blueprints({ backupRoleName: 'VeeamBackupRole', workerRoleName: 'VeeamWorkerRole' }) as [RoleBlueprint, RoleBlueprint];
+export const [BACKUP, WORKER] = blueprints({
+  backupRoleName: 'VeeamBackupRole',
+  workerRoleName: 'VeeamWorkerRole',
+}) as [RoleBlueprint, RoleBlueprint];
 
-export function desired(ids: string[] = [ID_A], stateTags: Record<string, string> = { 'veeam-org-sync:external-id-issued': '2026-11-01T00:00:00.000Z' }): DesiredTrust {
+export function desired(
+  ids: string[] = [ID_A],
+  stateTags: Record<string, string> = { 'veeam-org-sync:external-id-issued': '2026-11-01T00:00:00.000Z' },
+): DesiredTrust {
   return { principalArn: APPLIANCE, externalIds: ids, stateTags };
 }
 
@@ -28,7 +34,10 @@ export interface World {
 export function world(): World {
   const fake = installIamStsFake({ managementAccountId: MGMT });
   fake.addAccount(MEMBER);
-  const iam = new IAMClient({ region: 'us-east-1', credentials: { accessKeyId: `FAKE${MEMBER}TEST`, secretAccessKey: 'x' } });
+  const iam = new IAMClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: `FAKE${MEMBER}TEST`, secretAccessKey: 'x' },
+  });
   const store = new IamRoleStore(MEMBER, iam, { principalArn: APPLIANCE });
   return {
     fake,

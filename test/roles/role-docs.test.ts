@@ -21,9 +21,12 @@ describe('role docs', () => {
     expect(doc).toContain('sts:ExternalId');
   });
 
-  (hasBlock ? it : it.skip)('README block matches the blueprints (regenerate with: npx tsx scripts/role-docs.ts)', () => {
-    const start = readme.indexOf(ROLES_BEGIN);
-    const end = readme.indexOf(ROLES_END) + ROLES_END.length;
-    expect(readme.slice(start, end)).toBe(roleDocsBlock(bps));
-  });
+  (hasBlock ? it : it.skip)(
+    'README block matches the blueprints (regenerate with: npx tsx scripts/role-docs.ts)',
+    () => {
+      const start = readme.indexOf(ROLES_BEGIN);
+      const end = readme.indexOf(ROLES_END) + ROLES_END.length;
+      expect(readme.slice(start, end)).toBe(roleDocsBlock(bps));
+    },
+  );
 });

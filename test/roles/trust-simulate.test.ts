@@ -13,7 +13,10 @@ beforeEach(() => {
 afterEach(() => w.fake.restore());
 
 /** The appliance's impersonation role may call sts:AssumeRole on "*" (Veeam's documented permission). */
-const IMPERSONATION_POLICY = { name: 'impersonation', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } };
+const IMPERSONATION_POLICY = {
+  name: 'impersonation',
+  policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] },
+};
 
 async function trustAsWritten(bp: RoleBlueprint, ids: string[]): Promise<unknown> {
   await w.ensure(bp, desired(ids));
@@ -52,7 +55,9 @@ describe.each([BACKUP, WORKER])('trust of $key as written to IAM', (bp) => {
   it('keeps out other principals, even with the right external ID', async () => {
     const trust = await trustAsWritten(bp, [ID_A]);
     expect(await decide(trust, bp, 'arn:aws:iam::999988887777:role/SomeoneElse', ID_A)).toBe('ImplicitlyDenied');
-    expect(await decide(trust, bp, `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`, ID_A)).toBe('ImplicitlyDenied');
+    expect(await decide(trust, bp, `arn:aws:iam::${MEMBER}:role/OrganizationAccountAccessRole`, ID_A)).toBe(
+      'ImplicitlyDenied',
+    );
   });
 
   it('accepts both IDs during a rotation and only the new one after it', async () => {
@@ -82,6 +87,10 @@ it('agrees with the fake’s canAssume (which the sandbox relies on)', async () 
     ['ec2.amazonaws.com', undefined],
   ] as const) {
     const simulated = (await decide(trust, WORKER, principal, id)) === 'Allowed';
-    expect([principal, id, w.fake.canAssume(MEMBER, WORKER.roleName, principal, id)]).toEqual([principal, id, simulated]);
+    expect([principal, id, w.fake.canAssume(MEMBER, WORKER.roleName, principal, id)]).toEqual([
+      principal,
+      id,
+      simulated,
+    ]);
   }
 });

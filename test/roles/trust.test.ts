@@ -9,14 +9,22 @@ describe('trustDocument', () => {
     expect(trustDocument({ principalArn: APPLIANCE, externalIds: [ID_A, ID_B] }, ['ec2.amazonaws.com'])).toEqual({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'VeeamAppliance', Effect: 'Allow', Principal: { AWS: APPLIANCE }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': [ID_A, ID_B] } } },
+        {
+          Sid: 'VeeamAppliance',
+          Effect: 'Allow',
+          Principal: { AWS: APPLIANCE },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': [ID_A, ID_B] } },
+        },
         { Sid: 'ServiceEc2', Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
       ],
     });
   });
 
   it('stays far below the 2,048-character trust quota during a rotation with two 40-character IDs', () => {
-    const text = JSON.stringify(trustDocument({ principalArn: APPLIANCE, externalIds: [ID_A, ID_B] }, ['ec2.amazonaws.com']));
+    const text = JSON.stringify(
+      trustDocument({ principalArn: APPLIANCE, externalIds: [ID_A, ID_B] }, ['ec2.amazonaws.com']),
+    );
     expect(text.length).toBeLessThan(1024);
   });
 });
@@ -30,10 +38,25 @@ describe('acceptedExternalIds', () => {
   it('accepts IAM’s collapsed forms: one statement object, single-string values, Principal as a string or array', () => {
     const raw = encode({
       Version: '2012-10-17',
-      Statement: { Effect: 'Allow', Principal: { AWS: [APPLIANCE, 'arn:aws:iam::123456789012:root'] }, Action: ['sts:AssumeRole'], Condition: { StringEquals: { 'sts:externalid': ID_A } } },
+      Statement: {
+        Effect: 'Allow',
+        Principal: { AWS: [APPLIANCE, 'arn:aws:iam::123456789012:root'] },
+        Action: ['sts:AssumeRole'],
+        Condition: { StringEquals: { 'sts:externalid': ID_A } },
+      },
     });
     expect(acceptedExternalIds(raw, APPLIANCE)).toEqual([ID_A]);
-    const asString = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: APPLIANCE, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': ID_B } } }] };
+    const asString = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: APPLIANCE,
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': ID_B } },
+        },
+      ],
+    };
     expect(acceptedExternalIds(asString, APPLIANCE)).toEqual([ID_B]);
   });
 
@@ -41,9 +64,24 @@ describe('acceptedExternalIds', () => {
     const doc = {
       Version: '2012-10-17',
       Statement: [
-        { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/Other' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': ID_A } } },
-        { Effect: 'Deny', Principal: { AWS: APPLIANCE }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': ID_B } } },
-        { Effect: 'Allow', Principal: { AWS: APPLIANCE }, Action: 'sts:TagSession', Condition: { StringEquals: { 'sts:ExternalId': ID_B } } },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:role/Other' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': ID_A } },
+        },
+        {
+          Effect: 'Deny',
+          Principal: { AWS: APPLIANCE },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': ID_B } },
+        },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: APPLIANCE },
+          Action: 'sts:TagSession',
+          Condition: { StringEquals: { 'sts:ExternalId': ID_B } },
+        },
       ],
     };
     expect(acceptedExternalIds(doc, APPLIANCE)).toEqual([]);
@@ -62,7 +100,12 @@ describe('trustEquivalent', () => {
     const rewritten = {
       Statement: [
         { Principal: { Service: ['ec2.amazonaws.com'] }, Effect: 'Allow', Action: ['sts:AssumeRole'] },
-        { Condition: { StringEquals: { 'sts:ExternalId': [ID_B, ID_A] } }, Action: 'STS:AssumeRole', Effect: 'Allow', Principal: { AWS: [APPLIANCE] } },
+        {
+          Condition: { StringEquals: { 'sts:ExternalId': [ID_B, ID_A] } },
+          Action: 'STS:AssumeRole',
+          Effect: 'Allow',
+          Principal: { AWS: [APPLIANCE] },
+        },
       ],
       Version: '2012-10-17',
     };
@@ -70,9 +113,16 @@ describe('trustEquivalent', () => {
   });
 
   it('sees a different ID set, a missing service principal or a dropped condition', () => {
-    expect(trustEquivalent(trustDocument({ principalArn: APPLIANCE, externalIds: [ID_A] }, ['ec2.amazonaws.com']), ours)).toBe(false);
-    expect(trustEquivalent(trustDocument({ principalArn: APPLIANCE, externalIds: [ID_A, ID_B] }, []), ours)).toBe(false);
-    const noCondition = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: APPLIANCE }, Action: 'sts:AssumeRole' }, ours.Statement[1]] };
+    expect(
+      trustEquivalent(trustDocument({ principalArn: APPLIANCE, externalIds: [ID_A] }, ['ec2.amazonaws.com']), ours),
+    ).toBe(false);
+    expect(trustEquivalent(trustDocument({ principalArn: APPLIANCE, externalIds: [ID_A, ID_B] }, []), ours)).toBe(
+      false,
+    );
+    const noCondition = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: APPLIANCE }, Action: 'sts:AssumeRole' }, ours.Statement[1]],
+    };
     expect(trustEquivalent(noCondition, ours)).toBe(false);
   });
 });

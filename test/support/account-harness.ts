@@ -32,7 +32,9 @@ export async function protect(deps: Deps, accountId: string): Promise<void> {
 }
 
 export function ownedEntries(world: World, accountId: string): SimEntry[] {
-  return world.veeam.state.list().filter((e) => e.accountId === accountId && parseEntryDescription(e.description).owned);
+  return world.veeam.state
+    .list()
+    .filter((e) => e.accountId === accountId && parseEntryDescription(e.description).owned);
 }
 
 export function trustedIds(world: World, accountId: string, roleName: string): string[] {
@@ -58,9 +60,13 @@ export function convergedProblems(world: World, accountId: string): string[] {
   if (entries.length !== 2) problems.push(`${accountId}: ${entries.length} owned entries instead of 2`);
   for (const e of entries) {
     const ids = trustedIds(world, accountId, e.roleName);
-    if (ids.length !== 1 || ids[0] !== e.externalId) problems.push(`${accountId} ${e.roleName}: trust accepts ${ids.length} ID(s), Veeam's ${ids.includes(e.externalId ?? '') ? 'among them' : 'not among them'}`);
+    if (ids.length !== 1 || ids[0] !== e.externalId)
+      problems.push(
+        `${accountId} ${e.roleName}: trust accepts ${ids.length} ID(s), Veeam's ${ids.includes(e.externalId ?? '') ? 'among them' : 'not among them'}`,
+      );
     const tags = tagsOf(world, accountId, e.roleName);
-    if (NEXT_FP_TAG in tags || ROTATION_STARTED_TAG in tags) problems.push(`${accountId} ${e.roleName}: rotation tags left`);
+    if (NEXT_FP_TAG in tags || ROTATION_STARTED_TAG in tags)
+      problems.push(`${accountId} ${e.roleName}: rotation tags left`);
   }
   return problems;
 }
@@ -93,14 +99,16 @@ export function watchInvariant(world: World, accountIds: () => readonly string[]
   };
   const check = (after: string) => {
     watch.checks++;
-    for (const id of accountIds()) for (const v of invariantHolds(world, id)) watch.violations.push(`${v} (after ${after})`);
+    for (const id of accountIds())
+      for (const v of invariantHolds(world, id)) watch.violations.push(`${v} (after ${after})`);
   };
   const onIam = (call: { command: string; write: boolean; accountId: string; error?: string }) => {
     if (call.write && !call.error) watch.writes.push({ kind: 'iam', command: call.command });
     check(`${call.command} in ${call.accountId}${call.error ? ` (failed: ${call.error})` : ''}`);
   };
   const onVeeam = (r: { route: string; method: string; path: string; status: number }) => {
-    if (VEEAM_WRITE.test(r.route) && r.status < 300) watch.writes.push({ kind: 'veeam', method: r.method, path: r.path });
+    if (VEEAM_WRITE.test(r.route) && r.status < 300)
+      watch.writes.push({ kind: 'veeam', method: r.method, path: r.path });
     check(`${r.method} ${r.path} -> ${r.status}`);
   };
   world.iam.afterCall.push(onIam);

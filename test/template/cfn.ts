@@ -17,7 +17,15 @@ export interface Template {
 /** `serverless package` into a fresh directory (offline, no credentials), returning the update-stack template. */
 export async function packageTemplate(params: Record<string, string> = {}, cwd = ROOT): Promise<Template> {
   const out = mkdtempSync(join(tmpdir(), 'veeam-org-sync-package-'));
-  const args = [SERVERLESS_BIN, 'package', '--stage', 'dev', '--package', out, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
+  const args = [
+    SERVERLESS_BIN,
+    'package',
+    '--stage',
+    'dev',
+    '--package',
+    out,
+    ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
+  ];
   // The CLI itself, not npx: on a bundling error osls prints the error and then never exits, and the timeout must
   // kill the process that hangs.
   await run(process.execPath, args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 });
@@ -25,7 +33,11 @@ export async function packageTemplate(params: Record<string, string> = {}, cwd =
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');
-const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012' };
+const PSEUDO: Record<string, string> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '123456789012',
+};
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -61,7 +73,9 @@ export function evaluate(template: Template, value: unknown): unknown {
         }
         case 'Fn::Sub': {
           const [text, vars] = (Array.isArray(a) ? a : [a, {}]) as [string, Record<string, unknown>];
-          return text.replace(/\$\{([^}]+)\}/g, (_m, name: string) => String(name in vars ? ev(vars[name]) : (PSEUDO[name] ?? name)));
+          return text.replace(/\$\{([^}]+)\}/g, (_m, name: string) =>
+            String(name in vars ? ev(vars[name]) : (PSEUDO[name] ?? name)),
+          );
         }
         case 'Fn::If': {
           const [c, yes, no] = a as [string, unknown, unknown];
@@ -103,6 +117,8 @@ export const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] 
 
 /** Every identity-policy statement of a role, evaluated. */
 export function roleStatements(template: Template, roleId: string): Statement[] {
-  const role = evaluate(template, template.Resources[roleId]?.Properties) as { Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
+  const role = evaluate(template, template.Resources[roleId]?.Properties) as {
+    Policies?: { PolicyDocument: { Statement: Statement[] } }[];
+  };
   return (role.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
 }

@@ -36,19 +36,24 @@ const allStatements = (t: Template): Statement[] =>
   resourcesOfType(t, 'AWS::IAM::Role').flatMap(([id]) => roleStatements(t, id));
 
 describe('event rules', () => {
-  it.each(Object.keys(patterns))('%s: one rule with exactly the shared pattern, into the intake, with retries and a DLQ', (key) => {
-    const matching = rules(byDefault).filter(([, r]) => JSON.stringify(r.EventPattern) === JSON.stringify(patterns[key]));
-    expect(matching).toHaveLength(1);
-    const [, rule] = matching[0]!;
-    expect(rule.State).toBe('ENABLED');
-    expect(rule.EventBusName).toBeUndefined(); // the default bus: where AWS (and the forwarder) deliver
-    expect(rule.Targets).toHaveLength(1);
-    expect(rule.Targets[0]).toMatchObject({
-      Arn: 'IntakeLambdaFunction.Arn',
-      RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
-      DeadLetterConfig: { Arn: 'EventsDlq.Arn' },
-    });
-  });
+  it.each(Object.keys(patterns))(
+    '%s: one rule with exactly the shared pattern, into the intake, with retries and a DLQ',
+    (key) => {
+      const matching = rules(byDefault).filter(
+        ([, r]) => JSON.stringify(r.EventPattern) === JSON.stringify(patterns[key]),
+      );
+      expect(matching).toHaveLength(1);
+      const [, rule] = matching[0]!;
+      expect(rule.State).toBe('ENABLED');
+      expect(rule.EventBusName).toBeUndefined(); // the default bus: where AWS (and the forwarder) deliver
+      expect(rule.Targets).toHaveLength(1);
+      expect(rule.Targets[0]).toMatchObject({
+        Arn: 'IntakeLambdaFunction.Arn',
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        DeadLetterConfig: { Arn: 'EventsDlq.Arn' },
+      });
+    },
+  );
 
   it('never matches a failed API call', () => {
     for (const [, rule] of rules(byDefault).filter(([, r]) => r.EventPattern)) {
@@ -66,13 +71,22 @@ describe('event rules', () => {
     for (const r of [reconcile, rotate]) expect(r.Targets[0].DeadLetterConfig).toEqual({ Arn: 'EventsDlq.Arn' });
   });
 
-  it('lets EventBridge write to the events DLQ only from this stack\'s rules', () => {
-    const [, policy] = resourcesOfType(byDefault, 'AWS::SQS::QueuePolicy').find(([, p]) => (p.Queues as string[]).includes('ref:EventsDlq'))!;
+  it("lets EventBridge write to the events DLQ only from this stack's rules", () => {
+    const [, policy] = resourcesOfType(byDefault, 'AWS::SQS::QueuePolicy').find(([, p]) =>
+      (p.Queues as string[]).includes('ref:EventsDlq'),
+    )!;
     const statements = (policy.PolicyDocument as { Statement: Statement[] }).Statement;
     expect(statements).toHaveLength(1);
     const ruleArns = rules(byDefault).map(([, r]) => `arn:aws:events:us-east-1:123456789012:rule/${r.Name}`);
-    expect(statements[0]).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: 'EventsDlq.Arn' });
-    expect([...asList(statements[0]!.Condition?.ArnEquals?.['aws:SourceArn'] as string[])].sort()).toEqual(ruleArns.sort());
+    expect(statements[0]).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: 'EventsDlq.Arn',
+    });
+    expect([...asList(statements[0]!.Condition?.ArnEquals?.['aws:SourceArn'] as string[])].sort()).toEqual(
+      ruleArns.sort(),
+    );
   });
 });
 
@@ -81,10 +95,16 @@ describe('queues and delivery', () => {
 
   it('uses a FIFO account queue with explicit deduplication and a FIFO DLQ after 5 receives', () => {
     const q = queue(byDefault, 'AccountQueue');
-    expect(q).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false, RedrivePolicy: { deadLetterTargetArn: 'WorkerDlq.Arn', maxReceiveCount: 5 } });
+    expect(q).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      RedrivePolicy: { deadLetterTargetArn: 'WorkerDlq.Arn', maxReceiveCount: 5 },
+    });
     expect(queue(byDefault, 'WorkerDlq').FifoQueue).toBe(true);
     expect(q.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn(byDefault, 'WorkerLambdaFunction').Timeout);
-    expect(fn(byDefault, 'WorkerLambdaFunction').Environment.Variables.MAX_RECEIVE_COUNT).toBe(String(q.RedrivePolicy.maxReceiveCount));
+    expect(fn(byDefault, 'WorkerLambdaFunction').Environment.Variables.MAX_RECEIVE_COUNT).toBe(
+      String(q.RedrivePolicy.maxReceiveCount),
+    );
   });
 
   it('uses standard queues where EventBridge and Lambda destinations require them', () => {
@@ -105,8 +125,13 @@ describe('queues and delivery', () => {
   });
 
   it('retries failed async invocations twice in the intake, then parks them in the intake DLQ', () => {
-    const configs = Object.fromEntries(resourcesOfType(byDefault, 'AWS::Lambda::EventInvokeConfig').map(([, c]) => [c.FunctionName, c]));
-    expect(configs['ref:IntakeLambdaFunction']).toMatchObject({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: 'IntakeDlq.Arn' } } });
+    const configs = Object.fromEntries(
+      resourcesOfType(byDefault, 'AWS::Lambda::EventInvokeConfig').map(([, c]) => [c.FunctionName, c]),
+    );
+    expect(configs['ref:IntakeLambdaFunction']).toMatchObject({
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: 'IntakeDlq.Arn' } },
+    });
     for (const f of ['ref:ReconcileLambdaFunction', 'ref:RotateLambdaFunction']) {
       expect(configs[f]).toMatchObject({ DestinationConfig: { OnFailure: { Destination: 'IntakeDlq.Arn' } } });
     }
@@ -139,23 +164,38 @@ describe('alarms', () => {
     const watched = alarms(byDefault)
       .filter(([, a]) => a.MetricName === 'ApproximateNumberOfMessagesVisible')
       .map(([, a]) => ({ queue: a.Dimensions[0]?.Value, threshold: a.Threshold, op: a.ComparisonOperator }));
-    expect(watched.map((w) => w.queue).sort()).toEqual(['EventsDlq.QueueName', 'IntakeDlq.QueueName', 'WorkerDlq.QueueName']);
+    expect(watched.map((w) => w.queue).sort()).toEqual([
+      'EventsDlq.QueueName',
+      'IntakeDlq.QueueName',
+      'WorkerDlq.QueueName',
+    ]);
     for (const w of watched) expect([w.threshold, w.op]).toEqual([0, 'GreaterThanThreshold']);
   });
 
   it('watches worker errors and events EventBridge could not deliver or park, for every rule', () => {
-    expect(alarms(byDefault).some(([, a]) => a.MetricName === 'Errors' && a.Dimensions[0]?.Value === 'ref:WorkerLambdaFunction')).toBe(true);
-    const ruleNames = rules(byDefault).map(([, r]) => r.Name as string).sort();
+    expect(
+      alarms(byDefault).some(
+        ([, a]) => a.MetricName === 'Errors' && a.Dimensions[0]?.Value === 'ref:WorkerLambdaFunction',
+      ),
+    ).toBe(true);
+    const ruleNames = rules(byDefault)
+      .map(([, r]) => r.Name as string)
+      .sort();
     for (const metric of ['InvocationsFailedToBeSentToDLQ', 'InvocationsSentToDLQ']) {
-      const [, alarm] = alarms(byDefault).find(([, a]) => a.Metrics?.some((m) => m.MetricStat?.Metric.MetricName === metric))!;
-      const covered = (alarm.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.Dimensions[0]?.Value] : [])).sort();
+      const [, alarm] = alarms(byDefault).find(([, a]) =>
+        a.Metrics?.some((m) => m.MetricStat?.Metric.MetricName === metric),
+      )!;
+      const covered = (alarm.Metrics ?? [])
+        .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.Dimensions[0]?.Value] : []))
+        .sort();
       expect(covered).toEqual(ruleNames);
     }
   });
 
   it('notifies the SNS topic only when one is configured', () => {
     for (const [, a] of alarms(byDefault)) expect(a.AlarmActions).toBeUndefined();
-    for (const [, a] of alarms(custom)) expect([a.AlarmActions, a.OKActions]).toEqual([[CUSTOM.alarmTopicArn], [CUSTOM.alarmTopicArn]]);
+    for (const [, a] of alarms(custom))
+      expect([a.AlarmActions, a.OKActions]).toEqual([[CUSTOM.alarmTopicArn], [CUSTOM.alarmTopicArn]]);
   });
 });
 
@@ -171,11 +211,19 @@ describe('functions', () => {
     for (const id of FUNCTIONS) {
       const f = fn(byDefault, id);
       const roleId = String(f.Role).replace(/\.Arn$/, '');
-      const readsSecret = roleStatements(byDefault, roleId).some((s) => asList(s.Action).includes('secretsmanager:GetSecretValue'));
+      const readsSecret = roleStatements(byDefault, roleId).some((s) =>
+        asList(s.Action).includes('secretsmanager:GetSecretValue'),
+      );
       const layers = (f.Layers ?? []) as string[];
-      expect([id, layers.some((l) => l.includes(':layer:AWS-Parameters-and-Secrets-Lambda-Extension:'))]).toEqual([id, readsSecret]);
+      expect([id, layers.some((l) => l.includes(':layer:AWS-Parameters-and-Secrets-Lambda-Extension:'))]).toEqual([
+        id,
+        readsSecret,
+      ]);
       if (readsSecret) {
-        expect(f.Environment.Variables).toMatchObject({ SECRETS_MANAGER_TTL: expect.any(String), SECRETS_MANAGER_TIMEOUT_MILLIS: expect.any(String) });
+        expect(f.Environment.Variables).toMatchObject({
+          SECRETS_MANAGER_TTL: expect.any(String),
+          SECRETS_MANAGER_TIMEOUT_MILLIS: expect.any(String),
+        });
         expect(f.Architectures).toEqual(['x86_64']); // the default layer ARN is the x86_64 build
       }
     }
@@ -184,7 +232,10 @@ describe('functions', () => {
 
   it('put the worker in the configured VPC, and in none by default', () => {
     expect(fn(byDefault, 'WorkerLambdaFunction').VpcConfig).toBeUndefined();
-    expect(fn(custom, 'WorkerLambdaFunction').VpcConfig).toEqual({ SubnetIds: ['subnet-1', 'subnet-2'], SecurityGroupIds: ['sg-1'] });
+    expect(fn(custom, 'WorkerLambdaFunction').VpcConfig).toEqual({
+      SubnetIds: ['subnet-1', 'subnet-2'],
+      SecurityGroupIds: ['sg-1'],
+    });
     expect(fn(custom, 'IntakeLambdaFunction').VpcConfig).toBeUndefined();
   });
 
@@ -193,7 +244,15 @@ describe('functions', () => {
     const contract = [...source.matchAll(/(?:env\.|need\('|intSetting\('|\[')([A-Z][A-Z0-9_]+)/g)]
       .map((m) => m[1]!)
       .filter((n) => !n.startsWith('AWS_'));
-    expect(contract).toEqual(expect.arrayContaining(['VEEAM_URL', 'MEMBER_ROLE_NAMES', 'PROPAGATION_WAIT_SECONDS', 'SYNC_CONCURRENCY', 'ACCOUNT_QUEUE_URL']));
+    expect(contract).toEqual(
+      expect.arrayContaining([
+        'VEEAM_URL',
+        'MEMBER_ROLE_NAMES',
+        'PROPAGATION_WAIT_SECONDS',
+        'SYNC_CONCURRENCY',
+        'ACCOUNT_QUEUE_URL',
+      ]),
+    );
     for (const id of ['WorkerLambdaFunction', 'ReconcileLambdaFunction', 'RotateLambdaFunction']) {
       const env = fn(custom, id).Environment.Variables as Record<string, string>;
       expect(Object.keys(env)).toEqual(expect.arrayContaining([...new Set(contract)]));
@@ -205,9 +264,13 @@ describe('functions', () => {
 });
 
 describe('least privilege', () => {
-  const ALLOWED_ON_ANY_RESOURCE = /^(organizations:(List|Describe)\w+|sts:GetCallerIdentity|ec2:(Create|Describe|Delete)NetworkInterfaces?|ec2:DescribeSubnets|ec2:(Assign|Unassign)PrivateIpAddresses)$/;
+  const ALLOWED_ON_ANY_RESOURCE =
+    /^(organizations:(List|Describe)\w+|sts:GetCallerIdentity|ec2:(Create|Describe|Delete)NetworkInterfaces?|ec2:DescribeSubnets|ec2:(Assign|Unassign)PrivateIpAddresses)$/;
 
-  it.each([['defaults', () => byDefault], ['custom parameters', () => custom]])('has no wildcard action (%s)', (_label, t) => {
+  it.each([
+    ['defaults', () => byDefault],
+    ['custom parameters', () => custom],
+  ])('has no wildcard action (%s)', (_label, t) => {
     for (const s of allStatements(t())) {
       for (const action of asList(s.Action)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
     }
@@ -225,7 +288,8 @@ describe('least privilege', () => {
 
   it('uses Resource "*" only for calls without resource-level permissions', () => {
     for (const s of allStatements(custom)) {
-      if (asList(s.Resource).includes('*')) for (const a of asList(s.Action)) expect(a).toMatch(ALLOWED_ON_ANY_RESOURCE);
+      if (asList(s.Resource).includes('*'))
+        for (const a of asList(s.Action)) expect(a).toMatch(ALLOWED_ON_ANY_RESOURCE);
     }
   });
 
@@ -238,13 +302,19 @@ describe('least privilege', () => {
       expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': CUSTOM.orgId } });
     }
     for (const s of allStatements(byDefault).filter((x) => asList(x.Action).includes('sts:AssumeRole'))) {
-      expect(asList(s.Resource)).toEqual(['arn:aws:iam::*:role/OrganizationAccountAccessRole', 'arn:aws:iam::*:role/AWSControlTowerExecution']);
+      expect(asList(s.Resource)).toEqual([
+        'arn:aws:iam::*:role/OrganizationAccountAccessRole',
+        'arn:aws:iam::*:role/AWSControlTowerExecution',
+      ]);
     }
   });
 
   it('changes IAM only on our two roles and their instance profile in the management account, and only from the worker', () => {
-    const ours = ['role/VeeamBackupRole', 'role/VeeamWorkerRole', 'instance-profile/VeeamWorkerRole'].map((r) => `arn:aws:iam::123456789012:${r}`);
-    const iamOf = (role: string) => roleStatements(byDefault, role).filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
+    const ours = ['role/VeeamBackupRole', 'role/VeeamWorkerRole', 'instance-profile/VeeamWorkerRole'].map(
+      (r) => `arn:aws:iam::123456789012:${r}`,
+    );
+    const iamOf = (role: string) =>
+      roleStatements(byDefault, role).filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
     for (const role of ['WorkerRole', 'ReconcileRole']) {
       const statements = iamOf(role);
       expect(statements).toHaveLength(1);
@@ -262,10 +332,14 @@ describe('least privilege', () => {
 
   it('reads only the one Veeam secret', () => {
     const reads = allStatements(custom).filter((s) => asList(s.Action).some((a) => a.startsWith('secretsmanager:')));
-    for (const s of reads) expect([asList(s.Action), asList(s.Resource)]).toEqual([['secretsmanager:GetSecretValue'], [CUSTOM.veeamSecretArn]]);
+    for (const s of reads)
+      expect([asList(s.Action), asList(s.Resource)]).toEqual([
+        ['secretsmanager:GetSecretValue'],
+        [CUSTOM.veeamSecretArn],
+      ]);
   });
 
-  it('touches only the stack\'s own queues', () => {
+  it("touches only the stack's own queues", () => {
     const ownQueues = resourcesOfType(custom, 'AWS::SQS::Queue').map(([id]) => `${id}.Arn`);
     for (const s of allStatements(custom).filter((x) => asList(x.Action).some((a) => a.startsWith('sqs:')))) {
       for (const r of asList(s.Resource)) expect(ownQueues).toContain(r);
@@ -273,7 +347,9 @@ describe('least privilege', () => {
   });
 
   it('gives the intake nothing but logs and sending to its queues', () => {
-    const actions = roleStatements(custom, 'IntakeRole').flatMap((s) => asList(s.Action)).sort();
+    const actions = roleStatements(custom, 'IntakeRole')
+      .flatMap((s) => asList(s.Action))
+      .sort();
     expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage']);
   });
 });

@@ -78,7 +78,10 @@ describe('authentication', () => {
   });
 
   it('re-reads the secret once, bypassing caches, when the appliance refuses cached credentials', async () => {
-    const secrets = recordingSecrets({ username: DEFAULT_SIM_USER.username, password: 'rotated-away' }, DEFAULT_SIM_USER);
+    const secrets = recordingSecrets(
+      { username: DEFAULT_SIM_USER.username, password: 'rotated-away' },
+      DEFAULT_SIM_USER,
+    );
     const { client } = clientFor(sim, { secrets });
     await client.listEntries();
     expect(secrets.reads).toEqual([false, true]);
@@ -223,12 +226,20 @@ describe('TLS', () => {
 
   it('refuses a pinned certificate outside its validity period, as CA verification would', async () => {
     const day = 86_400_000;
-    const pems = await generate([{ name: 'commonName', value: 'expired.local' }], { keySize: 2048, algorithm: 'sha256', notBeforeDate: new Date(Date.now() - 10 * day), notAfterDate: new Date(Date.now() - day) });
+    const pems = await generate([{ name: 'commonName', value: 'expired.local' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+      notBeforeDate: new Date(Date.now() - 10 * day),
+      notAfterDate: new Date(Date.now() - day),
+    });
     const sha256 = new X509Certificate(pems.cert).fingerprint256.replace(/:/g, '').toLowerCase();
     const expired = await startVeeamSimulator({ certificate: { keyPem: pems.private, certPem: pems.cert, sha256 } });
     try {
       const { client } = clientFor(expired);
-      await expect(client.listEntries()).rejects.toMatchObject({ name: 'VeeamTlsError', message: expect.stringMatching(/validity period/) });
+      await expect(client.listEntries()).rejects.toMatchObject({
+        name: 'VeeamTlsError',
+        message: expect.stringMatching(/validity period/),
+      });
       expect(expired.state.counters.requests).toBe(0);
     } finally {
       await expired.stop();
@@ -251,19 +262,33 @@ describe('IAM role entries', () => {
     sim = await startVeeamSimulator({ maxPageSize: 2 });
     const { client } = clientFor(sim);
     const created = await client.createEntry(spec('444444444444'));
-    expect(created).toEqual({ id: expect.any(String), name: '444444444444-backup', description: spec('4').description, accountId: '444444444444', roleName: 'VeeamBackupRole' });
+    expect(created).toEqual({
+      id: expect.any(String),
+      name: '444444444444-backup',
+      description: spec('4').description,
+      accountId: '444444444444',
+      roleName: 'VeeamBackupRole',
+    });
     expect(JSON.stringify(created)).not.toContain('ExternalIdValue0001');
     expect(sim.state.entries.get(created.id)?.externalId).toBe('ExternalIdValue0001');
 
     for (const a of ['555555555555', '666666666666', '777777777777']) await client.createEntry(spec(a));
-    sim.state.addEntry({ name: 'Default backup account', kind: 'IAMRole', accountId: '', roleName: 'VeeamApplianceRole' });
+    sim.state.addEntry({
+      name: 'Default backup account',
+      kind: 'IAMRole',
+      accountId: '',
+      roleName: 'VeeamApplianceRole',
+    });
     const all = await client.listEntries();
     expect(all).toHaveLength(5);
     expect(all.find((e) => e.name === 'Default backup account')).toMatchObject({ accountId: '', roleName: '' });
     expect(sim.state.count('GET /api/v1/accounts/amazon')).toBe(3);
     expect((await client.listEntries({ searchPattern: '5555*' })).map((e) => e.name)).toEqual(['555555555555-backup']);
 
-    const updated = await client.updateEntry(created.id, { ...spec('444444444444', 'backup', 'NewExternalId0002'), description: 'changed' });
+    const updated = await client.updateEntry(created.id, {
+      ...spec('444444444444', 'backup', 'NewExternalId0002'),
+      description: 'changed',
+    });
     expect(updated.description).toBe('changed');
     expect(sim.state.entries.get(created.id)?.externalId).toBe('NewExternalId0002');
 
@@ -277,13 +302,19 @@ describe('IAM role entries', () => {
     await client.createEntry(spec('888888888888'));
     const err = await client.createEntry(spec('888888888888')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VeeamApiError);
-    expect(err).toMatchObject({ status: 400, problem: { errorCode: 'UnexpectedContent', detail: expect.stringMatching(/already exists/) } });
+    expect(err).toMatchObject({
+      status: 400,
+      problem: { errorCode: 'UnexpectedContent', detail: expect.stringMatching(/already exists/) },
+    });
     expect((err as Error).message).toMatch(/validationError/);
   });
 
   it('rescans and waits for the session, reporting a failed assume with its reason', async () => {
     await sim.stop();
-    sim = await startVeeamSimulator({ sessionRunningPolls: 2, assumeCheck: (_a, _r, externalId) => externalId === 'ExternalIdValue0001' });
+    sim = await startVeeamSimulator({
+      sessionRunningPolls: 2,
+      assumeCheck: (_a, _r, externalId) => externalId === 'ExternalIdValue0001',
+    });
     const { client } = clientFor(sim);
     const good = await client.createEntry(spec('121212121212'));
     await expect(client.rescanAndWait(good.id)).resolves.toMatchObject({ status: 'Succeeded', result: 'Success' });
@@ -298,6 +329,9 @@ describe('IAM role entries', () => {
     sim = await startVeeamSimulator({ sessionRunningPolls: 1_000 });
     const { client } = clientFor(sim);
     const e = await client.createEntry(spec('141414141414'));
-    await expect(client.rescanAndWait(e.id, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'VeeamSessionTimeout', retryable: true });
+    await expect(client.rescanAndWait(e.id, { timeoutMs: 0 })).rejects.toMatchObject({
+      code: 'VeeamSessionTimeout',
+      retryable: true,
+    });
   });
 });

@@ -13,16 +13,33 @@ import { clientFor } from './veeam-test-client';
  */
 const SPEC_PATH = process.env.VBAWS_OPENAPI ?? path.resolve(__dirname, '../../../shared/veeam/vbaws-openapi.yaml');
 const haveSpec = existsSync(SPEC_PATH);
-if (!haveSpec) console.log(`[contract] ${SPEC_PATH} not found: vendor-spec contract tests skipped (set VBAWS_OPENAPI to run them).`);
+if (!haveSpec)
+  console.log(`[contract] ${SPEC_PATH} not found: vendor-spec contract tests skipped (set VBAWS_OPENAPI to run them).`);
 
-type Schema = { $ref?: string; type?: string; properties?: Record<string, Schema>; required?: string[]; items?: Schema; enum?: string[] };
+type Schema = {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  enum?: string[];
+};
 interface Spec {
-  paths: Record<string, Record<string, { responses?: Record<string, unknown>; requestBody?: { content?: Record<string, { schema?: Schema }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { responses?: Record<string, unknown>; requestBody?: { content?: Record<string, { schema?: Schema }> } }
+    >
+  >;
   components: { schemas: Record<string, Schema> };
 }
 
 /** "/api/v1/accounts/amazon/{amazonAccountId}/rescan" -> "/api/v1/accounts/amazon/{id}/rescan" */
-const template = (p: string) => p.replace(/\{[^}]+\}/g, '{id}').replace(/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\/|$)/gi, '/{id}');
+const template = (p: string) =>
+  p
+    .replace(/\{[^}]+\}/g, '{id}')
+    .replace(/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=\/|$)/gi, '/{id}');
 
 (haveSpec ? describe : describe.skip)('contract with the vendor OpenAPI spec', () => {
   let spec: Spec;
@@ -40,14 +57,20 @@ const template = (p: string) => p.replace(/\{[^}]+\}/g, '{id}').replace(/\/[0-9a
   function violations(value: unknown, s: Schema, at: string): string[] {
     const r = resolve(s);
     if (value === null || value === undefined) return [];
-    if (r.type === 'array' || r.items) return Array.isArray(value) ? value.flatMap((v, i) => violations(v, r.items ?? {}, `${at}[${i}]`)) : [`${at}: not an array`];
-    if (r.enum) return typeof value === 'string' && r.enum.includes(value) ? [] : [`${at}: ${JSON.stringify(value)} not in enum`];
+    if (r.type === 'array' || r.items)
+      return Array.isArray(value)
+        ? value.flatMap((v, i) => violations(v, r.items ?? {}, `${at}[${i}]`))
+        : [`${at}: not an array`];
+    if (r.enum)
+      return typeof value === 'string' && r.enum.includes(value) ? [] : [`${at}: ${JSON.stringify(value)} not in enum`];
     if (!r.properties) return [];
     if (typeof value !== 'object') return [`${at}: not an object`];
     const o = value as Record<string, unknown>;
     return [
       ...(r.required ?? []).filter((k) => !(k in o)).map((k) => `${at}.${k}: required but missing`),
-      ...Object.keys(o).filter((k) => !(k in r.properties!)).map((k) => `${at}.${k}: not in the spec`),
+      ...Object.keys(o)
+        .filter((k) => !(k in r.properties!))
+        .map((k) => `${at}.${k}: not in the spec`),
       ...Object.entries(o).flatMap(([k, v]) => (r.properties![k] ? violations(v, r.properties![k], `${at}.${k}`) : [])),
     ];
   }
@@ -63,9 +86,21 @@ const template = (p: string) => p.replace(/\{[^}]+\}/g, '{id}').replace(/\/[0-9a
     };
     // One story that uses every operation of the client, including token expiry and a 404.
     const { client } = clientFor(sim, { transport });
-    const desired = { accountId: '123456789012', blueprintKey: 'backup', roleName: 'VeeamBackupRole', externalId: 'Ext-A' };
-    const { entry } = await ensureRegistration(client, desired, await client.listEntries({ searchPattern: '123456789012-*' }), { dryRun: false });
-    await ensureRegistration(client, { ...desired, externalId: 'Ext-B' }, await client.listEntries(), { dryRun: false });
+    const desired = {
+      accountId: '123456789012',
+      blueprintKey: 'backup',
+      roleName: 'VeeamBackupRole',
+      externalId: 'Ext-A',
+    };
+    const { entry } = await ensureRegistration(
+      client,
+      desired,
+      await client.listEntries({ searchPattern: '123456789012-*' }),
+      { dryRun: false },
+    );
+    await ensureRegistration(client, { ...desired, externalId: 'Ext-B' }, await client.listEntries(), {
+      dryRun: false,
+    });
     await client.rescanAndWait(entry!.id);
     sim.faults.expireTokensNow();
     await unregister(client, entry!, { dryRun: false });
@@ -109,9 +144,16 @@ const template = (p: string) => p.replace(/\{[^}]+\}/g, '{id}').replace(/\/[0-9a
         expect(fields.filter((f) => !(f in (form.properties ?? {})))).toEqual([]);
         continue;
       }
-      const bodySchemas: Record<string, string> = { 'POST /api/v1/accounts/amazon': 'AmazonAccountCreateSpec', 'PUT /api/v1/accounts/amazon/{id}': 'AmazonAccountUpdateSpec', 'POST /api/v1/accounts/amazon/{id}/rescan': 'RescanCloudAccountSpec' };
+      const bodySchemas: Record<string, string> = {
+        'POST /api/v1/accounts/amazon': 'AmazonAccountCreateSpec',
+        'PUT /api/v1/accounts/amazon/{id}': 'AmazonAccountUpdateSpec',
+        'POST /api/v1/accounts/amazon/{id}/rescan': 'RescanCloudAccountSpec',
+      };
       const name = bodySchemas[`${req.method} ${p}`];
-      expect({ route: `${req.method} ${p}`, known: Boolean(name) }).toEqual({ route: `${req.method} ${p}`, known: true });
+      expect({ route: `${req.method} ${p}`, known: Boolean(name) }).toEqual({
+        route: `${req.method} ${p}`,
+        known: true,
+      });
       expect(violations(JSON.parse(req.body!), schema(name!), `${req.method} ${p}`)).toEqual([]);
     }
   });
@@ -119,22 +161,33 @@ const template = (p: string) => p.replace(/\{[^}]+\}/g, '{id}').replace(/\/[0-9a
   it('answers with the shapes of AmazonAccount, AmazonAccountsPage, RESTLogin, SessionLink, Session and Error', () => {
     const schemaFor = (method: string, p: string, status: number): string | undefined => {
       if (status >= 400) return 'Error';
-      return ({
-        'POST /api/v1/token': 'RESTLogin',
-        'GET /api/v1/accounts/amazon': 'AmazonAccountsPage',
-        'POST /api/v1/accounts/amazon': 'AmazonAccount',
-        'PUT /api/v1/accounts/amazon/{id}': 'AmazonAccount',
-        'POST /api/v1/accounts/amazon/{id}/rescan': 'SessionLink',
-        'GET /api/v1/sessions/{id}': 'Session',
-      } as Record<string, string>)[`${method} ${p}`];
+      return (
+        {
+          'POST /api/v1/token': 'RESTLogin',
+          'GET /api/v1/accounts/amazon': 'AmazonAccountsPage',
+          'POST /api/v1/accounts/amazon': 'AmazonAccount',
+          'PUT /api/v1/accounts/amazon/{id}': 'AmazonAccount',
+          'POST /api/v1/accounts/amazon/{id}/rescan': 'SessionLink',
+          'GET /api/v1/sessions/{id}': 'Session',
+        } as Record<string, string>
+      )[`${method} ${p}`];
     };
     const checked = new Set<string>();
     for (const { req, res } of exchanges) {
       const name = schemaFor(req.method, template(req.url.pathname), res.status);
       if (!name || !res.body) continue;
       checked.add(name);
-      expect(violations(JSON.parse(res.body), schema(name), `${name} from ${req.method} ${req.url.pathname}`)).toEqual([]);
+      expect(violations(JSON.parse(res.body), schema(name), `${name} from ${req.method} ${req.url.pathname}`)).toEqual(
+        [],
+      );
     }
-    expect([...checked].sort()).toEqual(['AmazonAccount', 'AmazonAccountsPage', 'Error', 'RESTLogin', 'Session', 'SessionLink']);
+    expect([...checked].sort()).toEqual([
+      'AmazonAccount',
+      'AmazonAccountsPage',
+      'Error',
+      'RESTLogin',
+      'Session',
+      'SessionLink',
+    ]);
   });
 });

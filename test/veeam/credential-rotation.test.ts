@@ -15,10 +15,19 @@ afterAll(() => destroyAgents());
  */
 it('in Lambda, a refused login re-reads the rotated secret with the SDK, bypassing the extension cache', async () => {
   const veeamSim = await startVeeamSimulator();
-  const ext = await startSecretsExtensionSimulator({ secrets: { 'veeam/api-user': JSON.stringify({ username: DEFAULT_SIM_USER.username, password: 'before-rotation' }) }, token: 'tok' });
-  sm.on(GetSecretValueCommand, { SecretId: 'veeam/api-user' }).resolves({ SecretString: JSON.stringify(DEFAULT_SIM_USER) });
+  const ext = await startSecretsExtensionSimulator({
+    secrets: { 'veeam/api-user': JSON.stringify({ username: DEFAULT_SIM_USER.username, password: 'before-rotation' }) },
+    token: 'tok',
+  });
+  sm.on(GetSecretValueCommand, { SecretId: 'veeam/api-user' }).resolves({
+    SecretString: JSON.stringify(DEFAULT_SIM_USER),
+  });
   try {
-    const env = { AWS_LAMBDA_FUNCTION_NAME: 'worker', AWS_SESSION_TOKEN: 'tok', PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(ext.port) };
+    const env = {
+      AWS_LAMBDA_FUNCTION_NAME: 'worker',
+      AWS_SESSION_TOKEN: 'tok',
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(ext.port),
+    };
     const secrets = createSecretSource({ veeamSecretId: 'veeam/api-user' }, env);
     const { client } = clientFor(veeamSim, { secrets });
     await expect(client.listEntries()).resolves.toEqual([]);

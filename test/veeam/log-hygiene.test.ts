@@ -18,7 +18,10 @@ it('never writes passwords, tokens or external IDs to the log', async () => {
     return true;
   };
   // Powertools writes DEBUG/INFO to stdout and WARN/ERROR to stderr.
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   const issued = new Set<string>();
   const collectTokens = () => {
     for (const t of sim.state.accessTokens.keys()) issued.add(t);
@@ -27,14 +30,24 @@ it('never writes passwords, tokens or external IDs to the log', async () => {
   const externalIds = ['FirstExternalIdValueXXXXXXXXXXXXXXXXXXXX', 'SecondExternalIdValueYYYYYYYYYYYYYYYYYYY'];
   try {
     const logger = new Logger({ serviceName: 'veeam-org-sync', logLevel: 'DEBUG' });
-    const secrets = recordingSecrets({ username: DEFAULT_SIM_USER.username, password: 'Stale-Password-123' }, DEFAULT_SIM_USER);
+    const secrets = recordingSecrets(
+      { username: DEFAULT_SIM_USER.username, password: 'Stale-Password-123' },
+      DEFAULT_SIM_USER,
+    );
     const { client } = clientFor(sim, { logger, secrets });
-    const desired = { accountId: '999988887777', blueprintKey: 'backup', roleName: 'VeeamBackupRole', externalId: externalIds[0]! };
+    const desired = {
+      accountId: '999988887777',
+      blueprintKey: 'backup',
+      roleName: 'VeeamBackupRole',
+      externalId: externalIds[0]!,
+    };
     const { entry } = await ensureRegistration(client, desired, [], { dryRun: false });
     collectTokens();
     sim.faults.expireTokensNow();
     sim.faults.failNext(1, 503);
-    await ensureRegistration(client, { ...desired, externalId: externalIds[1]! }, await client.listEntries(), { dryRun: false });
+    await ensureRegistration(client, { ...desired, externalId: externalIds[1]! }, await client.listEntries(), {
+      dryRun: false,
+    });
     collectTokens();
     await client.rescanAndWait(entry!.id);
     await unregister(client, entry!, { dryRun: false });
@@ -49,5 +62,6 @@ it('never writes passwords, tokens or external IDs to the log', async () => {
   expect(out).toMatch(/"status":401/);
   expect(out).toMatch(/"message":"Veeam request will be retried"/);
   expect(issued.size).toBeGreaterThanOrEqual(4);
-  for (const secret of [DEFAULT_SIM_USER.password, 'Stale-Password-123', ...externalIds, ...issued]) expect(out).not.toContain(secret);
+  for (const secret of [DEFAULT_SIM_USER.password, 'Stale-Password-123', ...externalIds, ...issued])
+    expect(out).not.toContain(secret);
 });

@@ -1,12 +1,23 @@
 import { externalIdFingerprint } from '../../lib/external-id';
 import type { VeeamClient } from '../../lib/veeam/client';
-import { entryDescription, entryName, ensureRegistration, parseEntryDescription, unregister } from '../../lib/veeam/registration';
+import {
+  entryDescription,
+  entryName,
+  ensureRegistration,
+  parseEntryDescription,
+  unregister,
+} from '../../lib/veeam/registration';
 import { destroyAgents } from '../../lib/veeam/tls';
 import { startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
 import { clientFor } from './veeam-test-client';
 
 const ACCOUNT = '210987654321';
-const desired = { accountId: ACCOUNT, blueprintKey: 'backup', roleName: 'VeeamBackupRole', externalId: 'Ext1dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
+const desired = {
+  accountId: ACCOUNT,
+  blueprintKey: 'backup',
+  roleName: 'VeeamBackupRole',
+  externalId: 'Ext1dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+};
 
 let sim: VeeamSimulator;
 let veeam: VeeamClient;
@@ -24,7 +35,11 @@ describe('names and ownership marker', () => {
     expect(entryName(ACCOUNT, 'backup')).toBe('210987654321-backup');
     const d = entryDescription('VeeamBackupRole', desired.externalId);
     expect(d).not.toContain(desired.externalId);
-    expect(parseEntryDescription(d)).toEqual({ owned: true, roleName: 'VeeamBackupRole', externalIdFp: externalIdFingerprint(desired.externalId) });
+    expect(parseEntryDescription(d)).toEqual({
+      owned: true,
+      roleName: 'VeeamBackupRole',
+      externalIdFp: externalIdFingerprint(desired.externalId),
+    });
     expect(parseEntryDescription('Added by hand for the DBA team')).toEqual({ owned: false });
     expect(parseEntryDescription(null)).toEqual({ owned: false });
   });
@@ -61,8 +76,13 @@ describe('ensureRegistration', () => {
     e.roleName = 'SomethingElse';
     const r = await ensureRegistration(veeam, desired, await listed(), { dryRun: false });
     expect(r.status).toBe('updated');
-    expect(r.changes).toEqual(expect.arrayContaining(['description restored', 'role SomethingElse -> VeeamBackupRole']));
-    expect(sim.state.entries.get(created.entry!.id)).toMatchObject({ description: entryDescription(desired.roleName, desired.externalId), roleName: 'VeeamBackupRole' });
+    expect(r.changes).toEqual(
+      expect.arrayContaining(['description restored', 'role SomethingElse -> VeeamBackupRole']),
+    );
+    expect(sim.state.entries.get(created.entry!.id)).toMatchObject({
+      description: entryDescription(desired.roleName, desired.externalId),
+      roleName: 'VeeamBackupRole',
+    });
   });
 
   it('in a dry run reports what it would do and writes nothing', async () => {
@@ -73,38 +93,74 @@ describe('ensureRegistration', () => {
   });
 
   it('reports an entry with our name but without our marker as a conflict and leaves it alone', async () => {
-    sim.state.addEntry({ name: '210987654321-backup', description: 'Added by hand', accountId: ACCOUNT, roleName: 'VeeamBackupRole', externalId: 'theirs' });
+    sim.state.addEntry({
+      name: '210987654321-backup',
+      description: 'Added by hand',
+      accountId: ACCOUNT,
+      roleName: 'VeeamBackupRole',
+      externalId: 'theirs',
+    });
     const r = await ensureRegistration(veeam, desired, await listed(), { dryRun: false });
     expect(r.status).toBe('conflict');
     expect(r.changes[0]).toMatch(/not created by veeam-org-sync/);
     expect(sim.state.writes()).toBe(0);
-    expect(sim.state.findByName('210987654321-backup')).toMatchObject({ description: 'Added by hand', externalId: 'theirs' });
+    expect(sim.state.findByName('210987654321-backup')).toMatchObject({
+      description: 'Added by hand',
+      externalId: 'theirs',
+    });
   });
 
   it('reports a foreign entry for the same account and role as a conflict instead of adding a second one', async () => {
-    sim.state.addEntry({ name: 'prod-account-backup', description: null, accountId: ACCOUNT, roleName: 'VeeamBackupRole' });
+    sim.state.addEntry({
+      name: 'prod-account-backup',
+      description: null,
+      accountId: ACCOUNT,
+      roleName: 'VeeamBackupRole',
+    });
     const r = await ensureRegistration(veeam, desired, await veeam.listEntries(), { dryRun: false });
     expect(r).toMatchObject({ status: 'conflict', entry: { name: 'prod-account-backup' } });
     expect(sim.state.writes()).toBe(0);
   });
 
   it('treats names case-insensitively, as the appliance does', async () => {
-    sim.state.addEntry({ name: '210987654321-BACKUP', description: 'someone else', accountId: ACCOUNT, roleName: 'OtherRole' });
-    await expect(ensureRegistration(veeam, desired, await veeam.listEntries(), { dryRun: false })).resolves.toMatchObject({ status: 'conflict' });
+    sim.state.addEntry({
+      name: '210987654321-BACKUP',
+      description: 'someone else',
+      accountId: ACCOUNT,
+      roleName: 'OtherRole',
+    });
+    await expect(
+      ensureRegistration(veeam, desired, await veeam.listEntries(), { dryRun: false }),
+    ).resolves.toMatchObject({ status: 'conflict' });
     expect(sim.state.writes()).toBe(0);
   });
 
   it('renames our entry for the same account and role back to the deterministic name', async () => {
-    const ours = sim.state.addEntry({ name: 'renamed-in-console', description: entryDescription('VeeamBackupRole', desired.externalId), accountId: ACCOUNT, roleName: 'VeeamBackupRole', externalId: desired.externalId });
+    const ours = sim.state.addEntry({
+      name: 'renamed-in-console',
+      description: entryDescription('VeeamBackupRole', desired.externalId),
+      accountId: ACCOUNT,
+      roleName: 'VeeamBackupRole',
+      externalId: desired.externalId,
+    });
     const r = await ensureRegistration(veeam, desired, await veeam.listEntries(), { dryRun: false });
-    expect(r).toMatchObject({ status: 'updated', changes: ['rename entry "renamed-in-console" to "210987654321-backup"'] });
+    expect(r).toMatchObject({
+      status: 'updated',
+      changes: ['rename entry "renamed-in-console" to "210987654321-backup"'],
+    });
     expect(sim.state.entries.get(ours.id)?.name).toBe('210987654321-backup');
   });
 
   it('converges after losing a create race (duplicate name answered with 400)', async () => {
     // Another worker registered the entry with an older external ID after we listed.
     const stale: never[] = [];
-    sim.state.addEntry({ name: '210987654321-backup', description: entryDescription('VeeamBackupRole', 'OldExternalId'), accountId: ACCOUNT, roleName: 'VeeamBackupRole', externalId: 'OldExternalId' });
+    sim.state.addEntry({
+      name: '210987654321-backup',
+      description: entryDescription('VeeamBackupRole', 'OldExternalId'),
+      accountId: ACCOUNT,
+      roleName: 'VeeamBackupRole',
+      externalId: 'OldExternalId',
+    });
     const r = await ensureRegistration(veeam, desired, stale, { dryRun: false });
     expect(r.status).toBe('updated');
     expect(sim.state.entries.size).toBe(1);
@@ -113,7 +169,13 @@ describe('ensureRegistration', () => {
   });
 
   it('reports ok after a lost race when the winner wrote the same state', async () => {
-    sim.state.addEntry({ name: '210987654321-backup', description: entryDescription('VeeamBackupRole', desired.externalId), accountId: ACCOUNT, roleName: 'VeeamBackupRole', externalId: desired.externalId });
+    sim.state.addEntry({
+      name: '210987654321-backup',
+      description: entryDescription('VeeamBackupRole', desired.externalId),
+      accountId: ACCOUNT,
+      roleName: 'VeeamBackupRole',
+      externalId: desired.externalId,
+    });
     await expect(ensureRegistration(veeam, desired, [], { dryRun: false })).resolves.toMatchObject({ status: 'ok' });
     expect(sim.state.count('PUT /api/v1/accounts/amazon/{id}')).toBe(0);
   });
@@ -142,8 +204,23 @@ describe('unregister', () => {
   });
 
   it('never touches an entry it does not own', async () => {
-    const foreign = sim.state.addEntry({ name: 'hand-made', description: 'ops team', accountId: ACCOUNT, roleName: 'VeeamBackupRole' });
-    const r = await unregister(veeam, { id: foreign.id, name: foreign.name, description: foreign.description, accountId: ACCOUNT, roleName: 'VeeamBackupRole' }, { dryRun: false });
+    const foreign = sim.state.addEntry({
+      name: 'hand-made',
+      description: 'ops team',
+      accountId: ACCOUNT,
+      roleName: 'VeeamBackupRole',
+    });
+    const r = await unregister(
+      veeam,
+      {
+        id: foreign.id,
+        name: foreign.name,
+        description: foreign.description,
+        accountId: ACCOUNT,
+        roleName: 'VeeamBackupRole',
+      },
+      { dryRun: false },
+    );
     expect(r.status).toBe('not-owned');
     expect(sim.state.entries.has(foreign.id)).toBe(true);
     expect(sim.state.counters.requests).toBe(0);

@@ -6,7 +6,10 @@ import { DEFAULT_SIM_USER, type VeeamSimulator } from '../../sim/veeam';
 export const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
 
 /** A SecretSource that records how it was asked (fresh or not); AWS is not involved in these tests. */
-export function recordingSecrets(first: VeeamCredentials = DEFAULT_SIM_USER, fresh: VeeamCredentials = first): SecretSource & { reads: boolean[] } {
+export function recordingSecrets(
+  first: VeeamCredentials = DEFAULT_SIM_USER,
+  fresh: VeeamCredentials = first,
+): SecretSource & { reads: boolean[] } {
   const reads: boolean[] = [];
   return {
     reads,
@@ -25,7 +28,10 @@ export interface TestClient {
 }
 
 /** A client for a simulator: pinned to its certificate, instant backoff (recorded), a private token cache. */
-export function clientFor(sim: VeeamSimulator, o: Partial<VeeamClientOptions> & { versions?: string[]; pin?: string | null; cache?: SessionCache } = {}): TestClient {
+export function clientFor(
+  sim: VeeamSimulator,
+  o: Partial<VeeamClientOptions> & { versions?: string[]; pin?: string | null; cache?: SessionCache } = {},
+): TestClient {
   const { versions, pin: pinOption, cache: cacheOption, ...rest } = o;
   const sleeps: number[] = [];
   const cache = cacheOption ?? new Map();
@@ -44,7 +50,12 @@ export function clientFor(sim: VeeamSimulator, o: Partial<VeeamClientOptions> & 
     sessionCache: cache,
     ...rest,
     secrets,
-    config: { veeamUrl: new URL(sim.url), veeamApiVersions: versions ?? ['1.8-rev0', '1.7-rev1', '1.7-rev0'], veeamSecretId: 'veeam/api-user', ...(pin ? { veeamCertSha256: pin } : {}) },
+    config: {
+      veeamUrl: new URL(sim.url),
+      veeamApiVersions: versions ?? ['1.8-rev0', '1.7-rev1', '1.7-rev0'],
+      veeamSecretId: 'veeam/api-user',
+      ...(pin ? { veeamCertSha256: pin } : {}),
+    },
   });
   return { client, sleeps, cache, secrets };
 }

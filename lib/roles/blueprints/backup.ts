@@ -15,11 +15,7 @@ export const backup: Omit<RoleBlueprint, 'roleName'> = {
       statements: [
         {
           sid: 'Ebs',
-          actions: [
-            'ebs:GetSnapshotBlock',
-            'ebs:ListChangedBlocks',
-            'ebs:ListSnapshotBlocks',
-          ],
+          actions: ['ebs:GetSnapshotBlock', 'ebs:ListChangedBlocks', 'ebs:ListSnapshotBlocks'],
         },
         {
           sid: 'Ec2',
@@ -115,9 +111,7 @@ export const backup: Omit<RoleBlueprint, 'roleName'> = {
         },
         {
           sid: 'Servicequotas',
-          actions: [
-            'servicequotas:ListServiceQuotas',
-          ],
+          actions: ['servicequotas:ListServiceQuotas'],
         },
         {
           sid: 'Sns',

@@ -6,7 +6,9 @@ import { worker } from './worker';
 type BlueprintData = Omit<RoleBlueprint, 'roleName'>;
 
 /** One line per blueprint: its data and where its IAM role name comes from. */
-const REGISTRY: ReadonlyArray<readonly [BlueprintData, (c: Pick<Config, 'backupRoleName' | 'workerRoleName'>) => string]> = [
+const REGISTRY: ReadonlyArray<
+  readonly [BlueprintData, (c: Pick<Config, 'backupRoleName' | 'workerRoleName'>) => string]
+> = [
   [backup, (c) => c.backupRoleName],
   [worker, (c) => c.workerRoleName],
 ];

@@ -7,7 +7,8 @@ import type { RoleBlueprint } from '../types';
  */
 export const worker: Omit<RoleBlueprint, 'roleName'> = {
   key: 'worker',
-  description: 'Veeam Backup for AWS: worker instances and file-level recovery in this account (managed by veeam-org-sync)',
+  description:
+    'Veeam Backup for AWS: worker instances and file-level recovery in this account (managed by veeam-org-sync)',
   veeamVersion: '10 (10.0.0.232) + 11 deltas',
   policies: [
     {
@@ -89,15 +90,11 @@ export const worker: Omit<RoleBlueprint, 'roleName'> = {
         },
         {
           sid: 'Pricing',
-          actions: [
-            'pricing:GetProducts',
-          ],
+          actions: ['pricing:GetProducts'],
         },
         {
           sid: 'Servicequotas',
-          actions: [
-            'servicequotas:ListServiceQuotas',
-          ],
+          actions: ['servicequotas:ListServiceQuotas'],
         },
         {
           sid: 'Sqs',
