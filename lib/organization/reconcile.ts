@@ -102,12 +102,10 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     const unprotected = (r: AccountReport) =>
       r.inScope && (r.action === 'error' || r.action === 'conflict' || (opts.dryRun && r.action !== 'ok'));
     report.notProtected = [
-      ...reports
-        .filter(unprotected)
-        .map((r) => ({
-          accountId: r.accountId,
-          reason: r.error?.message ?? (r.roles.flatMap((x) => x.changes).join('; ') || r.action),
-        })),
+      ...reports.filter(unprotected).map((r) => ({
+        accountId: r.accountId,
+        reason: r.error?.message ?? (r.roles.flatMap((x) => x.changes).join('; ') || r.action),
+      })),
       ...plan.accounts
         .filter((a) => a.action === 'skip' || a.action === 'offboard')
         .map((a) => ({ accountId: a.accountId, reason: a.reason })),

@@ -212,14 +212,12 @@ describe('concurrent runs', () => {
   it('takes over an instance profile another run created a moment earlier', async () => {
     w.fake.failNext('CreateInstanceProfile', () => {
       // The other run is ours too: its CreateInstanceProfile carried the ownership tags.
-      w.fake
-        .account(MEMBER)
-        .instanceProfiles.set('VeeamWorkerRole', {
-          name: 'VeeamWorkerRole',
-          arn: `arn:aws:iam::${MEMBER}:instance-profile/VeeamWorkerRole`,
-          roles: [],
-          tags: new Map(OWNED_PROFILE_TAGS),
-        });
+      w.fake.account(MEMBER).instanceProfiles.set('VeeamWorkerRole', {
+        name: 'VeeamWorkerRole',
+        arn: `arn:aws:iam::${MEMBER}:instance-profile/VeeamWorkerRole`,
+        roles: [],
+        tags: new Map(OWNED_PROFILE_TAGS),
+      });
       return new EntityAlreadyExistsException({
         message: 'Instance Profile VeeamWorkerRole already exists.',
         $metadata: {},
