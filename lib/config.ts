@@ -3,6 +3,8 @@ import { ConfigError } from './errors';
 import { normaliseFingerprint } from './tls-fingerprint';
 
 export type OffboardMode = 'retain' | 'unregister' | 'delete';
+/** How the service gets into member accounts: its own narrow access role (StackSet) or existing admin roles. */
+export type MemberAccessMode = 'dedicated' | 'existing';
 
 /** The configuration contract shared by every function, the CLI and the sandbox. */
 export interface Config {
@@ -28,6 +30,17 @@ export interface Config {
   accountQueueUrl?: string;
   /** Bounded in-process concurrency (CLI / sandbox / reconcile reads). */
   concurrency: number;
+  /** Names this installation in ownership tags and Veeam markers; it touches only what carries its own id. */
+  installationId: string;
+  /** A reconcile that would offboard more accounts than this offboards none and fails visibly. */
+  offboardMaxPerRun: number;
+  /** The management account is out of scope unless this is true. */
+  includeManagementAccount: boolean;
+  memberAccess: MemberAccessMode;
+  /** The dedicated member-access role the StackSet deploys (memberAccess = dedicated). */
+  accessRoleName: string;
+  /** Where lifecycle events (Account Protected, ...) are put. */
+  eventBusName: string;
 }
 
 export const DEFAULT_BACKUP_ROLE_NAME = 'VeeamBackupRole';
@@ -44,6 +57,10 @@ const DEFAULT_API_VERSIONS = [
   '1.3-rev0',
 ];
 
+export const DEFAULT_INSTALLATION_ID = 'veeam-org-sync';
+export const DEFAULT_ACCESS_ROLE_NAME = 'VeeamOrgSyncAccess';
+
+const INSTALLATION_ID = /^[A-Za-z0-9-]{1,32}$/;
 const OU_OR_ROOT = /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const IAM_ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
@@ -144,6 +161,13 @@ export function loadConfig(env: Env = process.env): Config {
       problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
     return n;
   };
+  const boolSetting = (name: string, def: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (!raw) return def;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    problems.push(`${name} must be true or false (got "${env[name]}").`);
+    return def;
+  };
   const externalIdMaxAgeDays = intSetting('EXTERNAL_ID_MAX_AGE_DAYS', 90, 1, 3650);
   // A rotation of both roles waits this once per role plus a rescan (at most RESCAN_TIMEOUT_MS each): 2 x (60 + 60) s
   // stays inside the worker's 300 s timeout, which holds one account request per invocation.
@@ -165,6 +189,21 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const installationId = env.INSTALLATION_ID?.trim() || DEFAULT_INSTALLATION_ID;
+  if (!INSTALLATION_ID.test(installationId))
+    problems.push(
+      `INSTALLATION_ID "${installationId}" must be 1 to 32 letters, digits or "-" (stack parameter installationId).`,
+    );
+  const offboardMaxPerRun = intSetting('OFFBOARD_MAX_PER_RUN', 5, 0, 100_000);
+  const includeManagementAccount = boolSetting('INCLUDE_MANAGEMENT_ACCOUNT', false);
+  const memberAccess = (env.MEMBER_ACCESS?.trim() || 'dedicated') as MemberAccessMode;
+  if (!['dedicated', 'existing'].includes(memberAccess))
+    problems.push(`MEMBER_ACCESS "${memberAccess}" must be dedicated or existing (stack parameter memberAccess).`);
+  const accessRoleName = env.ACCESS_ROLE_NAME?.trim() || DEFAULT_ACCESS_ROLE_NAME;
+  if (!ROLE_NAME.test(accessRoleName))
+    problems.push(`ACCESS_ROLE_NAME "${accessRoleName}" is not a valid IAM role name.`);
+  const eventBusName = env.EVENT_BUS_NAME?.trim() || 'default';
+
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
 
   if (problems.length) throw new ConfigError(problems);
@@ -185,6 +224,12 @@ export function loadConfig(env: Env = process.env): Config {
     propagationWaitSeconds,
     ...(env.ACCOUNT_QUEUE_URL?.trim() ? { accountQueueUrl: env.ACCOUNT_QUEUE_URL.trim() } : {}),
     concurrency,
+    installationId,
+    offboardMaxPerRun,
+    includeManagementAccount,
+    memberAccess,
+    accessRoleName,
+    eventBusName,
   };
 }
 

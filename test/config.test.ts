@@ -18,6 +18,34 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('configuration contract', () => {
+  it('defaults the organization-scale safety settings to the safe side', () => {
+    const c = loadConfig(valid);
+    expect(c.installationId).toBe('veeam-org-sync');
+    expect(c.offboardMaxPerRun).toBe(5);
+    expect(c.includeManagementAccount).toBe(false);
+    expect(c.memberAccess).toBe('dedicated');
+    expect(c.accessRoleName).toBe('VeeamOrgSyncAccess');
+    expect(c.eventBusName).toBe('default');
+  });
+
+  it('names each bad safety setting and what it accepts', () => {
+    const problems = problemsOf({
+      ...valid,
+      INSTALLATION_ID: 'team a/prod',
+      OFFBOARD_MAX_PER_RUN: '-1',
+      INCLUDE_MANAGEMENT_ACCOUNT: 'yes',
+      MEMBER_ACCESS: 'admin',
+      ACCESS_ROLE_NAME: 'bad role',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^INSTALLATION_ID "team a\/prod" must be 1 to 32 letters, digits or "-"/),
+      expect.stringMatching(/^OFFBOARD_MAX_PER_RUN must be a whole number from 0/),
+      expect.stringMatching(/^INCLUDE_MANAGEMENT_ACCOUNT must be true or false/),
+      expect.stringMatching(/^MEMBER_ACCESS "admin" must be dedicated or existing/),
+      expect.stringMatching(/^ACCESS_ROLE_NAME "bad role" is not a valid IAM role name/),
+    ]);
+  });
+
   it('applies the documented defaults', () => {
     const c = loadConfig(valid);
     expect(c.veeamApiVersions[0]).toBe('1.8-rev0');
