@@ -46,7 +46,9 @@ export interface Config {
 export const DEFAULT_BACKUP_ROLE_NAME = 'VeeamBackupRole';
 export const DEFAULT_WORKER_ROLE_NAME = 'VeeamWorkerRole';
 
+// Newest first: 1.9-rev0 is the REST revision of the current appliance generation (version 11).
 const DEFAULT_API_VERSIONS = [
+  '1.9-rev0',
   '1.8-rev0',
   '1.7-rev1',
   '1.7-rev0',

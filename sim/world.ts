@@ -41,7 +41,6 @@ export async function startWorld(opts: WorldOptions = {}) {
     // A rescan succeeds only if the appliance could really assume the role with the ID it holds.
     assumeCheck: (accountId, roleName, externalId) =>
       iam.canAssume(accountId, roleName, APPLIANCE_ROLE_ARN, externalId),
-    sessionRunningPolls: 0,
   });
   const ext: SecretsExtensionSimulator = await startSecretsExtensionSimulator({
     secrets: {

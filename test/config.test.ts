@@ -48,7 +48,8 @@ describe('configuration contract', () => {
 
   it('applies the documented defaults', () => {
     const c = loadConfig(valid);
-    expect(c.veeamApiVersions[0]).toBe('1.8-rev0');
+    // The current appliance generation (version 11) speaks 1.9-rev0; older revisions follow as fallbacks.
+    expect(c.veeamApiVersions.slice(0, 2)).toEqual(['1.9-rev0', '1.8-rev0']);
     expect(c.veeamApiVersions).toContain('1.3-rev0');
     expect(c.memberRoleNames).toEqual(['OrganizationAccountAccessRole', 'AWSControlTowerExecution']);
     expect(c.scopeOuIds).toEqual([]);

@@ -11,6 +11,7 @@ import { logger } from '../log';
 import type { AccountReport, RoleReport } from './account-report';
 import type { RoleBlueprint } from '../roles/types';
 import { entryFingerprint, findEntry } from '../veeam/registration';
+import { sessionOutcome } from '../veeam/session';
 
 /** How long the appliance gets to prove it can use the new ID; a slower rescan is retried by the next run. */
 const RESCAN_TIMEOUT_MS = 60_000;
@@ -111,12 +112,20 @@ export async function advanceRotation(
   }
 
   const session = await ctx.veeam.rescanAndWait(found.entry.id, { timeoutMs: RESCAN_TIMEOUT_MS });
-  if (!/^succe/i.test(session.result) && !/^succe/i.test(session.status)) {
+  const verdict = sessionOutcome(session);
+  if (verdict !== 'succeeded' && verdict !== 'warning') {
     // Veeam holds the new ID and both are trusted: safe to stay here until the appliance can use it.
     throw new RetryableError(
-      `Veeam could not use the new external ID of ${bp.roleName} in ${ctx.accountId} yet (${session.reason ?? session.result}); both IDs stay trusted`,
+      `Veeam could not use the new external ID of ${bp.roleName} in ${ctx.accountId} yet (rescan ${session.status || 'ended'}${session.reason ? `: ${session.reason}` : ''}); both IDs stay trusted and the next run verifies again`,
+      { code: 'RotationNotVerified' },
     );
   }
+  if (verdict === 'warning')
+    logger.warn('rescan ended with a warning; the role was assumed with the new external ID', {
+      accountId: ctx.accountId,
+      roleName: bp.roleName,
+      reason: session.reason,
+    });
   announce(ctx, bp, 'verified', opts);
 
   state = narrow(state, deps.now());

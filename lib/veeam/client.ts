@@ -9,6 +9,7 @@ import { toAccountSpecJson, toEntry } from './entries';
 import { createSend, type Query, type VeeamLogger } from './exchange';
 import { createHttpsTransport, type HttpRequest, type HttpResponse, type Transport } from './http';
 import { isExpiredToken, parseProblem, problemName, toVeeamApiError } from './problems';
+import { pollDelayMs, sessionOutcome } from './session';
 import { defaultSessionCache, sessionFor, type ApplianceSession, type SessionCache } from './session-cache';
 import type { ValidationMessage, VeeamApi, VeeamEntry, VeeamEntrySpec, VeeamSession } from './types';
 
@@ -27,6 +28,7 @@ export interface VeeamClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Limit asked for per page of GET /accounts/amazon. */
   pageSize?: number;
+  /** Longest wait between two polls of a session (the first polls come sooner). */
   pollIntervalMs?: number;
   /** Refresh this long before the access token expires (capped at half its lifetime for short-lived tokens). */
   tokenRefreshMarginMs?: number;
@@ -64,7 +66,7 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
   const pageSize = opts.pageSize ?? 500;
   const pollIntervalMs = opts.pollIntervalMs ?? 2_000;
   const marginMs = opts.tokenRefreshMarginMs ?? 60_000;
-  const versions = config.veeamApiVersions.length ? config.veeamApiVersions : ['1.8-rev0'];
+  const versions = config.veeamApiVersions.length ? config.veeamApiVersions : ['1.9-rev0'];
   const transport = opts.transport ?? createHttpsTransport({ certSha256: config.veeamCertSha256, timeoutMs });
   const base = new URL(config.veeamUrl.href.replace(/\/+$/, ''));
   const session: ApplianceSession = sessionFor(
@@ -162,35 +164,34 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
 
   async function rescanAndWait(id: string, o: { timeoutMs?: number } = {}): Promise<VeeamSession> {
     const path = `${ACCOUNTS}/${encodeURIComponent(id)}/rescan`;
-    // RescanCloudAccountSpec is required; an empty regionIds list is what the simulator accepts. A real appliance
-    // may want region UUIDs from GET /api/v1/cloudInfrastructure/regions (untested against one).
-    const res = ensureStatus(await call('POST', path, { json: { regionIds: [] } }), [200, 202], 'POST', path);
+    // RescanCloudAccountSpec is a required body whose regionIds is optional: without it the appliance rescans
+    // every region it knows (the vendor's documented default). An empty list would name no region at all.
+    const res = ensureStatus(await call('POST', path, { json: {} }), [200, 202], 'POST', path);
     const sessionId = json<{ sessionId?: unknown } | undefined>(res, `POST ${path}`)?.sessionId;
     if (typeof sessionId !== 'string')
       throw new VeeamApiError(`Veeam POST ${path} returned no sessionId.`, res.status, {}, { retryable: true });
-    const deadline = now() + (o.timeoutMs ?? 300_000);
+    const timeoutMs = o.timeoutMs ?? 300_000;
+    const deadline = now() + timeoutMs;
     const sessionPath = `/api/v1/sessions/${encodeURIComponent(sessionId)}`;
-    for (;;) {
+    for (let poll = 0; ; poll++) {
       const s =
         json<Record<string, unknown> | undefined>(
           ensureStatus(await call('GET', sessionPath), [200], 'GET', sessionPath),
           `GET ${sessionPath}`,
         ) ?? {};
-      const status = typeof s.status === 'string' ? s.status : 'Unknown';
-      if (status !== 'Running') {
-        return {
-          id: sessionId,
-          status,
-          result: typeof s.result === 'string' ? s.result : status,
-          ...(typeof s.reason === 'string' && s.reason ? { reason: s.reason } : {}),
-        };
-      }
+      const session: VeeamSession = {
+        id: sessionId,
+        status: typeof s.status === 'string' ? s.status : '',
+        result: typeof s.result === 'string' ? s.result : '',
+        ...(typeof s.reason === 'string' && s.reason ? { reason: s.reason } : {}),
+      };
+      if (sessionOutcome(session) !== 'running') return session;
       if (now() >= deadline)
         throw new RetryableError(
-          `Veeam rescan session ${sessionId} for entry ${id} is still running after ${o.timeoutMs ?? 300_000} ms.`,
+          `Veeam rescan session ${sessionId} for entry ${id} is still running after ${timeoutMs} ms; the next run rescans again.`,
           { code: 'VeeamSessionTimeout' },
         );
-      await sleep(pollIntervalMs);
+      await sleep(Math.min(pollDelayMs(poll, pollIntervalMs), Math.max(1, deadline - now())));
     }
   }
 

@@ -9,7 +9,7 @@ export interface ApiOptions {
   refreshTokenTtlSeconds: number;
   /** Server-side cap on Limit (a real server caps pages too); forces clients to page. */
   maxPageSize: number;
-  /** How many GET /sessions/{id} answer Running before the session ends. */
+  /** How many GET /sessions/{id} answer Running before the session ends (at least 1). */
   sessionRunningPolls: number;
   assumeCheck?: (accountId: string, roleName: string, externalId: string | undefined) => boolean | Promise<boolean>;
   now: () => number;
@@ -77,6 +77,32 @@ function matches(name: string, pattern: string | undefined): boolean {
     'i',
   );
   return re.test(name);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * RescanCloudAccountSpec as the vendor documents it: the body is required, `regionIds` is optional (absent = all
+ * regions) and, when present, lists region UUIDs. An empty list names no region to check, so it is refused.
+ */
+function rescanSpecProblem(c: Ctx): SimProblem | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(c.body);
+  } catch {
+    return problems.validation('The request body must be a RescanCloudAccountSpec JSON object, e.g. {}.');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    return problems.validation('The request body must be a RescanCloudAccountSpec JSON object, e.g. {}.');
+  const regionIds = (body as { regionIds?: unknown }).regionIds;
+  if (regionIds === undefined || regionIds === null) return undefined;
+  if (!Array.isArray(regionIds) || regionIds.length === 0)
+    return problems.validation(
+      'regionIds must list at least one region ID (GET /api/v1/cloudInfrastructure/regions); omit it to rescan all regions.',
+    );
+  if (!regionIds.every((r) => typeof r === 'string' && UUID.test(r)))
+    return problems.validation('regionIds must be region UUIDs.');
+  return undefined;
 }
 
 export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
@@ -298,17 +324,15 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
         );
       case `POST ${ACCOUNTS}/{id}/rescan`: {
         if (!needEntry()) return;
-        const parsed = parseJson(c);
-        const regionIds = parsed.ok ? (parsed.value as { regionIds?: unknown } | undefined)?.regionIds : undefined;
-        if (!Array.isArray(regionIds))
-          return sendProblem(res, base, problems.validation('RescanCloudAccountSpec with regionIds is required.'));
+        const refused = rescanSpecProblem(c);
+        if (refused) return sendProblem(res, base, refused);
         const e = entry!;
         const ok = o.assumeCheck ? await o.assumeCheck(e.accountId, e.roleName, e.externalId) : true;
         const id = randomUUID();
         state.sessions.set(id, {
           id,
           entryId: e.id,
-          runningPolls: o.sessionRunningPolls,
+          runningPolls: Math.max(1, o.sessionRunningPolls),
           startedAt: new Date(o.now()).toISOString(),
           outcome: ok
             ? { status: 'Succeeded', result: 'Success', reason: '' }

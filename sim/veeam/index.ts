@@ -19,8 +19,16 @@ export interface VeeamSimulatorOptions {
   accessTokenTtlSeconds?: number;
   refreshTokenTtlSeconds?: number;
   maxPageSize?: number;
+  /**
+   * How many GET /sessions/{id} answer Running before a rescan session ends; at least 1 (a real rescan is never
+   * over by the time it is first polled), default 1.
+   */
   sessionRunningPolls?: number;
-  /** Decides how a rescan session ends: Succeeded when absent or true, Failed otherwise. */
+  /**
+   * Could the appliance assume the role with the external ID it holds? A rescan session fails when this says no.
+   * sim/world.ts wires it to the IAM/STS fake's trust evaluation; without it (e.g. the simulator in a child
+   * process) every rescan succeeds.
+   */
   assumeCheck?: (accountId: string, roleName: string, externalId: string | undefined) => boolean | Promise<boolean>;
   now?: () => number;
   /** A certificate of its own instead of the one shared by simulators of this process. */
@@ -40,7 +48,7 @@ export interface VeeamSimulator {
 }
 
 export const DEFAULT_SIM_USER = { username: 'svc-veeam-org-sync', password: 'sim-Pa55word!' };
-export const DEFAULT_SUPPORTED_VERSIONS = ['1.8-rev0', '1.7-rev1'];
+export const DEFAULT_SUPPORTED_VERSIONS = ['1.9-rev0', '1.8-rev0', '1.7-rev1'];
 
 /** A local HTTPS stand-in for the Veeam Backup for AWS REST API (IAM-role entries, tokens, sessions). */
 export async function startVeeamSimulator(opts: VeeamSimulatorOptions = {}): Promise<VeeamSimulator> {
@@ -56,7 +64,7 @@ export async function startVeeamSimulator(opts: VeeamSimulatorOptions = {}): Pro
     accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? 3600,
     refreshTokenTtlSeconds: opts.refreshTokenTtlSeconds ?? 7200,
     maxPageSize: opts.maxPageSize ?? 1000,
-    sessionRunningPolls: opts.sessionRunningPolls ?? 1,
+    sessionRunningPolls: Math.max(1, opts.sessionRunningPolls ?? 1),
     ...(opts.assumeCheck ? { assumeCheck: opts.assumeCheck } : {}),
     now: opts.now ?? Date.now,
   });
