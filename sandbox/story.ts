@@ -2,6 +2,7 @@ import type { OrganizationsFake } from '../sim/aws/organizations-fake';
 import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../sim/world';
 import { captureLogs } from './log-capture';
 import { createAccountResult, createManagedAccount, moveAccount } from './events';
+import { verifiedRotation } from './verified-rotation';
 
 export interface StoryResult {
   ok: boolean;
@@ -198,6 +199,8 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
       `the appliance could assume the roles at every one of ${probes} probes during the rotation`,
       outages === 0 && protectedOk(A),
     );
+
+    await verifiedRotation(w, B, 'VeeamBackupRole', { step, check, say });
 
     step('8. Final state');
     const { runCli } = await import('../bin/cli');
