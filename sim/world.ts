@@ -55,6 +55,8 @@ export async function startWorld(opts: WorldOptions = {}) {
     AWS_SECRET_ACCESS_KEY: 'sandbox-secret-key',
     AWS_SESSION_TOKEN: SESSION_TOKEN,
     AWS_LAMBDA_FUNCTION_NAME: 'veeam-org-sync-sandbox',
+    // Set by Lambda; Powertools reports cold_start only for on-demand containers.
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(ext.port),
     VEEAM_URL: veeam.url,
     VEEAM_SECRET_ID: SECRET_ID,
@@ -97,6 +99,7 @@ export async function startWorld(opts: WorldOptions = {}) {
     deliverEvent: (event: unknown) => intake(event, lambdaContext('intake')),
     invokeReconcile: (payload: unknown) => reconcile(payload, lambdaContext('reconcile')),
     invokeRotate: (payload: unknown) => rotate(payload, lambdaContext('rotate')),
+    invokeWorker: (event: SQSEvent) => worker(event, lambdaContext('worker')),
     /**
      * Feeds the account queue to the worker in batches of 10, like the event source mapping; failed items go
      * back on the queue (visibility timeout). Stops when the queue is empty or after `maxRounds` deliveries.

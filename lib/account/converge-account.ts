@@ -24,14 +24,15 @@ export interface ConvergeOptions {
  * (protected when in scope, offboarded per OFFBOARD_MODE when not).
  */
 export function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOptions): Promise<AccountReport> {
-  const log = logger.createChild({ persistentKeys: { accountId } });
+  // Not logger.createChild: a child logger has a cold-start flag of its own and would report cold_start: true on
+  // every warm invocation. The account id goes on each line instead.
   return runForAccount(
     deps,
     accountId,
     { dryRun: opts.dryRun, what: 'account convergence', ...(opts.known ? { scope: opts.known.scope } : {}) },
     async (scope) => {
       if (!scope.inScope) {
-        log.info('account not in scope', { reason: scope.reason, trigger: opts.reason });
+        logger.info('account not in scope', { accountId, reason: scope.reason, trigger: opts.reason });
         return offboardAccount(deps, accountId, scope.reason, opts);
       }
       const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries);
@@ -50,7 +51,8 @@ export function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOpt
         action: accountAction(roles),
         roles,
       };
-      log.info('account converged', {
+      logger.info('account converged', {
+        accountId,
         action: report.action,
         dryRun: opts.dryRun,
         trigger: opts.reason,
