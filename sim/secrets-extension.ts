@@ -14,6 +14,9 @@ export interface SecretsExtensionSimulatorOptions {
   notReady?: { requests: number; mode?: '400' | 'reset' };
 }
 
+/** A status to answer with (e.g. 401, 429, 503) or a connection reset, for the next requests. */
+export type ExtensionFault = number | 'reset';
+
 export interface SecretsExtensionRequest {
   path: string;
   secretId: string | null;
@@ -25,6 +28,8 @@ export interface SecretsExtensionRequest {
 export interface SecretsExtensionSimulator {
   port: number;
   requests: SecretsExtensionRequest[];
+  /** The next `n` requests get `fault` instead of an answer (transient trouble while the function runs). */
+  failNext(n: number, fault: ExtensionFault): void;
   stop(): Promise<void>;
 }
 
@@ -40,6 +45,7 @@ export async function startSecretsExtensionSimulator(
 ): Promise<SecretsExtensionSimulator> {
   const requests: SecretsExtensionRequest[] = [];
   let notReadyLeft = opts.notReady?.requests ?? 0;
+  const faults: ExtensionFault[] = [];
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -49,6 +55,13 @@ export async function startSecretsExtensionSimulator(
       requests.push({ path: url.pathname, secretId, tokenOk, status });
       res.writeHead(status, { 'content-type': 'application/json' }).end(body);
     };
+    const fault = faults.shift();
+    if (fault === 'reset') {
+      requests.push({ path: url.pathname, secretId, tokenOk, status: 0 });
+      req.socket.destroy();
+      return;
+    }
+    if (fault !== undefined) return answer(fault, JSON.stringify({ error: `${fault} (injected)` }));
     if (notReadyLeft > 0) {
       notReadyLeft--;
       if (opts.notReady?.mode === 'reset') {
@@ -91,6 +104,9 @@ export async function startSecretsExtensionSimulator(
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     requests,
+    failNext: (n, fault) => {
+      for (let i = 0; i < n; i++) faults.push(fault);
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

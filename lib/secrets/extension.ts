@@ -60,9 +60,33 @@ function get(host: string, port: number, path: string, token: string, timeoutMs:
 const code = (err: unknown) => (err as { code?: string } | null)?.code;
 
 /**
+ * The extension kept answering 400 for the whole bounded retry: the secret may be missing, the function may lack
+ * the permission, or the extension may still not be ready: its 400 body is the same generic text for all of them
+ * (the real reason only goes to CloudWatch Logs). Retryable on its own; createSecretSource asks Secrets Manager
+ * directly to tell them apart.
+ */
+export class ExtensionRefusedError extends SecretError {
+  constructor(
+    readonly port: number,
+    secretId: string,
+  ) {
+    super(
+      `The Parameters and Secrets extension answered HTTP 400 for VEEAM_SECRET_ID=${secretId} on every attempt. Likely causes: the secret does not exist in this region, ` +
+        `the function role lacks secretsmanager:GetSecretValue (and kms:Decrypt for a customer managed key), the extension layer is missing or not ready, or AWS_SESSION_TOKEN was not passed. The extension logs the exact reason to CloudWatch Logs.`,
+      true,
+    );
+  }
+}
+
+/**
  * GET /secretsmanager/get through the extension. Call it inside the handler only: during INIT the extension
- * answers 400. Any non-200 is an error and its body is never read as a secret (the extension answers 400 with a
- * generic body for a missing secret, a missing permission or a bad version alike).
+ * answers 400. Any non-200 is an error and its body is never read as a secret.
+ *
+ * Classification (the extension documents no status codes besides its generic 400 body): every non-200 answer
+ * (400 while starting, 401/403 when it refuses the session token, 429, 5xx) and every connection error is retried a
+ * bounded number of times (retryDelaysMs, about 0.85 s in all) and then reported as retryable, so the request is
+ * redelivered rather than dead-lettered. A persistent 400 is ExtensionRefusedError (see there). Only a secret that
+ * was read and is not {"username","password"} JSON is permanent.
  */
 export async function readSecretFromExtension(o: ExtensionReadOptions): Promise<VeeamCredentials> {
   const env = o.env ?? process.env;
@@ -72,6 +96,7 @@ export async function readSecretFromExtension(o: ExtensionReadOptions): Promise<
   const token = env.AWS_SESSION_TOKEN ?? '';
   const path = `/secretsmanager/get?secretId=${encodeURIComponent(o.secretId)}`;
   let last: { status?: number; err?: unknown } = {};
+  let answered = false;
   for (let attempt = 0; attempt <= delays.length; attempt++) {
     if (attempt > 0) await sleep(delays[attempt - 1]!);
     let answer: Answer;
@@ -79,22 +104,30 @@ export async function readSecretFromExtension(o: ExtensionReadOptions): Promise<
       answer = await get(o.host ?? 'localhost', port, path, token, o.timeoutMs ?? 3_000);
     } catch (err) {
       last = { err };
-      if (code(err) === 'ECONNREFUSED' || code(err) === 'ECONNRESET') continue;
-      throw new SecretError(
-        `Reading VEEAM_SECRET_ID=${o.secretId} through the Parameters and Secrets extension on port ${port} failed (${code(err) ?? 'error'}). Set SECRETS_MANAGER_TIMEOUT_MILLIS on the function so the extension gives up before we do.`,
-        true,
-        { cause: err },
-      );
+      if (code(err) !== 'ECONNREFUSED') answered = true;
+      continue;
     }
+    answered = true;
     if (answer.status === 200) return fromBody(answer.body, o.secretId);
     last = { status: answer.status };
-    if (answer.status !== 400) break;
   }
-  if (last.status === undefined) throw new ExtensionUnreachableError(port, last.err);
+  if (!answered) throw new ExtensionUnreachableError(port, last.err);
+  if (last.status === undefined)
+    throw new SecretError(
+      `Reading VEEAM_SECRET_ID=${o.secretId} through the Parameters and Secrets extension on port ${port} failed (${code(last.err) ?? 'error'}); it is retried. Set SECRETS_MANAGER_TIMEOUT_MILLIS on the function so the extension gives up before we do.`,
+      true,
+      { cause: last.err },
+    );
+  if (last.status === 400) throw new ExtensionRefusedError(port, o.secretId);
+  const why =
+    last.status === 401 || last.status === 403
+      ? 'it refused the session token (X-Aws-Parameters-Secrets-Token must be AWS_SESSION_TOKEN)'
+      : last.status === 429
+        ? 'it is throttled'
+        : 'it or Secrets Manager is failing';
   throw new SecretError(
-    `The Parameters and Secrets extension answered HTTP ${last.status} for VEEAM_SECRET_ID=${o.secretId}. Likely causes: the secret does not exist in this region, ` +
-      `the function role lacks secretsmanager:GetSecretValue (and kms:Decrypt for a customer managed key), the extension layer is missing or not ready, or AWS_SESSION_TOKEN was not passed. The extension logs the exact reason to CloudWatch Logs.`,
-    last.status >= 500,
+    `The Parameters and Secrets extension answered HTTP ${last.status} for VEEAM_SECRET_ID=${o.secretId} on every attempt: ${why}; it is retried.`,
+    true,
   );
 }
 

@@ -1,13 +1,19 @@
 import type { Config } from '../config';
 import { logger } from '../log';
 import { memoUntilFailure } from '../util/memo-until-failure';
-import { ExtensionUnreachableError, readSecretFromExtension, type Env, type ExtensionReadOptions } from './extension';
+import {
+  ExtensionRefusedError,
+  ExtensionUnreachableError,
+  readSecretFromExtension,
+  type Env,
+  type ExtensionReadOptions,
+} from './extension';
 import { createSdkSecretSource, readSecretWithSdk } from './sdk';
 import type { SecretSource, VeeamCredentials } from './types';
 
 export type { SecretSource, VeeamCredentials } from './types';
 export { createSdkSecretSource } from './sdk';
-export { readSecretFromExtension, ExtensionUnreachableError } from './extension';
+export { readSecretFromExtension, ExtensionRefusedError, ExtensionUnreachableError } from './extension';
 
 export interface SecretSourceOptions {
   /** Passed to the extension reader (tests shorten the waits). */
@@ -22,6 +28,10 @@ export interface SecretSourceOptions {
  * directly, because the extension may serve a value up to its TTL (300 s) old. When the extension is not listening
  * (layer missing), the SDK is used instead, with a warning.
  * Elsewhere (CLI, sandbox): the SDK.
+ *
+ * Failures: the extension's transient answers are retried briefly and then retryable (see readSecretFromExtension);
+ * a persistent 400 is settled by one GetSecretValue, whose ResourceNotFound (or AccessDenied) is permanent. A
+ * secret that is not {"username","password"} JSON is permanent. Everything else is retried by the queue.
  */
 export function createSecretSource(
   config: Pick<Config, 'veeamSecretId'>,
@@ -38,6 +48,15 @@ export function createSecretSource(
     try {
       return await readSecretFromExtension({ ...opts.extension, secretId, env });
     } catch (err) {
+      if (err instanceof ExtensionRefusedError) {
+        // The extension's 400 cannot tell a missing secret from one it is not ready to serve: Secrets Manager can.
+        // Its answer decides: the credentials, a permanent ResourceNotFound / AccessDenied, or a retryable failure.
+        const creds = await readSecretWithSdk(secretId);
+        log.warn('Parameters and Secrets extension refused VEEAM_SECRET_ID; read it with the SDK instead.', {
+          error: err.message,
+        });
+        return creds;
+      }
       if (!(err instanceof ExtensionUnreachableError)) throw err;
       useSdk = true;
       log.warn(

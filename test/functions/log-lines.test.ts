@@ -28,7 +28,7 @@ beforeAll(async () => {
       }
       (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
       return true;
-    }) as typeof stream.write;
+    });
   });
 });
 afterAll(async () => {

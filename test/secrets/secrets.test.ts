@@ -94,11 +94,13 @@ describe('Parameters and Secrets extension', () => {
     expect(ext.requests).toHaveLength(4); // 400 is retried: it is also what a starting extension answers
   });
 
-  it('does not retry a refused token header', async () => {
+  it('retries a refused token header a few times, then reports it as retryable (a transient refusal is not a DLQ case)', async () => {
     ext = await startSecretsExtensionSimulator({ secrets: { [SECRET_ID]: GOOD }, token: TOKEN });
     const env = { ...lambdaEnv(ext.port), AWS_SESSION_TOKEN: 'someone-elses' };
-    await expect(readSecretFromExtension({ secretId: SECRET_ID, env, sleep })).rejects.toThrow(/HTTP 401/);
-    expect(ext.requests).toEqual([expect.objectContaining({ tokenOk: false, status: 401 })]);
+    const err = await readSecretFromExtension({ secretId: SECRET_ID, env, sleep }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ retryable: true, message: expect.stringMatching(/HTTP 401.*session token/) });
+    expect(ext.requests).toHaveLength(4);
+    expect(ext.requests.every((r) => !r.tokenOk && r.status === 401)).toBe(true);
   });
 
   it('rejects a secret that is not JSON {username, password} without echoing its value', async () => {
