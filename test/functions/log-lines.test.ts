@@ -19,7 +19,7 @@ beforeAll(async () => {
   logger.setLogLevel('INFO');
   streams.forEach((stream) => {
     let pending = '';
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
       pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
@@ -28,7 +28,7 @@ beforeAll(async () => {
       }
       (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
       return true;
-    });
+    };
   });
 });
 afterAll(async () => {
