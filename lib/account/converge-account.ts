@@ -1,6 +1,7 @@
 import { accountAction } from './account-action';
 import { openAccount } from './account-context';
 import { runForAccount } from './run-for-account';
+import { decideAgainOnConcurrentChange } from './concurrent';
 import { convergeRole } from './converge-role';
 import type { Deps } from '../deps';
 import { logger } from '../log';
@@ -39,9 +40,13 @@ export function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOpt
       const roles: RoleReport[] = [];
       // Roles of one account run one after the other: IAM rate limits are per account.
       for (const bp of deps.blueprints) {
-        const outcome = await convergeRole(ctx, bp);
-        // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date.
-        roles.push(outcome.state?.rotating && !opts.dryRun ? await advanceRotation(ctx, bp, outcome) : outcome.report);
+        roles.push(
+          await decideAgainOnConcurrentChange(ctx, bp, async () => {
+            const outcome = await convergeRole(ctx, bp);
+            // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date.
+            return outcome.state?.rotating && !opts.dryRun ? advanceRotation(ctx, bp, outcome) : outcome.report;
+          }),
+        );
       }
       const report: AccountReport = {
         accountId,

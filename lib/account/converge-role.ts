@@ -5,6 +5,8 @@ import type { DesiredTrust, RoleBlueprint, RoleSnapshot } from '../roles/types';
 import { ensureRegistration, findEntry, entryFingerprint } from '../veeam/registration';
 import type { VeeamEntry } from '../veeam/types';
 import type { AccountContext } from './account-context';
+import { assertTrustAccepts, assertVeeamHoldsOneOf } from './concurrent';
+import { ConcurrentChangeError } from '../errors';
 
 export interface RoleOutcome {
   report: RoleReport;
@@ -24,22 +26,53 @@ function desiredTrust(ctx: AccountContext, state: IdState): DesiredTrust {
   return { principalArn: ctx.deps.config.veeamPrincipalArn, externalIds: state.trustIds, stateTags: state.stateTags };
 }
 
-/** Converges the role's Veeam entry to hold `externalId`, keeping the account's entry list current. */
-export async function register(ctx: AccountContext, bp: RoleBlueprint, externalId: string, issuedAt: Date) {
+/**
+ * Converges the role's Veeam entry to hold `externalId`, keeping the account's entry list current. Unless
+ * `unchecked` (the trust names no ID at all, see convergeRole), the trust is re-read immediately before a POST or
+ * PUT and must accept the ID.
+ */
+export async function register(
+  ctx: AccountContext,
+  bp: RoleBlueprint,
+  externalId: string,
+  issuedAt: Date,
+  o: { unchecked?: boolean } = {},
+) {
   const reg = await ensureRegistration(
     ctx.veeam,
     { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId, issuedAt },
     ctx.entries,
-    { dryRun: ctx.dryRun },
+    { dryRun: ctx.dryRun, ...(o.unchecked ? {} : { beforeWrite: () => assertTrustAccepts(ctx, bp, externalId) }) },
   );
   if (reg.entry) ctx.entries = [...ctx.entries.filter((e) => e.id !== reg.entry!.id), reg.entry];
   return reg;
 }
 
-/** Applies an external-ID state to the role (trust + state tags) from a fresh read. */
-export async function applyState(ctx: AccountContext, bp: RoleBlueprint, state: IdState, snapshot?: RoleSnapshot) {
+/**
+ * Applies an external-ID state to the role (trust + state tags), from `snapshot` or a fresh read. `expected`: the
+ * IDs the trust must still accept for this step to make sense (the state a rotation step was decided from);
+ * anything else means another writer moved on. Immediately before the trust changes, Veeam's entry is read again
+ * and must hold one of the new IDs (compare-and-write on both sides; see concurrent.ts).
+ */
+export async function applyState(
+  ctx: AccountContext,
+  bp: RoleBlueprint,
+  state: IdState,
+  snapshot?: RoleSnapshot,
+  expected?: string[],
+) {
   const snap = snapshot ?? (await ctx.roles.read(bp));
-  return ctx.roles.ensure(bp, desiredTrust(ctx, state), snap, { dryRun: ctx.dryRun });
+  if (
+    expected &&
+    !(snap.trustExternalIds.length === expected.length && expected.every((id, i) => snap.trustExternalIds[i] === id))
+  )
+    throw new ConcurrentChangeError(
+      `the trust of ${bp.roleName} in ${ctx.accountId} is not what this step was decided from (another writer); deciding again`,
+    );
+  return ctx.roles.ensure(bp, desiredTrust(ctx, state), snap, {
+    dryRun: ctx.dryRun,
+    beforeTrustWrite: () => assertVeeamHoldsOneOf(ctx, bp, state.trustIds),
+  });
 }
 
 /**
@@ -68,14 +101,14 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
     ...(state.rotating ? { rotation: 'in-progress' as const } : {}),
   };
   let entry = found?.entry;
+  const veeamFirst = bp.register && snapshot.exists && snapshot.trustExternalIds.length === 0;
   const registerHeld = async () => {
-    const reg = await register(ctx, bp, state.pushId, pushedIssuedAt(state));
+    const reg = await register(ctx, bp, state.pushId, pushedIssuedAt(state), { unchecked: veeamFirst });
     entry = reg.entry ?? entry;
     report.veeam = reg.status;
     report.changes.push(...reg.changes);
   };
 
-  const veeamFirst = bp.register && snapshot.exists && snapshot.trustExternalIds.length === 0;
   if (veeamFirst) await registerHeld();
   const ensured = await applyState(ctx, bp, state, snapshot);
   report.role = ensured.status;

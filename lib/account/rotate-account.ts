@@ -3,6 +3,7 @@ import { applyState, convergeRole, register, type RoleOutcome } from './converge
 import type { AccountContext } from './account-context';
 import { accountAction } from './account-action';
 import { runForAccount } from './run-for-account';
+import { decideAgainOnConcurrentChange } from './concurrent';
 import type { Deps } from '../deps';
 import { RetryableError } from '../errors';
 import { ageDays, narrow, nextId, rotationStartedAt, widen, type IdState } from './id-state';
@@ -39,7 +40,19 @@ export function rotateAccount(deps: Deps, accountId: string, opts: RotateOptions
     if (!scope.inScope) return { ...base, action: 'skip', roles: [] };
     const ctx = await openAccount(deps, accountId, dryRun);
     const roles: RoleReport[] = [];
-    for (const bp of deps.blueprints) roles.push(await rotateRole(ctx, bp, opts));
+    for (const bp of deps.blueprints) {
+      // The ID Veeam held when this rotation was asked for: after losing a race, `force` still applies only if
+      // nobody has rotated it meanwhile (otherwise the other writer's rotation is resumed or already done).
+      let askedFor: string | undefined;
+      roles.push(
+        await decideAgainOnConcurrentChange(ctx, bp, (attempt) =>
+          rotateRole(ctx, bp, opts, (state) => {
+            if (attempt === 0) askedFor = state.pushId;
+            return Boolean(opts.force) && state.pushId === askedFor;
+          }),
+        ),
+      );
+    }
     return { ...base, action: accountAction(roles), roles };
   });
 }
@@ -48,13 +61,18 @@ function isDue(state: IdState, maxAgeDays: number, now: Date): boolean {
   return state.rotating || ageDays(state.issuedAt, now) >= maxAgeDays;
 }
 
-async function rotateRole(ctx: AccountContext, bp: RoleBlueprint, opts: RotateOptions): Promise<RoleReport> {
+async function rotateRole(
+  ctx: AccountContext,
+  bp: RoleBlueprint,
+  opts: RotateOptions,
+  forced: (state: IdState) => boolean,
+): Promise<RoleReport> {
   const { deps } = ctx;
   // Steady state first: repairs drift and finishes or rolls back an interrupted rotation.
   const outcome = await convergeRole(ctx, bp);
   const { report, state } = outcome;
   if (!state || report.role === 'conflict' || !bp.register) return report;
-  if (!(opts.force || isDue(state, deps.config.externalIdMaxAgeDays, deps.now()))) return report;
+  if (!(forced(state) || isDue(state, deps.config.externalIdMaxAgeDays, deps.now()))) return report;
   if (ctx.dryRun) {
     report.rotation = state.rotating ? 'in-progress' : 'started';
     report.changes.push(state.rotating ? 'would resume the rotation in progress' : 'would rotate the external ID');
@@ -62,7 +80,8 @@ async function rotateRole(ctx: AccountContext, bp: RoleBlueprint, opts: RotateOp
   }
   if (state.rotating) return advanceRotation(ctx, bp, outcome, opts);
   const wide = widen(state, deps.now());
-  await applyState(ctx, bp, wide);
+  // Only from the trust this decision was made from: a second rotation started meanwhile wins, this one resumes it.
+  await applyState(ctx, bp, wide, undefined, state.trustIds);
   report.rotation = 'started';
   announce(ctx, bp, 'widened', opts);
   return advanceRotation(ctx, bp, { ...outcome, state: wide }, opts);
@@ -98,13 +117,8 @@ export async function advanceRotation(
       (rotationStartedAt(state)?.getTime() ?? 0) + deps.config.propagationWaitSeconds * 1000 - deps.now().getTime();
     if (waitMs > 0) await deps.sleep(waitMs);
     announce(ctx, bp, 'propagated', opts);
-    // Compare before the push: if another writer changed the trust meanwhile, the next ID may no longer be
-    // accepted, and pushing it would break the invariant.
-    const fresh = await ctx.roles.read(bp);
-    if (!fresh.trustExternalIds.includes(next))
-      throw new RetryableError(
-        `trust of ${bp.roleName} in ${ctx.accountId} changed during the rotation; it resumes on the next run`,
-      );
+    // register() re-reads the trust immediately before the PUT: if another writer changed it meanwhile, the next
+    // ID may no longer be accepted, and pushing it would break the invariant (ConcurrentChangeError instead).
     await register(ctx, bp, next, rotationStartedAt(state) ?? deps.now());
     found = findEntry(ctx.entries, ctx.accountId, bp)!;
     report.rotation = 'pushed';
@@ -128,8 +142,10 @@ export async function advanceRotation(
     });
   announce(ctx, bp, 'verified', opts);
 
+  // From [current, next] only, and only while Veeam still holds next (both re-read right before the write).
+  const expected = state.trustIds;
   state = narrow(state, deps.now());
-  await applyState(ctx, bp, state);
+  await applyState(ctx, bp, state, undefined, expected);
   announce(ctx, bp, 'narrowed', opts);
   report.rotation = 'completed';
   report.externalIdAgeDays = 0;

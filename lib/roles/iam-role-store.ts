@@ -1,8 +1,8 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { InvalidInputError } from '../errors';
+import { ConcurrentChangeError, InvalidInputError } from '../errors';
 import { applyOp } from './apply';
 import { planRemoval, planRole, toChange, type RoleOp } from './diff';
-import { isAlreadyExists, isNoSuchEntity, readRole } from './read';
+import { isAlreadyExists, isNoSuchEntity, readRole, readTrustIds } from './read';
 import { profileConflictReason, roleConflictReason } from './conflicts';
 import type { DesiredTrust, EnsureResult, RoleBlueprint, RoleChange, RoleIam, RoleSnapshot } from './types';
 
@@ -36,7 +36,7 @@ export class IamRoleStore implements RoleIam {
     bp: RoleBlueprint,
     trust: DesiredTrust,
     snapshot: RoleSnapshot,
-    opts: { dryRun: boolean },
+    opts: { dryRun: boolean; beforeTrustWrite?: () => Promise<void> },
   ): Promise<EnsureResult> {
     if (trust.externalIds.length === 0) {
       // A trust without an external ID condition would let the appliance be used as a confused deputy.
@@ -56,6 +56,7 @@ export class IamRoleStore implements RoleIam {
         return this.result(bp, snap, !snap.exists ? 'created' : ops.length ? 'repaired' : 'ok', ops.map(toChange));
       try {
         for (const op of ops) {
+          if (op.kind === 'update-trust') await this.compareTrust(bp, snap, opts.beforeTrustWrite);
           await applyOp(this.iam, bp, op);
           applied.push(toChange(op));
           if (op.kind === 'create-role') created = true;
@@ -64,7 +65,19 @@ export class IamRoleStore implements RoleIam {
         return this.result(bp, snap, status, applied);
       } catch (err) {
         if (round >= MAX_ROUNDS || !(isAlreadyExists(err) || isNoSuchEntity(err))) throw err;
+        const before = snap;
         snap = await this.read(bp);
+        // Created (or re-created) by someone else with other external IDs: their IDs may already be in Veeam, so
+        // replacing them with ours could leave the appliance with a refused ID. The caller decides again instead.
+        if (
+          snap.exists &&
+          snap.trustExternalIds.length > 0 &&
+          !sameIds(snap.trustExternalIds, before.trustExternalIds) &&
+          !sameIds(snap.trustExternalIds, trust.externalIds)
+        )
+          throw new ConcurrentChangeError(
+            `${bp.roleName} in ${this.accountId} was created or changed by another writer with other external IDs; deciding again`,
+          );
       }
     }
   }
@@ -87,6 +100,16 @@ export class IamRoleStore implements RoleIam {
     return done;
   }
 
+  /** The compare of compare-and-write: IAM has no conditional update, so the window is one GetRole wide. */
+  private async compareTrust(bp: RoleBlueprint, snap: RoleSnapshot, before?: () => Promise<void>): Promise<void> {
+    await before?.();
+    const now = await readTrustIds(this.iam, bp, this.options.principalArn);
+    if (now === undefined || !sameIds(now, snap.trustExternalIds))
+      throw new ConcurrentChangeError(
+        `the trust of ${bp.roleName} in ${this.accountId} changed since it was read (another writer); deciding again`,
+      );
+  }
+
   private arnOf(bp: RoleBlueprint, snap: RoleSnapshot): string {
     return snap.arn ?? `arn:${this.partition}:iam::${this.accountId}:role/${bp.roleName}`;
   }
@@ -104,4 +127,8 @@ export class IamRoleStore implements RoleIam {
   private conflict(bp: RoleBlueprint, snap: RoleSnapshot, applied: RoleChange[], reason: string): EnsureResult {
     return { ...this.result(bp, snap, 'conflict', applied), reason };
   }
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

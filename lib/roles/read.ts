@@ -128,3 +128,17 @@ async function listAttached(iam: IAMClient, roleName: string): Promise<string[]>
   } while (marker);
   return arns;
 }
+
+/**
+ * Only the external IDs the trust accepts for `principalArn`, in one GetRole: the compare immediately before a
+ * trust write. undefined when the role does not exist.
+ */
+export async function readTrustIds(
+  iam: IAMClient,
+  bp: RoleBlueprint,
+  principalArn: string | undefined,
+): Promise<string[] | undefined> {
+  const role = (await orUndefined(iam.send(new GetRoleCommand({ RoleName: bp.roleName }))))?.Role;
+  if (!role) return undefined;
+  return principalArn ? acceptedExternalIds(decodePolicyDocument(role.AssumeRolePolicyDocument), principalArn) : [];
+}

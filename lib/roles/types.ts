@@ -81,12 +81,17 @@ export interface EnsureResult {
 export interface RoleIam {
   readonly accountId: string;
   read(bp: RoleBlueprint): Promise<RoleSnapshot>;
-  /** Diff `snapshot` against blueprint + trust and apply only the difference. A converged role: zero writes. */
+  /**
+   * Diff `snapshot` against blueprint + trust and apply only the difference. A converged role: zero writes.
+   * Compare-and-write: immediately before changing the trust it runs `beforeTrustWrite` and re-reads the trust;
+   * if the accepted external IDs are no longer those of `snapshot` (another writer), it writes nothing and throws
+   * ConcurrentChangeError.
+   */
   ensure(
     bp: RoleBlueprint,
     trust: DesiredTrust,
     snapshot: RoleSnapshot,
-    opts: { dryRun: boolean },
+    opts: { dryRun: boolean; beforeTrustWrite?: () => Promise<void> },
   ): Promise<EnsureResult>;
   /** Remove an owned role, its policies and instance profile in the order IAM requires. Not owned: no change. */
   remove(bp: RoleBlueprint, opts: { dryRun: boolean }): Promise<RoleChange[]>;

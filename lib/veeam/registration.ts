@@ -136,12 +136,13 @@ function mayBeDuplicate(err: unknown): boolean {
 /**
  * Converges the Veeam side of one (account, blueprint). `existing` is what was already listed for the account, so a
  * converged account costs no extra call and no write. Entries we do not own are reported, never modified.
+ * `beforeWrite` runs immediately before a POST or PUT (the caller re-checks that IAM still accepts the ID).
  */
 export async function ensureRegistration(
   veeam: VeeamApi,
   desired: DesiredRegistration,
   existing: VeeamEntry[],
-  opts: { dryRun: boolean },
+  opts: { dryRun: boolean; beforeWrite?: () => Promise<void> },
 ): Promise<RegistrationResult> {
   const spec = specFor(desired);
   const converge = async (found: Found, allowCreate: boolean): Promise<RegistrationResult> => {
@@ -150,12 +151,14 @@ export async function ensureRegistration(
       const changes = drift(found.entry, spec);
       if (!changes.length) return { status: 'ok', entry: found.entry, changes };
       if (opts.dryRun) return { status: 'updated', entry: found.entry, changes };
+      await opts.beforeWrite?.();
       return { status: 'updated', entry: await veeam.updateEntry(found.entry.id, spec), changes };
     }
     const changes = [
       `register ${desired.roleName} of account ${desired.accountId} as "${spec.name}" (external ID fingerprint ${externalIdFingerprint(desired.externalId)})`,
     ];
     if (opts.dryRun) return { status: 'created', changes };
+    await opts.beforeWrite?.();
     try {
       return { status: 'created', entry: await veeam.createEntry(spec), changes };
     } catch (err) {
