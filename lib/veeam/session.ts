@@ -20,5 +20,5 @@ export function sessionOutcome(s: Pick<VeeamSession, 'status' | 'result'>): Sess
 
 /** Waits between polls of a session: short at first (a rescan may end within a second), then every `capMs`. */
 export function pollDelayMs(poll: number, capMs: number): number {
-  return Math.min(capMs, 50 * 2 ** poll);
+  return Math.min(capMs, 25 * 2 ** poll);
 }
