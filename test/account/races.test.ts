@@ -106,7 +106,7 @@ it(`two fresh rotations of one account, ${TRIALS} trials: never an external ID t
     notConverged: 0,
     failed: 0,
   });
-}, 300_000);
+}, 600_000);
 
 it(`two converges of one new account, ${TRIALS} trials: never an external ID the trust rejects`, async () => {
   const t = await race(
@@ -124,4 +124,4 @@ it(`two converges of one new account, ${TRIALS} trials: never an external ID the
     notConverged: 0,
     failed: 0,
   });
-}, 300_000);
+}, 600_000);
