@@ -105,6 +105,8 @@ export async function readSecretFromExtension(o: ExtensionReadOptions): Promise<
     } catch (err) {
       last = { err };
       if (code(err) !== 'ECONNREFUSED') answered = true;
+      // A timeout already took timeoutMs: waiting that long again would eat the invocation; the queue retries.
+      if (code(err) === 'ETIMEDOUT') break;
       continue;
     }
     answered = true;
