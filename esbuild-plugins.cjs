@@ -1,4 +1,6 @@
 // esbuild plugins for serverless-esbuild (custom.esbuild.plugins). Plain CommonJS: serverless-esbuild require()s it.
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose (see above) */
+/* global process */
 const { mkdirSync, readdirSync, renameSync } = require('node:fs');
 const path = require('node:path');
 
