@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import {
@@ -89,6 +89,30 @@ describe('the packaged functions, run from their zips', () => {
       // The SDK is inside (class names are kept), and no source map is referenced.
       expect(bundle).toContain('"SQSClient"');
       expect(bundle).not.toMatch(/sourceMappingURL/);
+    }
+  });
+
+  it('fences module resolution to the bundle: a bundle that needs node_modules fails even inside the repository', async () => {
+    // Inside the repository node_modules would be found by walking up: the runner must refuse it anyway.
+    const dir = path.join(__dirname, '..', '..', '.serverless', 'fence-probe');
+    mkdirSync(path.join(dir, 'functions'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'functions', 'external.js'),
+      "require('@aws-sdk/client-sqs'); exports.handler = async () => 1;",
+    );
+    try {
+      const probe: ShippedFunction = {
+        ...fn('intake'),
+        name: 'probe',
+        dir,
+        entries: [],
+        file: 'functions/external.js',
+      };
+      const run = await runShipped(probe, { mode: 'load', env, nodeOptions: shipped.nodeOptions });
+      expect(run.ok).toBe(false);
+      expect(run.error?.message).toMatch(/the bundle reached outside itself: @aws-sdk\/client-sqs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
