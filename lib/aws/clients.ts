@@ -39,12 +39,13 @@ export const organizationsClient = (): OrganizationsClient =>
 export const secretsManagerClient = (): SecretsManagerClient =>
   (clients.secretsManager ??= new SecretsManagerClient({ ...DEFAULT_RETRY }));
 
+let all: AwsClients | undefined;
+
 /**
  * Clients with the service's own credentials, created once per container so connections and resolved credentials
  * are reused across invocations. No `endpoint` is set: the SDK honours AWS_ENDPOINT_URL(_<SERVICE>) by itself, so
  * the same code runs against any AWS-compatible endpoint.
  */
-let all: AwsClients | undefined;
 export function awsClients(): AwsClients {
   all ??= {
     sts: stsClient(),
