@@ -11,6 +11,7 @@ import {
 } from '../../bench/bundle-runner';
 import { endpointEnv, queueUrlVia, startAwsHttpGateway, type AwsHttpGateway } from '../../sim/aws/http-gateway';
 import { lambdaContext, sqsRecord } from '../../sim/lambda';
+import { DEFAULT_SIM_USER } from '../../sim/veeam';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 
 const ZIP_LIMIT_BYTES = 300 * 1024;
@@ -144,6 +145,12 @@ describe('the packaged functions, run from their zips', () => {
     for (const service of ['sts', 'iam'])
       expect(gateway.calls.some((c) => c.service === service && c.path === `/${service}/`)).toBe(true);
     expect(world.sqs.messages(QUEUES.workerDlq)).toHaveLength(0);
+
+    // What the shipped code logged carries no password, session token or external ID.
+    const logged = [...intake.logs, ...worker.logs].join('\n');
+    expect(logged).toContain(NEW_ACCOUNT);
+    for (const secret of [DEFAULT_SIM_USER.password, env.AWS_SESSION_TOKEN!, ...entries.map((e) => e.externalId)])
+      expect(logged).not.toContain(secret);
   });
 
   it('answers a dry-run reconcile from its zip, reading Organizations and the appliance', async () => {
