@@ -1,24 +1,45 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError } from '../lib/errors';
 import { describeIssues } from '../lib/zod-issues';
 import { accountIdSchema } from '../lib/account-id';
 
-/** A scheduled rule without a configured input delivers the raw "Scheduled Event": treat it as a plain run. */
+/**
+ * The event a scheduled rule without a configured input delivers, recognised by its whole documented envelope and
+ * nothing more: strict, so a manual payload that merely borrows `detail-type` (`{"dryRun": true, "detail-type":
+ * "Scheduled Event"}`) is not a schedule and can never turn a dry run into a real one.
+ */
+const scheduledEvent = z.strictObject({
+  version: z.string(),
+  id: z.string().check(z.minLength(1)),
+  'detail-type': z.literal('Scheduled Event'),
+  source: z.literal('aws.events'),
+  account: accountIdSchema,
+  time: z.string(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  detail: z.strictObject({}),
+});
+
 function isScheduledEvent(event: unknown): boolean {
-  return (
-    typeof event === 'object' &&
-    event !== null &&
-    (event as Record<string, unknown>)['detail-type'] === 'Scheduled Event'
-  );
+  return scheduledEvent.safeParse(event).success;
 }
 
-const accountIds = z.array(accountIdSchema).min(1, 'must list at least one account, or be left out for all').optional();
+/** Said when a payload carries envelope keys but is not a whole scheduled event. */
+function envelopeHint(event: unknown): string {
+  return typeof event === 'object' && event !== null && 'detail-type' in event
+    ? ' (it has "detail-type" but is not a whole EventBridge "Scheduled Event", so it is read as a manual input)'
+    : '';
+}
+
+const accountIds = z.optional(
+  z.array(accountIdSchema).check(z.minLength(1, 'must list at least one account, or be left out for all')),
+);
 
 // Strict on purpose: a typo such as "dryrun" must fail loudly instead of silently running for real.
 const reconcileInput = z.strictObject({
-  dryRun: z.boolean().optional(),
+  dryRun: z.optional(z.boolean()),
   accountIds,
-  deep: z.boolean().optional(),
+  deep: z.optional(z.boolean()),
 });
 export type ReconcileInput = { dryRun: boolean; accountIds?: string[]; deep?: boolean };
 
@@ -27,7 +48,7 @@ export function parseReconcileInput(event: unknown): ReconcileInput {
   const parsed = reconcileInput.safeParse(event);
   if (!parsed.success) {
     throw new InvalidInputError(
-      `reconcile input is invalid (${describeIssues(parsed.error)}); expected {"dryRun": true|false, "accountIds": ["123456789012", ...], "deep": true|false}`,
+      `reconcile input is invalid${envelopeHint(event)} (${describeIssues(parsed.error)}); expected {"dryRun": true|false, "accountIds": ["123456789012", ...], "deep": true|false}`,
     );
   }
   const { dryRun = false, accountIds, deep } = parsed.data;
@@ -41,7 +62,7 @@ export function parseReconcileInput(event: unknown): ReconcileInput {
 
 const rotateInput = z.strictObject({
   accountIds,
-  force: z.boolean().optional(),
+  force: z.optional(z.boolean()),
 });
 export type RotateInput = { accountIds?: string[]; force?: boolean };
 
@@ -50,7 +71,7 @@ export function parseRotateInput(event: unknown): RotateInput {
   const parsed = rotateInput.safeParse(event);
   if (!parsed.success) {
     throw new InvalidInputError(
-      `rotate input is invalid (${describeIssues(parsed.error)}); expected {"accountIds": ["123456789012", ...], "force": true|false}`,
+      `rotate input is invalid${envelopeHint(event)} (${describeIssues(parsed.error)}); expected {"accountIds": ["123456789012", ...], "force": true|false}`,
     );
   }
   return parsed.data;

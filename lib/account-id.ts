@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError } from './errors';
 
 /** An AWS account id: exactly 12 digits. The one definition used by configuration, events and convergence. */
@@ -9,4 +9,4 @@ export function assertAccountId(accountId: string): void {
 }
 
 /** The same rule for parsed input (events, queue messages, handler inputs). */
-export const accountIdSchema = z.string().regex(ACCOUNT_ID, 'must be a 12-digit AWS account id');
+export const accountIdSchema = z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit AWS account id'));

@@ -27,7 +27,19 @@ export interface AwsClients {
   secretsManager: SecretsManagerClient;
 }
 
-let clients: AwsClients | undefined;
+let clients: Partial<AwsClients> = {};
+
+// One factory per service: a function that only needs SQS (intake) references only sqsClient, so its bundle leaves
+// the other clients out (tree-shaking) and its cold start does not load them.
+export const sqsClient = (): SQSClient => (clients.sqs ??= new SQSClient({ ...DEFAULT_RETRY }));
+export const stsClient = (): STSClient => (clients.sts ??= new STSClient({ ...STS_RETRY }));
+export const iamClient = (): IAMClient => (clients.iam ??= new IAMClient({ ...IAM_RETRY }));
+export const organizationsClient = (): OrganizationsClient =>
+  (clients.organizations ??= new OrganizationsClient({ ...ORGANIZATIONS_RETRY, region: ORGANIZATIONS_REGION }));
+export const secretsManagerClient = (): SecretsManagerClient =>
+  (clients.secretsManager ??= new SecretsManagerClient({ ...DEFAULT_RETRY }));
+
+let all: AwsClients | undefined;
 
 /**
  * Clients with the service's own credentials, created once per container so connections and resolved credentials
@@ -35,19 +47,20 @@ let clients: AwsClients | undefined;
  * the same code runs against any AWS-compatible endpoint.
  */
 export function awsClients(): AwsClients {
-  clients ??= {
-    sts: new STSClient({ ...STS_RETRY }),
-    iam: new IAMClient({ ...IAM_RETRY }),
-    organizations: new OrganizationsClient({ ...ORGANIZATIONS_RETRY, region: ORGANIZATIONS_REGION }),
-    sqs: new SQSClient({ ...DEFAULT_RETRY }),
-    secretsManager: new SecretsManagerClient({ ...DEFAULT_RETRY }),
+  all ??= {
+    sts: stsClient(),
+    iam: iamClient(),
+    organizations: organizationsClient(),
+    sqs: sqsClient(),
+    secretsManager: secretsManagerClient(),
   };
-  return clients;
+  return all;
 }
 
 /** Forget the cached clients (tests that change the environment between cases). */
 export function resetAwsClients(): void {
-  clients = undefined;
+  clients = {};
+  all = undefined;
 }
 
 /** IAM acting in a member account through assumed-role credentials; same retry policy as the service's own. */

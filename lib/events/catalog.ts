@@ -1,5 +1,5 @@
-import type { z } from 'zod';
 import {
+  type DetailReader,
   closeAccountStatusAccount,
   createAccountStatusAccount,
   createAccountStatusState,
@@ -13,8 +13,8 @@ export interface HandledEvent {
   source: 'aws.organizations' | 'aws.controltower';
   eventName: string;
   /** Extracts the final state; anything but SUCCEEDED means nothing changed, so the event is ignored. */
-  state?: z.ZodType<string>;
-  account: z.ZodType<string>;
+  state?: DetailReader;
+  account: DetailReader;
 }
 
 const managedCreated = managedAccountStatus('createManagedAccountStatus');
@@ -32,8 +32,8 @@ export const HANDLED_EVENTS: readonly HandledEvent[] = [
   { source: 'aws.organizations', eventName: 'RemoveAccountFromOrganization', account: requestParametersAccount },
   { source: 'aws.organizations', eventName: 'CloseAccount', account: requestParametersAccount },
   { source: 'aws.organizations', eventName: 'CloseAccountResult', account: closeAccountStatusAccount },
-  { source: 'aws.organizations', eventName: 'AccountJoinedOrganization', account: membershipAccount },
-  { source: 'aws.organizations', eventName: 'AccountDepartedOrganization', account: membershipAccount },
+  { source: 'aws.organizations', eventName: 'AccountJoinedOrganization', account: membershipAccount('joined') },
+  { source: 'aws.organizations', eventName: 'AccountDepartedOrganization', account: membershipAccount('departed') },
   {
     source: 'aws.controltower',
     eventName: 'CreateManagedAccount',

@@ -19,7 +19,12 @@ export function classifyEvent(raw: unknown): Classification {
   const { eventName, errorCode } = event.detail;
   const handled = findHandledEvent(event.source, eventName);
   if (!handled) return { kind: 'ignored', why: `${event.source} ${eventName} is not an account lifecycle event` };
-  if (errorCode) return { kind: 'ignored', why: `${eventName} failed (${errorCode}); nothing changed` };
+  // Present at all (even "" or null) means the call failed: only an absent errorCode is a success.
+  if ('errorCode' in event.detail) {
+    const code =
+      typeof errorCode === 'string' && errorCode ? errorCode : `errorCode ${JSON.stringify(errorCode ?? null)}`;
+    return { kind: 'ignored', why: `${eventName} failed (${code}); nothing changed` };
+  }
 
   if (handled.state) {
     const state = handled.state.safeParse(event.detail);

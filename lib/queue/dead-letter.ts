@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { awsClients } from '../aws/clients';
+import { sqsClient } from '../aws/clients';
 
 export interface DeadLetter {
   queueUrl: string;
@@ -21,7 +21,7 @@ const MAX_REASON_CHARS = 4096;
  * Parks a message in a DLQ with the reason as message attributes (ERROR_CODE / ERROR_MESSAGE, the names EventBridge
  * uses for its own DLQ), so every DLQ of the service explains itself the same way.
  */
-export async function sendToDeadLetter(letter: DeadLetter, client: SQSClient = awsClients().sqs): Promise<void> {
+export async function sendToDeadLetter(letter: DeadLetter, client: SQSClient = sqsClient()): Promise<void> {
   const fifo = letter.queueUrl.endsWith('.fifo');
   await client.send(
     new SendMessageCommand({

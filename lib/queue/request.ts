@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError } from '../errors';
 import { describeIssues } from '../zod-issues';
 import { accountIdSchema } from '../account-id';
@@ -7,9 +7,9 @@ import type { AccountRequest } from './types';
 const accountRequestSchema = z.strictObject({
   accountId: accountIdSchema,
   action: z.enum(['sync', 'rotate']),
-  reason: z.string().min(1, 'must say why (an event name, reconcile, rotation-due, manual)'),
-  eventId: z.string().min(1).optional(),
-  force: z.boolean().optional(),
+  reason: z.string().check(z.minLength(1, 'must say why (an event name, reconcile, rotation-due, manual)')),
+  eventId: z.optional(z.string().check(z.minLength(1))),
+  force: z.optional(z.boolean()),
 });
 
 /** Reads one account-queue message body; an InvalidInputError names every wrong field, so it goes to the DLQ as is. */

@@ -3,7 +3,7 @@ import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sq
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../util/map-limit';
 import { RetryableError } from '../errors';
-import { awsClients } from '../aws/clients';
+import { sqsClient } from '../aws/clients';
 import { sleep, type Sleep } from '../util/sleep';
 import type { AccountQueue, AccountRequest } from './types';
 
@@ -54,7 +54,7 @@ export class SqsAccountQueue implements AccountQueue {
     private readonly queueUrl: string,
     options: SqsAccountQueueOptions = {},
   ) {
-    this.client = options.client ?? awsClients().sqs;
+    this.client = options.client ?? sqsClient();
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? sleep;
   }

@@ -131,10 +131,41 @@ describe('classifyEvent on odd input', () => {
   it('reads the membership account from requestParameters when serviceEventDetails lacks it', () => {
     const event = fixture('account-joined-organization');
     const detail = event.detail as Record<string, unknown>;
-    detail.serviceEventDetails = { joinedMethod: 'Created' };
+    detail.serviceEventDetails = { joinedMethod: 'CREATED' };
     detail.requestParameters = { accountId: '121212121212' };
     const result = classifyEvent(event);
     expect(result.kind === 'request' && result.request.accountId).toBe('121212121212');
+  });
+
+  it.each([
+    ['an empty string', ''],
+    ['null', null],
+  ])('treats an errorCode of %s as a failed call, never as a success', (_label, errorCode) => {
+    const event = fixture('move-account');
+    (event.detail as Record<string, unknown>).errorCode = errorCode;
+    const result = classifyEvent(event);
+    expect(result.kind).toBe('ignored');
+    expect(result.kind === 'ignored' && result.why).toMatch(/^MoveAccount failed \(errorCode (""|null)\)/);
+  });
+
+  it.each([
+    ['account-joined-organization', 'joinedMethod', 'joinedTime', ['CREATED', 'INVITED']],
+    ['account-departed-organization', 'departureMethod', 'departureTime', ['LEFT', 'REMOVED']],
+  ])('%s: reads the documented %s / %s fields', (name, method, time, values) => {
+    const details = (fixture(name).detail as Record<string, Record<string, unknown>>).serviceEventDetails!;
+    expect(values).toContain(details[method]);
+    expect(typeof details[time]).toBe('string');
+    for (const value of values) {
+      const event = fixture(name);
+      (event.detail as Record<string, Record<string, unknown>>).serviceEventDetails![method] = value;
+      expect(classifyEvent(event).kind).toBe('request');
+    }
+    const wrong = fixture(name);
+    (wrong.detail as Record<string, Record<string, unknown>>).serviceEventDetails![method] = 'Sideways';
+    const result = classifyEvent(wrong);
+    expect(result.kind === 'invalid' && result.reason).toMatch(
+      new RegExp(`serviceEventDetails\\.${method}: .*${values[0]}`),
+    );
   });
 
   it('ignores an event of the right name from another source', () => {

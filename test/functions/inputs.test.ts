@@ -1,7 +1,27 @@
 import { parseReconcileInput, parseRotateInput } from '../../functions/inputs';
 import { InvalidInputError } from '../../lib/errors';
 
-const scheduled = { version: '0', id: 'x', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+// What EventBridge delivers for a scheduled rule without a configured input (its documented envelope, whole).
+const scheduled = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '111111111111',
+  time: '2026-11-30T06:00:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:111111111111:rule/veeam-org-sync-dev-reconcile-schedule'],
+  detail: {},
+};
+
+function errorOf(parse: () => unknown): Error {
+  try {
+    parse();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected the input to be refused');
+}
 
 describe('reconcile input', () => {
   it('accepts the manual dry run with accounts', () => {
@@ -31,6 +51,30 @@ describe('reconcile input', () => {
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).toMatch(/expected \{"dryRun"/);
+  });
+});
+
+describe('a scheduled event is recognised by its whole shape only', () => {
+  it.each([
+    ['a dry run that borrows detail-type', { dryRun: true, 'detail-type': 'Scheduled Event' }],
+    ['a scheduled event carrying dryRun', { ...scheduled, dryRun: true }],
+    ['a scheduled event carrying accountIds', { ...scheduled, accountIds: ['111122223333'] }],
+    ['a scheduled event from another source', { ...scheduled, source: 'aws.custom' }],
+    ['a scheduled event with a detail', { ...scheduled, detail: { dryRun: true } }],
+    [
+      'a partial envelope',
+      { version: '0', id: 'x', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
+    ],
+  ])('reconcile refuses %s instead of running for real', (_label, input) => {
+    const error = errorOf(() => parseReconcileInput(input));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(/not a whole EventBridge "Scheduled Event"/);
+  });
+
+  it('rotate refuses a payload that borrows detail-type too', () => {
+    const error = errorOf(() => parseRotateInput({ force: true, 'detail-type': 'Scheduled Event' }));
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error.message).toMatch(/Unrecognized key.*detail-type/);
   });
 });
 

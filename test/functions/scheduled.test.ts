@@ -26,6 +26,13 @@ describe('reconcile handler', () => {
     expect(out).toEqual({ dryRun: true, enqueued: 0 });
   });
 
+  it("never turns a dry run that borrows a scheduled event's detail-type into a real run", async () => {
+    await expect(reconcileHandler({ dryRun: true, 'detail-type': 'Scheduled Event' }, lambdaContext())).rejects.toThrow(
+      /not a whole EventBridge "Scheduled Event"/,
+    );
+    expect(reconcile).not.toHaveBeenCalled();
+  });
+
   it('refuses a mistyped payload before touching anything', async () => {
     await expect(reconcileHandler({ dryrun: true }, lambdaContext())).rejects.toThrow(InvalidInputError);
     expect(reconcile).not.toHaveBeenCalled();
@@ -34,7 +41,17 @@ describe('reconcile handler', () => {
 
 describe('rotate handler', () => {
   it('schedules rotations for everything on the daily schedule', async () => {
-    const scheduled = { version: '0', id: 'x', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+    const scheduled = {
+      version: '0',
+      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '111111111111',
+      time: '2026-11-30T06:00:00Z',
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:111111111111:rule/veeam-org-sync-dev-rotate-schedule'],
+      detail: {},
+    };
     const out = await rotateHandler(scheduled, lambdaContext());
     expect(scheduleRotations).toHaveBeenCalledWith({});
     expect(out).toEqual({ enqueued: 2, accounts: ['111111111111', '222222222222'] });

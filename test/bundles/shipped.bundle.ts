@@ -1,0 +1,187 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
+import {
+  extractShipped,
+  packageService,
+  runShipped,
+  type RunResult,
+  type Shipped,
+  type ShippedFunction,
+} from '../../bench/bundle-runner';
+import { endpointEnv, queueUrlVia, startAwsHttpGateway, type AwsHttpGateway } from '../../sim/aws/http-gateway';
+import { lambdaContext, sqsRecord } from '../../sim/lambda';
+import { DEFAULT_SIM_USER } from '../../sim/veeam';
+import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
+
+const ZIP_LIMIT_BYTES = 300 * 1024;
+const NEW_ACCOUNT = '444455556666';
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', `${name}.json`), 'utf8')) as Record<string, unknown>;
+
+/**
+ * What we ship, tested as shipped: each function's zip, extracted outside the repository, loaded by a fresh Node
+ * process that can resolve nothing but its bundle, with its bundled AWS SDK talking AWS wire protocols to the
+ * project's fakes (sim/aws/http-gateway.ts), the Veeam simulator over pinned HTTPS and the secrets extension
+ * simulator. BUNDLES_REUSE_PACKAGE=1 reuses a package just made (.ci/run packages right before).
+ */
+describe('the packaged functions, run from their zips', () => {
+  let shipped: Shipped;
+  let world: World;
+  let gateway: AwsHttpGateway;
+  let env: Record<string, string>;
+  const fn = (name: string): ShippedFunction => {
+    const found = shipped.functions.find((f) => f.name === name);
+    if (!found) throw new Error(`no packaged function ${name}`);
+    return found;
+  };
+  const invoke = (name: string, event: unknown): Promise<RunResult> =>
+    runShipped(fn(name), {
+      mode: 'invoke',
+      env: { ...env, AWS_LAMBDA_FUNCTION_NAME: `veeam-org-sync-dev-${name}` },
+      nodeOptions: shipped.nodeOptions,
+      event,
+      context: lambdaContext(`veeam-org-sync-dev-${name}`),
+    });
+  const expectOk = (run: RunResult) => {
+    if (!run.ok)
+      throw new Error(`${run.phase} failed: ${run.error?.name}: ${run.error?.message}\n${run.logs.join('\n')}`);
+  };
+
+  beforeAll(async () => {
+    if (process.env.BUNDLES_REUSE_PACKAGE !== '1') packageService();
+    shipped = extractShipped();
+    world = await startWorld();
+    gateway = await startAwsHttpGateway();
+    const ou = world.org.createOu(undefined, 'ou-ab12-22222222');
+    world.org.createAccount({ id: NEW_ACCOUNT, name: 'app-prod', parentId: ou });
+    world.iam.addAccount(NEW_ACCOUNT);
+    env = {
+      ...world.env,
+      ...endpointEnv(gateway.url),
+      ACCOUNT_QUEUE_URL: queueUrlVia(gateway.url, QUEUES.account),
+      INTAKE_DLQ_URL: queueUrlVia(gateway.url, QUEUES.intakeDlq),
+      WORKER_DLQ_URL: queueUrlVia(gateway.url, QUEUES.workerDlq),
+      LOG_LEVEL: 'INFO',
+      // Lambda runs Node 22; the SDK's notice about an older local Node is noise here.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await world?.stop();
+    shipped?.cleanup();
+  });
+
+  it('ships the four functions, each zip holding one minified bundle and no source map, at most 300 KB', () => {
+    expect(shipped.functions.map((f) => f.name).sort()).toEqual(['intake', 'reconcile', 'rotate', 'worker']);
+    for (const f of shipped.functions) {
+      expect(f.entries.map((e) => e.name)).toEqual([f.file]);
+      expect(f.zipBytes).toBeLessThanOrEqual(ZIP_LIMIT_BYTES);
+    }
+    expect(shipped.nodeOptions).not.toMatch(/enable-source-maps/);
+  });
+
+  it('loads every handler from its zip alone, with the AWS SDK inside the bundle', async () => {
+    for (const f of shipped.functions) {
+      const run = await runShipped(f, { mode: 'load', env, nodeOptions: shipped.nodeOptions });
+      expectOk(run);
+      const bundle = readFileSync(path.join(f.dir, f.file), 'utf8');
+      // The SDK is inside (class names are kept), and no source map is referenced.
+      expect(bundle).toContain('"SQSClient"');
+      expect(bundle).not.toMatch(/sourceMappingURL/);
+    }
+  });
+
+  it('fences module resolution to the bundle: a bundle that needs node_modules fails even inside the repository', async () => {
+    // Inside the repository node_modules would be found by walking up: the runner must refuse it anyway.
+    const dir = path.join(__dirname, '..', '..', '.serverless', 'fence-probe');
+    mkdirSync(path.join(dir, 'functions'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'functions', 'external.js'),
+      "require('@aws-sdk/client-sqs'); exports.handler = async () => 1;",
+    );
+    try {
+      const probe: ShippedFunction = {
+        ...fn('intake'),
+        name: 'probe',
+        dir,
+        entries: [],
+        file: 'functions/external.js',
+      };
+      const run = await runShipped(probe, { mode: 'load', env, nodeOptions: shipped.nodeOptions });
+      expect(run.ok).toBe(false);
+      expect(run.error?.message).toMatch(/the bundle reached outside itself: @aws-sdk\/client-sqs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('drives a new account from its creation event to protected: intake -> queue -> worker', async () => {
+    const intake = await invoke('intake', fixture('create-account-result-succeeded'));
+    expectOk(intake);
+    expect(intake.result).toMatchObject({ outcome: 'enqueued', accountId: NEW_ACCOUNT });
+    // The bundled SQS client reached the fake through AWS_ENDPOINT_URL_SQS.
+    expect(gateway.calls).toContainEqual(expect.objectContaining({ service: 'sqs', status: 200, path: '/sqs/' }));
+
+    const messages = world.sqs.take(QUEUES.account, 10);
+    expect(messages.map((m) => JSON.parse(m.body) as unknown)).toEqual([
+      expect.objectContaining({ accountId: NEW_ACCOUNT, action: 'sync', reason: 'CreateAccountResult' }),
+    ]);
+    const event: SQSEvent = { Records: messages.map((m) => sqsRecord(m)) };
+    const worker = await invoke('worker', event);
+    expectOk(worker);
+    expect(worker.result).toEqual({ batchItemFailures: [] });
+
+    // Protected: both roles in the member account, each registered once in Veeam with the ID its trust requires.
+    const entries = world.veeam.state.list().filter((e) => e.accountId === NEW_ACCOUNT);
+    expect(entries.map((e) => e.name).sort()).toEqual([`${NEW_ACCOUNT}-backup`, `${NEW_ACCOUNT}-worker`]);
+    for (const e of entries) {
+      expect(world.iam.role(NEW_ACCOUNT, e.roleName)).toBeDefined();
+      expect(world.iam.canAssume(NEW_ACCOUNT, e.roleName, APPLIANCE_ROLE_ARN, e.externalId)).toBe(true);
+    }
+    // IAM and STS went over the Query protocol, with the member account's assumed credentials for IAM.
+    expect(world.iam.writes(NEW_ACCOUNT).length).toBeGreaterThan(0);
+    for (const service of ['sts', 'iam'])
+      expect(gateway.calls.some((c) => c.service === service && c.path === `/${service}/`)).toBe(true);
+    expect(world.sqs.messages(QUEUES.workerDlq)).toHaveLength(0);
+
+    // What the shipped code logged carries no password, session token or external ID.
+    const logged = [...intake.logs, ...worker.logs].join('\n');
+    expect(logged).toContain(NEW_ACCOUNT);
+    for (const secret of [DEFAULT_SIM_USER.password, env.AWS_SESSION_TOKEN!, ...entries.map((e) => e.externalId)])
+      expect(logged).not.toContain(secret);
+  });
+
+  it('answers a dry-run reconcile from its zip, reading Organizations and the appliance', async () => {
+    const run = await invoke('reconcile', { dryRun: true });
+    expectOk(run);
+    expect(run.result).toMatchObject({ dryRun: true });
+    expect(JSON.stringify(run.result)).toContain(NEW_ACCOUNT);
+    expect(gateway.calls.some((c) => c.service === 'organizations' && c.status === 200)).toBe(true);
+  });
+
+  it('refuses a dry run dressed as a scheduled event from its zip, touching nothing', async () => {
+    const before = gateway.calls.length;
+    const run = await invoke('reconcile', { dryRun: true, 'detail-type': 'Scheduled Event' });
+    expect(run.ok).toBe(false);
+    expect(run.error?.message).toMatch(/not a whole EventBridge "Scheduled Event"/);
+    expect(gateway.calls.length).toBe(before);
+  });
+
+  it('runs the daily rotation schedule from its zip (nothing is due right after protection)', async () => {
+    const run = await invoke('rotate', {
+      version: '0',
+      id: 'b1c2d3e4-0000-4000-8000-000000000001',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '111111111111',
+      time: '2026-11-30T06:00:00Z',
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:111111111111:rule/veeam-org-sync-dev-rotate-schedule'],
+      detail: {},
+    });
+    expectOk(run);
+    expect(run.result).toMatchObject({ enqueued: 0 });
+  });
+});
