@@ -28,7 +28,14 @@ function desiredTrust(ctx: AccountContext, state: IdState): DesiredTrust {
 export async function register(ctx: AccountContext, bp: RoleBlueprint, externalId: string, issuedAt: Date) {
   const reg = await ensureRegistration(
     ctx.veeam,
-    { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId, issuedAt },
+    {
+      accountId: ctx.accountId,
+      blueprintKey: bp.key,
+      roleName: bp.roleName,
+      installationId: bp.installationId,
+      externalId,
+      issuedAt,
+    },
     ctx.entries,
     { dryRun: ctx.dryRun },
   );
@@ -53,7 +60,12 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
   const base = { blueprint: bp.key, roleName: bp.roleName };
   if (snapshot.exists && !snapshot.owned) {
     return {
-      report: { ...base, role: 'conflict', veeam: 'unknown', changes: [roleConflictReason(bp, ctx.accountId)] },
+      report: {
+        ...base,
+        role: 'conflict',
+        veeam: 'unknown',
+        changes: [roleConflictReason(bp, ctx.accountId, snapshot.owner)],
+      },
     };
   }
 
