@@ -6,10 +6,7 @@
  * anyone, because no installation can tell whether it wrote them.
  */
 export type Owner =
-  | { kind: 'ours' }
-  | { kind: 'legacy' }
-  | { kind: 'other'; installationId: string }
-  | { kind: 'none' };
+  { kind: 'ours' } | { kind: 'legacy' } | { kind: 'other'; installationId: string } | { kind: 'none' };
 
 /** `recorded`: the installation id the mark carries, '' for a mark without one, undefined for no mark at all. */
 export function ownerOf(recorded: string | undefined, installationId: string): Owner {

@@ -42,10 +42,11 @@ export async function offboardAccount(
     roles.push(report);
     if (found && !ours) {
       keepRole.add(bp.key);
-      if (found.owner.kind === 'legacy')
-        report.changes.push(
-          `Veeam entry ${found.entry.name} was ${describeOwner(found.owner)}: never offboarded automatically; remove it by hand if no installation protects this account`,
-        );
+      report.changes.push(
+        found.owner.kind === 'legacy'
+          ? `Veeam entry ${found.entry.name} was ${describeOwner(found.owner)}: never offboarded automatically; remove it by hand if no installation protects this account`
+          : `Veeam entry ${found.entry.name} is ${describeOwner(found.owner)}: left untouched`,
+      );
     }
     if (offboardMode === 'retain') {
       if (ours) {
