@@ -3,7 +3,7 @@ import { accountEntries } from './account-context';
 import type { Deps } from '../deps';
 import { MemberAccessError } from '../errors';
 import type { AccountReport, RoleReport } from './account-report';
-import { describeOwner } from '../ownership';
+import { describeOwner, mayOffboard } from '../ownership';
 import { findEntry, unregister } from '../veeam/registration';
 import type { VeeamEntry } from '../veeam/types';
 
@@ -31,7 +31,7 @@ export async function offboardAccount(
 
   for (const bp of deps.blueprints) {
     const found = findEntry(entries, accountId, bp);
-    const ours = found?.owner.kind === 'ours';
+    const ours = found !== undefined && mayOffboard(found.owner);
     const report: RoleReport = {
       blueprint: bp.key,
       roleName: bp.roleName,
