@@ -2,6 +2,7 @@ import type { OrganizationsFake } from '../sim/aws/organizations-fake';
 import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../sim/world';
 import { captureLogs } from './log-capture';
 import { createAccountResult, createManagedAccount, moveAccount } from './events';
+import { massOffboardingHeld } from './offboarding-guard';
 
 export interface StoryResult {
   ok: boolean;
@@ -212,6 +213,8 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
       'Veeam holds entries only for accounts in scope',
       w.veeam.state.list().every((e) => [A, B, C, F].includes(e.accountId)),
     );
+
+    await massOffboardingHeld(w, { workloads: ouWorkloads, sandbox: ouSandbox }, { step, say, check });
   } catch (err) {
     problems.push(`the story crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
