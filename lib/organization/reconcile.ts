@@ -90,6 +90,12 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     ...(opts.accountIds ? { accountIds: opts.accountIds } : {}),
   });
   recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
+
+  // Out of scope with nothing of ours, or retained by OFFBOARD_MODE=retain: nothing to do, every run.
+  const retain = deps.config.offboardMode === 'retain';
+  const guard = retain ? undefined : offboardGuard(deps, plan.accounts, opts);
+  const held = guard?.held ? holdOffboarding(deps, guard, opts.dryRun) : undefined;
+  const reasonOf = (a: PlannedAccount) => (held && a.action === 'offboard' ? `${a.reason}; ${held}` : a.reason);
   const report: ReconcileReport = {
     dryRun: opts.dryRun,
     mode: opts.mode,
@@ -97,16 +103,11 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     accounts: plan.accounts,
     notProtected: plan.accounts
       .filter((a) => a.action !== 'ok')
-      .map((a) => ({ accountId: a.accountId, reason: a.reason })),
+      .map((a) => ({ accountId: a.accountId, reason: reasonOf(a) })),
     enqueued: 0,
     veeamLogins: 0,
+    ...(guard ? { offboardGuard: guard } : {}),
   };
-
-  // Out of scope with nothing of ours, or retained by OFFBOARD_MODE=retain: nothing to do, every run.
-  const retain = deps.config.offboardMode === 'retain';
-  const guard = retain ? undefined : offboardGuard(deps, plan.accounts, opts);
-  if (guard) report.offboardGuard = guard;
-  if (guard?.held) holdOffboarding(deps, report, guard, opts.dryRun);
   const work = plan.accounts.filter(
     (a) => a.action !== 'skip' && !((retain || guard?.held) && a.action === 'offboard'),
   );
@@ -125,7 +126,8 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
         },
       }),
     );
-    const heldReports: AccountReport[] = guard?.held
+    // Held accounts stay in the table: out of scope, left as they are, with the reason.
+    const heldReports: AccountReport[] = held
       ? plan.accounts
           .filter((a) => a.action === 'offboard')
           .map((a) => ({
@@ -138,10 +140,9 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
           }))
       : [];
     report.accounts = [...reports, ...heldReports];
-    report.totals = countBy(report.accounts.map((r) => ('action' in r ? r.action : 'skip')));
+    report.totals = countBy(report.accounts.map((r) => r.action));
     const unprotected = (r: AccountReport) =>
       r.inScope && (r.action === 'error' || r.action === 'conflict' || (opts.dryRun && r.action !== 'ok'));
-    const held = new Map(report.notProtected.map((n) => [n.accountId, n.reason]));
     report.notProtected = [
       ...reports.filter(unprotected).map((r) => ({
         accountId: r.accountId,
@@ -149,7 +150,7 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
       })),
       ...plan.accounts
         .filter((a) => a.action === 'skip' || a.action === 'offboard')
-        .map((a) => ({ accountId: a.accountId, reason: (guard?.held && held.get(a.accountId)) || a.reason })),
+        .map((a) => ({ accountId: a.accountId, reason: reasonOf(a) })),
     ];
     if (!opts.dryRun) recordNotProtected(reports.filter(unprotected).length);
   } else if (!opts.dryRun) {
@@ -172,19 +173,17 @@ function offboardGuard(deps: Deps, planned: PlannedAccount[], opts: ReconcileOpt
   return { held: accounts.length > limit, wouldOffboard: accounts.length, limit, accounts };
 }
 
-/** Offboards none: says so for every account, with the reason and the setting to change, and fails visibly. */
-function holdOffboarding(deps: Deps, report: ReconcileReport, guard: OffboardGuard, dryRun: boolean): void {
+/**
+ * Offboards none and fails visibly (ERROR line and OffboardingHeld, unless a dry run): returns the reason every held
+ * account is reported with, naming the setting to change and the one-time confirmation.
+ */
+function holdOffboarding(deps: Deps, guard: OffboardGuard, dryRun: boolean): string {
   const why =
     `offboarding held: this run would offboard ${guard.wouldOffboard} accounts, more than ${guard.limit} ` +
     `(OFFBOARD_MAX_PER_RUN, stack parameter offboardMaxPerRun), so none was offboarded. If SCOPE_OU_IDS or ` +
     `EXCLUDED_ACCOUNT_IDS changed by mistake, fix it; if intended, confirm once with ` +
     `\`reconcile --allow-offboard ${guard.wouldOffboard}\` (CLI) or raise offboardMaxPerRun`;
-  const held = new Set(guard.accounts);
-  const reasons = new Map(report.accounts.map((a) => [a.accountId, 'reason' in a ? a.reason : '']));
-  report.notProtected = report.notProtected.map((n) =>
-    held.has(n.accountId) ? { accountId: n.accountId, reason: `${reasons.get(n.accountId) ?? n.reason}; ${why}` } : n,
-  );
-  if (dryRun) return;
+  if (dryRun) return why;
   logger.error('offboarding held', {
     wouldOffboard: guard.wouldOffboard,
     limit: guard.limit,
@@ -193,6 +192,7 @@ function holdOffboarding(deps: Deps, report: ReconcileReport, guard: OffboardGua
     fix: why,
   });
   recordOffboardingHeld(guard.wouldOffboard);
+  return why;
 }
 
 function entriesByAccount(entries: VeeamEntry[]): Map<string, VeeamEntry[]> {
