@@ -46,6 +46,12 @@ describe('configuration contract', () => {
     ]);
   });
 
+  it('reserves "true" (the managed-tag value written before installation ids) as INSTALLATION_ID', () => {
+    expect(problemsOf({ ...valid, INSTALLATION_ID: 'true' })).toEqual([
+      expect.stringMatching(/^INSTALLATION_ID "true" is reserved/),
+    ]);
+  });
+
   it('applies the documented defaults', () => {
     const c = loadConfig(valid);
     expect(c.veeamApiVersions[0]).toBe('1.8-rev0');

@@ -3,6 +3,7 @@ import { accountEntries } from './account-context';
 import type { Deps } from '../deps';
 import { MemberAccessError } from '../errors';
 import type { AccountReport, RoleReport } from './account-report';
+import { MANAGEMENT_ACCOUNT_EXCLUDED } from '../org/scope';
 import { describeOwner, mayOffboard } from '../ownership';
 import { findEntry, unregister } from '../veeam/registration';
 import type { VeeamEntry } from '../veeam/types';
@@ -68,7 +69,12 @@ export async function offboardAccount(
     }
   }
 
-  if (offboardMode === 'delete') await deleteRoles(deps, accountId, roles, keepRole, opts);
+  // Without the opt-in the functions have no IAM permission on the management account's roles (template condition).
+  if (scopeReason === MANAGEMENT_ACCOUNT_EXCLUDED) {
+    for (const r of roles)
+      if (offboardMode === 'delete' && !keepRole.has(r.blueprint) && r.veeam !== 'absent')
+        r.changes.push(`role left in place: ${MANAGEMENT_ACCOUNT_EXCLUDED}; delete it by hand if it is not wanted`);
+  } else if (offboardMode === 'delete') await deleteRoles(deps, accountId, roles, keepRole, opts);
   acted ||= roles.some((r) => r.role === 'removed');
   const action = !acted ? 'skip' : accountAction(roles) === 'conflict' ? 'conflict' : 'offboard';
   return { accountId, inScope: false, scopeReason, dryRun: opts.dryRun, action, roles };

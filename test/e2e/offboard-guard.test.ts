@@ -186,4 +186,14 @@ describe('the management account', () => {
     expect(r.scopeReason).toMatch(/management account included by INCLUDE_MANAGEMENT_ACCOUNT/);
     for (const role of ROLES) expect(world.iam.role(mgmt(), role)).toBeDefined();
   });
+
+  it('once left out again, its entries are unregistered but its roles are left alone: no IAM call at all', async () => {
+    const calls = world.iam.calls.filter((c) => c.accountId === mgmt()).length;
+    const r = await convergeAccount(depsWith({ SCOPE_OU_IDS: '' }), mgmt(), { dryRun: false, reason: 'test' });
+    expect(r).toMatchObject({ inScope: false, action: 'offboard' });
+    expect(world.veeam.state.list().filter((e) => e.accountId === mgmt())).toEqual([]);
+    for (const role of ROLES) expect(world.iam.role(mgmt(), role)).toBeDefined();
+    expect(r.roles.flatMap((x) => x.changes).join(' ')).toMatch(/role left in place: management account/);
+    expect(world.iam.calls.filter((c) => c.accountId === mgmt())).toHaveLength(calls);
+  });
 });

@@ -164,6 +164,9 @@ describe('two installations on one appliance and one organization, both with OFF
       const n = report.notProtected.find((x) => x.accountId === id);
       expect(n?.reason).toMatch(/owned by installation team-a/);
     }
+    // A forced rotation by team-b on team-a's account rotates nothing.
+    expect(await runCli(['rotate', '--account', A[0]!, '--force'], quiet, depsB)).toBe(1);
+    expect(snapshot([...A, LEGACY_IN_A])).toBe(mine);
     // And back to its own scope: team-a's accounts are out of team-b's scope, and none of them is offboarded.
     const back = await reconcileB();
     expect(back.code).toBe(0);
