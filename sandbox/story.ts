@@ -42,6 +42,10 @@ function describeLog(e: Record<string, unknown>): string | undefined {
       return `rotate   ${acct} ${String(e.roleName)}: ${String(e.phase)}`;
     case 'rotations enqueued':
       return `rotate   enqueued ${String(e.enqueued)} rotation(s)`;
+    case 'account not protected':
+      return `worker   ${acct} is NOT protected (alarmed): ${String(e.reason)}`;
+    case 'offboarding held':
+      return `reconcile held back offboarding ${String(e.wouldOffboard)} accounts (limit ${String(e.limit)}): none offboarded`;
     case 'reconcile started':
       return `reconcile started (dryRun: ${String(e.dryRun)})`;
     default:
