@@ -241,7 +241,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       const externalId = generateExternalId();
       batch.push({
         name: entryName(id, r.bp.key),
-        description: entryDescription(r.bp.roleName, externalId, r.issuedAt),
+        description: entryDescription(r.bp.roleName, externalId, r.issuedAt, r.bp.installationId),
         accountId: id,
         roleName: r.bp.roleName,
       });
@@ -273,7 +273,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     for (const r of perRole)
       batch.push({
         name: entryName(id, r.bp.key),
-        description: entryDescription(r.bp.roleName, generateExternalId(), r.issuedAt),
+        description: entryDescription(r.bp.roleName, generateExternalId(), r.issuedAt, r.bp.installationId),
         accountId: id,
         roleName: r.bp.roleName,
       });

@@ -19,8 +19,9 @@ const USAGE = `Usage: veeam-org-sync <command> [options]   (same environment var
   event <file|->             process one EventBridge event as the Lambda would, converging in-process
   sync <accountId>           converge one account now
   status [--account ID]...   table per account: scope, roles, Veeam entries, external-ID age (makes no change)
-  reconcile [--dry-run] [--account ID]... [--json]
-                             converge every account in scope (or the named ones) with bounded concurrency
+  reconcile [--dry-run] [--account ID]... [--json] [--allow-offboard N]
+                             converge every account in scope (or the named ones) with bounded concurrency;
+                             --allow-offboard N confirms once up to N offboardings above OFFBOARD_MAX_PER_RUN
   rotate [--account ID]... [--force] [--propagation-wait SECONDS] [--dry-run]
                              rotate external IDs that are due (or --force), printing each phase
 `;
@@ -42,7 +43,10 @@ function exitCodeOf(reports: AccountReport[]): number {
   return reports.some((r) => r.action === 'error' || r.action === 'conflict') ? 1 : 0;
 }
 
-/** Returns the process exit code: 0 all converged, 1 some account failed, 2 bad usage or configuration. */
+/**
+ * Returns the process exit code: 0 all converged, 1 some account failed, 2 bad usage or configuration, 3 a reconcile
+ * held back offboarding above OFFBOARD_MAX_PER_RUN.
+ */
 export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: Deps): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -53,6 +57,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
       json: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       'propagation-wait': { type: 'string' },
+      'allow-offboard': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -91,14 +96,24 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
       case 'status':
       case 'reconcile': {
         const dryRun = command === 'status' || values['dry-run'];
+        const allow = values['allow-offboard'];
+        if (allow !== undefined && !/^\d+$/.test(allow))
+          throw new InvalidInputError('--allow-offboard takes the number of accounts you confirm may be offboarded');
         const report = await reconcile(deps, {
           dryRun,
           mode: 'in-process',
           ...(accountIds.length ? { accountIds } : {}),
+          ...(allow !== undefined ? { allowOffboard: Number(allow) } : {}),
         });
         const reports = report.accounts as AccountReport[];
         if (dryRun && !values.json && command === 'reconcile') io.out('Dry run: nothing was changed. Plan:');
-        return print(reports, report);
+        const code = print(reports, report);
+        const guard = report.offboardGuard;
+        if (command !== 'reconcile' || !guard?.held) return code;
+        io.err(
+          `Offboarding held: ${guard.wouldOffboard} accounts would be offboarded (${guard.accounts.join(', ')}), more than ${guard.limit} (OFFBOARD_MAX_PER_RUN). None was offboarded. Fix SCOPE_OU_IDS / EXCLUDED_ACCOUNT_IDS if this is a mistake, or confirm once with --allow-offboard ${guard.wouldOffboard}.`,
+        );
+        return 3;
       }
       case 'rotate': {
         if (values['propagation-wait'] !== undefined) {

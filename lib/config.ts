@@ -196,6 +196,12 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(
       `INSTALLATION_ID "${installationId}" must be 1 to 32 letters, digits or "-" (stack parameter installationId).`,
     );
+  // "true" is the managed-tag value written before installation ids: an installation with that id could not tell
+  // its own roles from those of every installation that predates ids.
+  if (installationId.toLowerCase() === 'true')
+    problems.push(
+      'INSTALLATION_ID "true" is reserved (roles tagged before installation ids carry it); choose another.',
+    );
   const offboardMaxPerRun = intSetting('OFFBOARD_MAX_PER_RUN', 5, 0, 100_000);
   const includeManagementAccount = boolSetting('INCLUDE_MANAGEMENT_ACCOUNT', false);
   const memberAccess = (env.MEMBER_ACCESS?.trim() || 'dedicated') as MemberAccessMode;

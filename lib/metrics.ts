@@ -38,3 +38,13 @@ export function metrics(): Metrics {
 export function recordInScope(count: number): void {
   metrics().addMetric('AccountsInScope', MetricUnit.Count, count);
 }
+
+/** In-scope accounts this run knows are not protected (conflicts, failures); the AccountsNotProtected alarm. */
+export function recordNotProtected(count: number): void {
+  metrics().addMetric('AccountsNotProtected', MetricUnit.Count, count);
+}
+
+/** Accounts a reconcile did not offboard because there were more than OFFBOARD_MAX_PER_RUN; the alarm. */
+export function recordOffboardingHeld(count: number): void {
+  metrics().addMetric('OffboardingHeld', MetricUnit.Count, count);
+}

@@ -3,6 +3,7 @@ import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../sim/world';
 import { captureLogs } from './log-capture';
 import { createAccountResult, createManagedAccount, moveAccount } from './events';
 import { verifiedRotation } from './verified-rotation';
+import { massOffboardingHeld } from './offboarding-guard';
 
 export interface StoryResult {
   ok: boolean;
@@ -42,6 +43,10 @@ function describeLog(e: Record<string, unknown>): string | undefined {
       return `rotate   ${acct} ${String(e.roleName)}: ${String(e.phase)}`;
     case 'rotations enqueued':
       return `rotate   enqueued ${String(e.enqueued)} rotation(s)`;
+    case 'account not protected':
+      return `worker   ${acct} is NOT protected (alarmed): ${String(e.reason)}`;
+    case 'offboarding held':
+      return `reconcile held back offboarding ${String(e.wouldOffboard)} accounts (limit ${String(e.limit)}): none offboarded`;
     case 'reconcile started':
       return `reconcile started (dryRun: ${String(e.dryRun)})`;
     default:
@@ -215,6 +220,8 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
       'Veeam holds entries only for accounts in scope',
       w.veeam.state.list().every((e) => [A, B, C, F].includes(e.accountId)),
     );
+
+    await massOffboardingHeld(w, { workloads: ouWorkloads, sandbox: ouSandbox }, { step, say, check });
   } catch (err) {
     problems.push(`the story crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {

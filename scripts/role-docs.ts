@@ -53,7 +53,7 @@ function renderRole(bp: RoleBlueprint): string {
 
 export function renderRoleDocs(bps: readonly RoleBlueprint[]): string {
   return [
-    `The service creates these roles in every account in scope and keeps them as described here. It only modifies roles tagged \`${MANAGED_TAG}=true\` (with \`${BLUEPRINT_TAG}\` naming the blueprint); a same-named role without that tag is reported as a conflict and left alone. Tags starting with \`${TAG_PREFIX}\` belong to the service; other tags are never changed.`,
+    `The service creates these roles in every account in scope and keeps them as described here. It only modifies roles tagged \`${MANAGED_TAG}=<INSTALLATION_ID>\` (with \`${BLUEPRINT_TAG}\` naming the blueprint), and adopts those tagged \`${MANAGED_TAG}=true\` (written before installation ids); a same-named role without that tag, or with another installation's id, is reported as a conflict and left alone. Tags starting with \`${TAG_PREFIX}\` belong to the service; other tags are never changed.`,
     '',
     ...bps.map(renderRole).flatMap((r) => [r, '']),
   ]

@@ -46,6 +46,12 @@ describe('configuration contract', () => {
     ]);
   });
 
+  it('reserves "true" (the managed-tag value written before installation ids) as INSTALLATION_ID', () => {
+    expect(problemsOf({ ...valid, INSTALLATION_ID: 'true' })).toEqual([
+      expect.stringMatching(/^INSTALLATION_ID "true" is reserved/),
+    ]);
+  });
+
   it('applies the documented defaults', () => {
     const c = loadConfig(valid);
     // The current appliance generation (version 11) speaks 1.9-rev0; older revisions follow as fallbacks.

@@ -40,7 +40,14 @@ export async function register(
 ) {
   const reg = await ensureRegistration(
     ctx.veeam,
-    { accountId: ctx.accountId, blueprintKey: bp.key, roleName: bp.roleName, externalId, issuedAt },
+    {
+      accountId: ctx.accountId,
+      blueprintKey: bp.key,
+      roleName: bp.roleName,
+      installationId: bp.installationId,
+      externalId,
+      issuedAt,
+    },
     ctx.entries,
     { dryRun: ctx.dryRun, ...(o.unchecked ? {} : { beforeWrite: () => assertTrustAccepts(ctx, bp, externalId) }) },
   );
@@ -86,7 +93,12 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
   const base = { blueprint: bp.key, roleName: bp.roleName };
   if (snapshot.exists && !snapshot.owned) {
     return {
-      report: { ...base, role: 'conflict', veeam: 'unknown', changes: [roleConflictReason(bp, ctx.accountId)] },
+      report: {
+        ...base,
+        role: 'conflict',
+        veeam: 'unknown',
+        changes: [roleConflictReason(bp, ctx.accountId, snapshot.owner)],
+      },
     };
   }
 

@@ -3,6 +3,8 @@ import { accountEntries } from './account-context';
 import type { Deps } from '../deps';
 import { MemberAccessError } from '../errors';
 import type { AccountReport, RoleReport } from './account-report';
+import { MANAGEMENT_ACCOUNT_EXCLUDED } from '../org/scope';
+import { describeOwner, mayOffboard } from '../ownership';
 import { findEntry, unregister } from '../veeam/registration';
 import type { VeeamEntry } from '../veeam/types';
 
@@ -10,7 +12,9 @@ import type { VeeamEntry } from '../veeam/types';
  * An account that left scope (moved out, suspended, closed, removed, excluded), per OFFBOARD_MODE:
  * retain: report only; unregister: remove our Veeam entries when validateDelete allows, keep the roles;
  * delete: unregister, then delete our roles where the entry is gone and the account is still reachable.
- * Entries Veeam refuses to remove (used by a policy) are kept, and so are their roles.
+ * Entries Veeam refuses to remove (used by a policy) are kept, and so are their roles. Only what carries this
+ * installation's id is removed: entries and roles written before installation ids are reported and never removed by
+ * anyone, and those of another installation are not this one's business once the account is out of its scope.
  */
 export async function offboardAccount(
   deps: Deps,
@@ -22,23 +26,40 @@ export async function offboardAccount(
   const veeam = await deps.veeam();
   const entries = opts.known?.entries ?? (await accountEntries(deps, veeam, accountId));
   const roles: RoleReport[] = [];
+  /** Roles whose entry stays in Veeam (refused, or not ours to remove): deleting the role would break it. */
+  const keepRole = new Set<string>();
+  let acted = false;
 
   for (const bp of deps.blueprints) {
     const found = findEntry(entries, accountId, bp);
+    const ours = found !== undefined && mayOffboard(found.owner);
     const report: RoleReport = {
       blueprint: bp.key,
       roleName: bp.roleName,
       role: 'unknown',
-      veeam: found ? (found.owned ? 'ok' : 'conflict') : 'absent',
+      veeam: ours ? 'ok' : 'absent',
       changes: [],
     };
     roles.push(report);
+    if (found && !ours) {
+      keepRole.add(bp.key);
+      report.changes.push(
+        found.owner.kind === 'legacy'
+          ? `Veeam entry ${found.entry.name} was ${describeOwner(found.owner)}: never offboarded automatically; remove it by hand if no installation protects this account`
+          : `Veeam entry ${found.entry.name} is ${describeOwner(found.owner)}: left untouched`,
+      );
+    }
     if (offboardMode === 'retain') {
-      if (found?.owned) report.changes.push('retained (OFFBOARD_MODE=retain)');
+      if (ours) {
+        report.changes.push('retained (OFFBOARD_MODE=retain)');
+        acted = true;
+      }
       continue;
     }
-    if (found?.owned) {
-      const res = await unregister(veeam, found.entry, opts);
+    if (found && ours) {
+      acted = true;
+      const res = await unregister(veeam, found.entry, { dryRun: opts.dryRun, installationId: bp.installationId });
+      if (res.status === 'refused' || res.status === 'not-owned') keepRole.add(bp.key);
       report.veeam = res.status === 'refused' ? 'refused' : res.status === 'not-owned' ? 'conflict' : 'removed';
       report.changes.push(
         res.status === 'refused'
@@ -48,16 +69,24 @@ export async function offboardAccount(
     }
   }
 
-  if (offboardMode === 'delete') await deleteRoles(deps, accountId, roles, opts);
-  const action = !roles.some((r) => r.changes.length > 0)
-    ? 'skip'
-    : accountAction(roles) === 'conflict'
-      ? 'conflict'
-      : 'offboard';
+  // Without the opt-in the functions have no IAM permission on the management account's roles (template condition).
+  if (scopeReason === MANAGEMENT_ACCOUNT_EXCLUDED) {
+    for (const r of roles)
+      if (offboardMode === 'delete' && !keepRole.has(r.blueprint) && r.veeam !== 'absent')
+        r.changes.push(`role left in place: ${MANAGEMENT_ACCOUNT_EXCLUDED}; delete it by hand if it is not wanted`);
+  } else if (offboardMode === 'delete') await deleteRoles(deps, accountId, roles, keepRole, opts);
+  acted ||= roles.some((r) => r.role === 'removed');
+  const action = !acted ? 'skip' : accountAction(roles) === 'conflict' ? 'conflict' : 'offboard';
   return { accountId, inScope: false, scopeReason, dryRun: opts.dryRun, action, roles };
 }
 
-async function deleteRoles(deps: Deps, accountId: string, roles: RoleReport[], opts: { dryRun: boolean }) {
+async function deleteRoles(
+  deps: Deps,
+  accountId: string,
+  roles: RoleReport[],
+  keepRole: ReadonlySet<string>,
+  opts: { dryRun: boolean },
+) {
   let iam;
   try {
     iam = await deps.member.roles(accountId);
@@ -69,7 +98,7 @@ async function deleteRoles(deps: Deps, accountId: string, roles: RoleReport[], o
   }
   for (const bp of deps.blueprints) {
     const report = roles.find((r) => r.blueprint === bp.key)!;
-    if (report.veeam === 'refused' || report.veeam === 'conflict') continue;
+    if (keepRole.has(bp.key)) continue;
     const changes = await iam.remove(bp, opts);
     if (changes.length) {
       report.role = 'removed';

@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger } from '../log';
 import { metrics } from '../metrics';
 import type { AccountReport } from './account-report';
 
@@ -16,7 +17,29 @@ const METRIC_OF: Record<AccountReport['action'], string | undefined> = {
   skip: undefined,
 };
 
+/** Why an account is left unprotected, from its report (conflict reasons name the role or entry and the fix). */
+export function notProtectedReason(report: AccountReport): string | undefined {
+  if (report.action === 'error') return report.error?.message ?? 'failed';
+  if (report.action !== 'conflict') return undefined;
+  const roles = report.roles.filter((r) => r.role === 'conflict' || r.veeam === 'conflict');
+  return roles.flatMap((r) => r.changes).join('; ') || 'conflict';
+}
+
+/**
+ * One metric per account outcome; what the alarms and the dashboard count. A conflict or a failure is an unprotected
+ * account: never silent, it is logged at WARN with the reason and counted in AccountsNotProtected (alarmed).
+ */
 export function recordAccount(report: AccountReport): void {
   const name = METRIC_OF[report.action];
   if (name) metrics().addMetric(name, MetricUnit.Count, 1);
+  const reason = notProtectedReason(report);
+  if (reason === undefined) return;
+  metrics().addMetric('AccountsNotProtected', MetricUnit.Count, 1);
+  logger.warn('account not protected', {
+    accountId: report.accountId,
+    action: report.action,
+    inScope: report.inScope,
+    scopeReason: report.scopeReason,
+    reason,
+  });
 }

@@ -71,7 +71,8 @@ async function rotateRole(
   // Steady state first: repairs drift and finishes or rolls back an interrupted rotation.
   const outcome = await convergeRole(ctx, bp);
   const { report, state } = outcome;
-  if (!state || report.role === 'conflict' || !bp.register) return report;
+  // Never rotate what this installation does not own (another's entry, or one without a marker).
+  if (!state || report.role === 'conflict' || report.veeam === 'conflict' || !bp.register) return report;
   if (!(forced(state) || isDue(state, deps.config.externalIdMaxAgeDays, deps.now()))) return report;
   if (ctx.dryRun) {
     report.rotation = state.rotating ? 'in-progress' : 'started';

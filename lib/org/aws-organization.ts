@@ -1,10 +1,12 @@
 import {
   DescribeAccountCommand,
   DescribeOrganizationCommand,
+  DescribeOrganizationalUnitCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
   ListParentsCommand,
+  ListRootsCommand,
 } from '@aws-sdk/client-organizations';
 import type { Account, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { awsClients } from '../aws/clients';
@@ -35,6 +37,8 @@ export class AwsOrganization implements Organization {
    * long as the container. Accounts do move, so their own parent is always asked afresh.
    */
   private readonly ouParents = new Map<string, string>();
+  /** Roots and OUs seen to exist: a deleted one is not cached, so the check keeps asking until the config is fixed. */
+  private readonly existingParents = new Set<string>();
 
   constructor(options: AwsOrganizationOptions = {}) {
     this.client = options.client ?? awsClients().organizations;
@@ -86,6 +90,37 @@ export class AwsOrganization implements Organization {
       parent = next;
     }
     return chain;
+  }
+
+  async missingParents(parentIds: readonly string[]): Promise<string[]> {
+    const unknown = parentIds.filter((id) => !this.existingParents.has(id));
+    if (unknown.length === 0) return [];
+    if (unknown.some((id) => id.startsWith('r-'))) {
+      // Roots have no Describe call; an organization has one root, so one ListRoots page answers for all.
+      let token: string | undefined;
+      do {
+        const out = await this.call('ListRoots', () => this.client.send(new ListRootsCommand({ NextToken: token })));
+        for (const r of out.Roots ?? []) if (r.Id) this.existingParents.add(r.Id);
+        token = out.NextToken;
+      } while (token);
+    }
+    const missing: string[] = [];
+    for (const id of unknown) {
+      if (id.startsWith('r-')) {
+        if (!this.existingParents.has(id)) missing.push(id);
+        continue;
+      }
+      try {
+        await this.call('DescribeOrganizationalUnit', () =>
+          this.client.send(new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: id })),
+        );
+        this.existingParents.add(id);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'OrganizationalUnitNotFoundException') missing.push(id);
+        else throw err;
+      }
+    }
+    return missing;
   }
 
   listAccountsUnder(parentIds: string[]): AsyncIterable<OrgAccount> {

@@ -1,7 +1,12 @@
 import type { Config } from '../config';
+import { ConfigError } from '../errors';
 import type { OrgAccount, Organization } from './types';
 
-export type ScopeConfig = Pick<Config, 'scopeOuIds' | 'excludedAccountIds'>;
+export type ScopeConfig = Pick<Config, 'scopeOuIds' | 'excludedAccountIds' | 'includeManagementAccount'>;
+
+/** The words every report gives for the management account when it is left out. */
+export const MANAGEMENT_ACCOUNT_EXCLUDED =
+  'management account: out of scope unless INCLUDE_MANAGEMENT_ACCOUNT=true (stack parameter includeManagementAccount)';
 
 export interface ScopeDecision {
   inScope: boolean;
@@ -19,29 +24,39 @@ export interface ScopeInput {
 }
 
 /**
- * Why an account is out of scope whatever its place in the OU tree (excluded, or not ACTIVE), or undefined. The words
- * decideScope and the reconcile plan both report.
+ * Why an account is out of scope whatever its place in the OU tree (excluded, the management account without the
+ * opt-in, or not ACTIVE), or undefined. The words decideScope and the reconcile plan both report.
  */
-export function outOfScopeReason(account: OrgAccount, config: ScopeConfig): string | undefined {
+export function outOfScopeReason(
+  account: OrgAccount,
+  config: ScopeConfig,
+  managementAccountId: string | undefined,
+): string | undefined {
   if (config.excludedAccountIds.has(account.id)) return 'excluded by EXCLUDED_ACCOUNT_IDS';
+  // The backup role's documented permissions (iam:PassRole, ec2:RunInstances, ssm:SendCommand on *) are a path to
+  // organization-wide administrator when they exist in the management account: only on request.
+  if (account.id === managementAccountId && !config.includeManagementAccount) return MANAGEMENT_ACCOUNT_EXCLUDED;
   if (account.status !== 'ACTIVE') return `account is ${account.status}`;
   return undefined;
 }
 
 /**
  * The one scope rule, pure so every trigger (event, reconcile, CLI) gives the same answer and the same words.
- * The management account gets no special treatment beyond being named: it is in scope exactly when the OU tree
- * puts it there, which for the usual layout (directly under the root) means the root or the whole organization.
+ * The management account is out of scope unless INCLUDE_MANAGEMENT_ACCOUNT is true; then it is in scope exactly when
+ * the OU tree puts it there, which for the usual layout (directly under the root) means the root or the whole
+ * organization.
  */
 export function decideScope({ config, account, ancestors, managementAccountId }: ScopeInput): ScopeDecision {
   if (!account) return { inScope: false, reason: 'not a member of the organization' };
   const isManagement = account.id === managementAccountId;
+  const out = outOfScopeReason(account, config, managementAccountId);
+  if (out === MANAGEMENT_ACCOUNT_EXCLUDED) return { inScope: false, reason: out };
   const note = isManagement ? ', management account' : '';
-  const out = outOfScopeReason(account, config);
   if (out) return { inScope: false, reason: `${out}${note}` };
-  if (config.scopeOuIds.length === 0) return { inScope: true, reason: `in scope (whole organization${note})` };
+  const included = isManagement ? ', management account included by INCLUDE_MANAGEMENT_ACCOUNT' : '';
+  if (config.scopeOuIds.length === 0) return { inScope: true, reason: `in scope (whole organization${included})` };
   const under = ancestors.find((id) => config.scopeOuIds.includes(id));
-  if (under) return { inScope: true, reason: `in scope (under ${under}${note})` };
+  if (under) return { inScope: true, reason: `in scope (under ${under}${included})` };
   const parents = ancestors.length ? ancestors.join(', ') : 'unknown';
   return { inScope: false, reason: `outside SCOPE_OU_IDS (parents: ${parents})${note}` };
 }
@@ -52,9 +67,32 @@ export async function scopeOf(
   config: ScopeConfig,
   accountId: string,
 ): Promise<ScopeDecision & { account: OrgAccount | undefined }> {
-  const [account, managementAccountId] = await Promise.all([org.describeAccount(accountId), org.managementAccountId()]);
+  const [account, managementAccountId] = await Promise.all([
+    org.describeAccount(accountId),
+    org.managementAccountId(),
+    assertScopeExists(org, config),
+  ]);
   const needsAncestors =
-    account !== undefined && outOfScopeReason(account, config) === undefined && config.scopeOuIds.length > 0;
+    account !== undefined &&
+    outOfScopeReason(account, config, managementAccountId) === undefined &&
+    config.scopeOuIds.length > 0;
   const ancestors = needsAncestors ? await org.ancestors(accountId) : [];
   return { ...decideScope({ config, account, ancestors, managementAccountId }), account };
+}
+
+/**
+ * A SCOPE_OU_IDS entry that names no root or OU of the organization (a typo, a deleted OU, another organization's id)
+ * would make every account look out of scope; it is a configuration error that stops the run before any planning.
+ */
+export async function assertScopeExists(org: Organization, config: Pick<Config, 'scopeOuIds'>): Promise<void> {
+  if (config.scopeOuIds.length === 0) return;
+  const missing = await org.missingParents(config.scopeOuIds);
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    missing.map(
+      (id) =>
+        `SCOPE_OU_IDS contains "${id}", which is not a root or OU of this organization (deleted, mistyped, or of another organization). ` +
+        'Fix the stack parameter scopeOuIds (or SCOPE_OU_IDS for the CLI) to ids shown by `aws organizations list-roots` / `list-organizational-units-for-parent`; nothing was changed.',
+    ),
+  );
 }

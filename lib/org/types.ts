@@ -18,6 +18,8 @@ export interface Organization {
   describeAccount(accountId: string): Promise<OrgAccount | undefined>;
   /** Parent chain from the direct parent up to the root, e.g. ['ou-ab12-2222', 'ou-ab12-1111', 'r-ab12']. */
   ancestors(accountId: string): Promise<string[]>;
+  /** The ids among these roots/OUs that do not exist in the organization (none: []). */
+  missingParents(parentIds: readonly string[]): Promise<string[]>;
   /** Every account under these roots/OUs, nested OUs included; all accounts of the org when `parentIds` is empty. */
   listAccountsUnder(parentIds: string[]): AsyncIterable<OrgAccount>;
 }

@@ -1,7 +1,8 @@
 import type { Deps } from '../deps';
 import { ageDays } from '../account/id-state';
 import { planOrganization } from './reconcile';
-import { parseEntryDescription } from '../veeam/registration';
+import { mayConverge } from '../ownership';
+import { entryOwner, parseEntryDescription } from '../veeam/registration';
 
 export interface RotationSchedule {
   enqueued: number;
@@ -31,8 +32,9 @@ export async function dueAccounts(
   const { plan, entries } = await planOrganization(deps, { explain: false });
   const oldest = new Map<string, number>();
   for (const e of entries) {
+    // Another installation's entries are never rotated by this one.
+    if (!mayConverge(entryOwner(e, deps.config.installationId))) continue;
     const d = parseEntryDescription(e.description);
-    if (!d.owned) continue;
     // An owned entry without a date predates the date field: treat it as due.
     const age = d.issuedAt ? ageDays(d.issuedAt, now) : Number.MAX_SAFE_INTEGER;
     oldest.set(e.accountId, Math.max(oldest.get(e.accountId) ?? 0, age));

@@ -1,6 +1,7 @@
 import { mapLimit } from '../util/map-limit';
 import type { OrgAccount } from '../org/types';
 import { outOfScopeReason, type ScopeConfig } from '../org/scope';
+import { describeOwner, type Owner } from '../ownership';
 import type { VeeamEntry } from '../veeam/types';
 
 /**
@@ -44,8 +45,14 @@ export interface PlanInput {
   /** The appliance's entries, listed once. */
   entries: readonly VeeamEntry[];
   blueprints: readonly PlanBlueprint[];
-  /** Our ownership marker; entries that are not ours are never offboarded. */
-  isOwned(entry: VeeamEntry): boolean;
+  /**
+   * Whose marker an entry carries, seen from this installation (entryOwner with INSTALLATION_ID). Only entries with
+   * our own id are ever offboarded; entries written before installation ids count as ours in scope (adopted) and are
+   * never offboarded; entries of other installations are never ours.
+   */
+  owner(entry: VeeamEntry): Owner;
+  /** The management account, out of scope unless INCLUDE_MANAGEMENT_ACCOUNT (config.includeManagementAccount). */
+  managementAccountId?: string;
   /** Limit the plan to these accounts (CLI --account). */
   onlyAccountIds?: ReadonlySet<string>;
   /**
@@ -59,10 +66,12 @@ export interface PlanInput {
 const EXPLAIN_CONCURRENCY = 4;
 
 interface EntryIndex {
-  /** Role names of our entries. */
+  /** Role names of entries carrying our installation id: the only ones ever offboarded. */
   owned: Set<string>;
-  /** Role names of entries that are not ours. */
-  foreign: Set<string>;
+  /** Role names of entries written before installation ids: adopted in scope, never offboarded. */
+  legacy: Set<string>;
+  /** Role names of entries that are not ours, with whose they are. */
+  foreign: Map<string, string>;
 }
 
 function indexEntries(input: PlanInput): Map<string, EntryIndex> {
@@ -74,10 +83,13 @@ function indexEntries(input: PlanInput): Map<string, EntryIndex> {
     if (input.onlyAccountIds && !input.onlyAccountIds.has(accountId)) continue;
     let idx = byAccount.get(accountId);
     if (!idx) {
-      idx = { owned: new Set(), foreign: new Set() };
+      idx = { owned: new Set(), legacy: new Set(), foreign: new Map() };
       byAccount.set(accountId, idx);
     }
-    (input.isOwned(entry) ? idx.owned : idx.foreign).add(entry.roleName);
+    const owner = input.owner(entry);
+    if (owner.kind === 'ours') idx.owned.add(entry.roleName);
+    else if (owner.kind === 'legacy') idx.legacy.add(entry.roleName);
+    else idx.foreign.set(entry.roleName, describeOwner(owner));
   }
   return byAccount;
 }
@@ -87,21 +99,35 @@ function planInScope(
   idx: EntryIndex | undefined,
   blueprints: readonly PlanBlueprint[],
 ): PlannedAccount {
-  const missing = blueprints.filter((bp) => !idx?.owned.has(bp.roleName));
+  const missing = blueprints.filter((bp) => !idx?.owned.has(bp.roleName) && !idx?.legacy.has(bp.roleName));
+  const adopted = blueprints.filter((bp) => idx?.legacy.has(bp.roleName) && !idx.owned.has(bp.roleName));
+  const adopting = adopted.length
+    ? `; adopts entries written before installation ids: ${adopted.map((bp) => bp.key).join(', ')}`
+    : '';
   if (missing.length === 0) {
-    return { accountId, action: 'ok', reason: `registered: ${blueprints.map((bp) => bp.key).join(', ')}` };
+    return { accountId, action: 'ok', reason: `registered: ${blueprints.map((bp) => bp.key).join(', ')}${adopting}` };
   }
-  const foreign = missing.filter((bp) => idx?.foreign.has(bp.roleName)).map((bp) => bp.key);
+  const foreign = missing.filter((bp) => idx?.foreign.has(bp.roleName));
   const reason =
     `not registered: ${missing.map((bp) => `${bp.key} (${bp.roleName})`).join(', ')}` +
-    (foreign.length ? `; an entry we do not own already uses the role of: ${foreign.join(', ')}` : '');
+    (foreign.length
+      ? `; an entry we do not own already uses the role of: ${foreign.map((bp) => `${bp.key} (${idx!.foreign.get(bp.roleName)})`).join(', ')}`
+      : '') +
+    adopting;
   return {
     accountId,
     action: 'register',
     reason,
     missing: missing.map((bp) => bp.key),
-    ...(foreign.length ? { foreign } : {}),
+    ...(foreign.length ? { foreign: foreign.map((bp) => bp.key) } : {}),
   };
+}
+
+/** Out of scope with entries written before installation ids: said every time, since nobody will remove them. */
+function legacyNote(idx: EntryIndex | undefined): string {
+  return idx?.legacy.size
+    ? '; its entries written before installation ids are never offboarded automatically (remove them by hand if no installation protects it)'
+    : '';
 }
 
 /**
@@ -121,10 +147,10 @@ export async function planReconcile(input: PlanInput): Promise<ReconcilePlan> {
     if (seen.has(account.id)) continue;
     seen.add(account.id);
     const idx = index.get(account.id);
-    const out = outOfScopeReason(account, input.config);
+    const out = outOfScopeReason(account, input.config, input.managementAccountId);
     if (out === undefined) planned.push(planInScope(account.id, idx, input.blueprints));
     else if (idx?.owned.size) planned.push({ accountId: account.id, action: 'offboard', reason: out });
-    else planned.push({ accountId: account.id, action: 'skip', reason: out });
+    else planned.push({ accountId: account.id, action: 'skip', reason: out + legacyNote(idx) });
   }
 
   // Accounts not listed under the scope: ours to offboard when we registered them, or asked for by the operator.

@@ -1,11 +1,12 @@
 import { mapLimit } from '../util/map-limit';
 import { convergeAccount } from '../account/converge-account';
 import type { Deps } from '../deps';
-import { recordInScope } from '../metrics';
-import { scopeOf } from '../org/scope';
+import { logger } from '../log';
+import { recordInScope, recordNotProtected, recordOffboardingHeld } from '../metrics';
+import { assertScopeExists, scopeOf } from '../org/scope';
 import type { AccountReport } from '../account/account-report';
 import { planReconcile, type PlannedAccount, type ReconcilePlan } from './plan-reconcile';
-import { isOwnedEntry } from '../veeam/registration';
+import { entryOwner } from '../veeam/registration';
 import type { VeeamEntry } from '../veeam/types';
 
 export interface ReconcileOptions {
@@ -19,6 +20,22 @@ export interface ReconcileOptions {
   mode: 'fan-out' | 'in-process';
   /** Fan-out dry run only: also read IAM of every planned account (the full create/repair/update picture). */
   deep?: boolean;
+  /**
+   * A human's one-time confirmation of up to this many offboardings in this run (CLI `reconcile --allow-offboard N`),
+   * when more than OFFBOARD_MAX_PER_RUN would be offboarded. Never lowers the configured limit.
+   */
+  allowOffboard?: number;
+}
+
+/**
+ * The blast-radius limit of one reconcile (like a StackSet's failure tolerance): above `limit` accounts to offboard,
+ * none is offboarded (`held`) and every one is reported with the reason and the setting to change.
+ */
+export interface OffboardGuard {
+  held: boolean;
+  wouldOffboard: number;
+  limit: number;
+  accounts: string[];
 }
 
 export interface ReconcileReport {
@@ -31,6 +48,8 @@ export interface ReconcileReport {
   notProtected: Array<{ accountId: string; reason: string }>;
   enqueued: number;
   veeamLogins: number;
+  /** Present when OFFBOARD_MODE removes something (unregister, delete): what this run would offboard, and whether held. */
+  offboardGuard?: OffboardGuard;
 }
 
 /**
@@ -41,14 +60,18 @@ export async function planOrganization(
   deps: Deps,
   opts: { accountIds?: string[]; explain?: boolean } = {},
 ): Promise<{ plan: ReconcilePlan; entries: VeeamEntry[] }> {
+  // A scope naming no OU of this organization would make every account look out of scope: stop before planning.
+  await assertScopeExists(deps.org, deps.config);
   const veeam = await deps.veeam();
-  const entries = await veeam.listEntries();
+  const [entries, managementAccountId] = await Promise.all([veeam.listEntries(), deps.org.managementAccountId()]);
+  const { installationId } = deps.config;
   const plan = await planReconcile({
     desired: deps.org.listAccountsUnder(deps.config.scopeOuIds),
     config: deps.config,
     entries,
     blueprints: deps.blueprints.filter((b) => b.register).map((b) => ({ key: b.key, roleName: b.roleName })),
-    isOwned: isOwnedEntry,
+    owner: (e) => entryOwner(e, installationId),
+    managementAccountId,
     ...(opts.explain === false
       ? {}
       : { explainOutOfScope: async (id: string) => (await scopeOf(deps.org, deps.config, id)).reason }),
@@ -67,6 +90,12 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     ...(opts.accountIds ? { accountIds: opts.accountIds } : {}),
   });
   recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
+
+  // Out of scope with nothing of ours, or retained by OFFBOARD_MODE=retain: nothing to do, every run.
+  const retain = deps.config.offboardMode === 'retain';
+  const guard = retain ? undefined : offboardGuard(deps, plan.accounts, opts);
+  const held = guard?.held ? holdOffboarding(deps, guard, opts.dryRun) : undefined;
+  const reasonOf = (a: PlannedAccount) => (held && a.action === 'offboard' ? `${a.reason}; ${held}` : a.reason);
   const report: ReconcileReport = {
     dryRun: opts.dryRun,
     mode: opts.mode,
@@ -74,14 +103,14 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     accounts: plan.accounts,
     notProtected: plan.accounts
       .filter((a) => a.action !== 'ok')
-      .map((a) => ({ accountId: a.accountId, reason: a.reason })),
+      .map((a) => ({ accountId: a.accountId, reason: reasonOf(a) })),
     enqueued: 0,
     veeamLogins: 0,
+    ...(guard ? { offboardGuard: guard } : {}),
   };
-
-  // Out of scope with nothing of ours, or retained by OFFBOARD_MODE=retain: nothing to do, every run.
-  const retain = deps.config.offboardMode === 'retain';
-  const work = plan.accounts.filter((a) => a.action !== 'skip' && !(retain && a.action === 'offboard'));
+  const work = plan.accounts.filter(
+    (a) => a.action !== 'skip' && !((retain || guard?.held) && a.action === 'offboard'),
+  );
   // Named accounts (or all, with deep) get the full picture, IAM included, even in a dry run; so does the CLI.
   const converge = opts.mode === 'in-process' || (opts.dryRun && (opts.accountIds?.length || opts.deep));
   if (converge) {
@@ -97,8 +126,21 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
         },
       }),
     );
-    report.accounts = reports;
-    report.totals = countBy(reports.map((r) => r.action));
+    // Held accounts stay in the table: out of scope, left as they are, with the reason.
+    const heldReports: AccountReport[] = held
+      ? plan.accounts
+          .filter((a) => a.action === 'offboard')
+          .map((a) => ({
+            accountId: a.accountId,
+            inScope: false,
+            scopeReason: a.reason,
+            action: 'skip',
+            roles: [],
+            dryRun: opts.dryRun,
+          }))
+      : [];
+    report.accounts = [...reports, ...heldReports];
+    report.totals = countBy(report.accounts.map((r) => r.action));
     const unprotected = (r: AccountReport) =>
       r.inScope && (r.action === 'error' || r.action === 'conflict' || (opts.dryRun && r.action !== 'ok'));
     report.notProtected = [
@@ -108,8 +150,9 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
       })),
       ...plan.accounts
         .filter((a) => a.action === 'skip' || a.action === 'offboard')
-        .map((a) => ({ accountId: a.accountId, reason: a.reason })),
+        .map((a) => ({ accountId: a.accountId, reason: reasonOf(a) })),
     ];
+    if (!opts.dryRun) recordNotProtected(reports.filter(unprotected).length);
   } else if (!opts.dryRun) {
     if (!deps.queue) throw new Error('fan-out reconcile needs the account queue (ACCOUNT_QUEUE_URL)');
     await deps.queue.send(
@@ -117,9 +160,39 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
       { runId: deps.now().toISOString() },
     );
     report.enqueued = work.length;
+    // The worker reports what it meets in IAM; what the plan already knows (another owner's entry) is counted here.
+    recordNotProtected(plan.accounts.filter((a) => a.foreign?.length).length);
   }
   report.veeamLogins = (await deps.veeam()).stats.logins - loginsBefore;
   return report;
+}
+
+function offboardGuard(deps: Deps, planned: PlannedAccount[], opts: ReconcileOptions): OffboardGuard {
+  const accounts = planned.filter((a) => a.action === 'offboard').map((a) => a.accountId);
+  const limit = Math.max(deps.config.offboardMaxPerRun, opts.allowOffboard ?? 0);
+  return { held: accounts.length > limit, wouldOffboard: accounts.length, limit, accounts };
+}
+
+/**
+ * Offboards none and fails visibly (ERROR line and OffboardingHeld, unless a dry run): returns the reason every held
+ * account is reported with, naming the setting to change and the one-time confirmation.
+ */
+function holdOffboarding(deps: Deps, guard: OffboardGuard, dryRun: boolean): string {
+  const why =
+    `offboarding held: this run would offboard ${guard.wouldOffboard} accounts, more than ${guard.limit} ` +
+    `(OFFBOARD_MAX_PER_RUN, stack parameter offboardMaxPerRun), so none was offboarded. If SCOPE_OU_IDS or ` +
+    `EXCLUDED_ACCOUNT_IDS changed by mistake, fix it; if intended, confirm once with ` +
+    `\`reconcile --allow-offboard ${guard.wouldOffboard}\` (CLI) or raise offboardMaxPerRun`;
+  if (dryRun) return why;
+  logger.error('offboarding held', {
+    wouldOffboard: guard.wouldOffboard,
+    limit: guard.limit,
+    accounts: guard.accounts,
+    offboardMode: deps.config.offboardMode,
+    fix: why,
+  });
+  recordOffboardingHeld(guard.wouldOffboard);
+  return why;
 }
 
 function entriesByAccount(entries: VeeamEntry[]): Map<string, VeeamEntry[]> {

@@ -8,6 +8,7 @@ import {
   DetachRolePolicyCommand,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
+  TagInstanceProfileCommand,
   TagRoleCommand,
   UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
@@ -55,6 +56,11 @@ export async function applyOp(iam: IAMClient, bp: RoleBlueprint, op: RoleOp): Pr
     case 'create-instance-profile':
       await iam.send(
         new CreateInstanceProfileCommand({ InstanceProfileName: RoleName, Tags: tagsToList(ownershipTags(bp)) }),
+      );
+      return;
+    case 'tag-instance-profile':
+      await iam.send(
+        new TagInstanceProfileCommand({ InstanceProfileName: RoleName, Tags: tagsToList(ownershipTags(bp)) }),
       );
       return;
     case 'add-role-to-instance-profile':

@@ -1,14 +1,31 @@
+import { describeOwner, type Owner } from '../ownership';
 import { MANAGED_TAG } from './tags';
 import type { RoleBlueprint } from './types';
 
-/** What an operator reads when a same-named role is not ours, and what to do about it. */
-export function roleConflictReason(bp: Pick<RoleBlueprint, 'roleName'>, accountId: string): string {
-  return `role ${bp.roleName} in ${accountId} exists without the tag ${MANAGED_TAG}=true, so it is not ours and was not modified. Rename or delete it, or set BACKUP_ROLE_NAME / WORKER_ROLE_NAME to another name.`;
+type Named = Pick<RoleBlueprint, 'roleName' | 'installationId'>;
+
+function whose(thing: string, bp: Named, owner: Owner | undefined): string {
+  if (owner?.kind === 'other')
+    return `${thing} carries ${MANAGED_TAG}=${owner.installationId}: ${describeOwner(owner)}, not by this installation (${bp.installationId})`;
+  return `${thing} exists without the tag ${MANAGED_TAG}=${bp.installationId}, so it is not ours`;
 }
 
-export function profileConflictReason(bp: Pick<RoleBlueprint, 'roleName'>, accountId: string): string {
-  return (
-    `instance profile ${bp.roleName} in ${accountId} exists without the tag ${MANAGED_TAG}=true, so it is not ours: neither it nor role ${bp.roleName} was modified. ` +
-    `Delete that instance profile (IAM cannot rename one: recreate it under another name if something uses it), or set BACKUP_ROLE_NAME / WORKER_ROLE_NAME to another name.`
-  );
+const FIX_OTHER =
+  'Two installations must not protect the same account: change SCOPE_OU_IDS or EXCLUDED_ACCOUNT_IDS of one of them.';
+
+/** What an operator reads when a same-named role is not ours, and what to do about it. */
+export function roleConflictReason(bp: Named, accountId: string, owner?: Owner): string {
+  const fix =
+    owner?.kind === 'other'
+      ? FIX_OTHER
+      : 'Rename or delete it, or set BACKUP_ROLE_NAME / WORKER_ROLE_NAME to another name.';
+  return `${whose(`role ${bp.roleName} in ${accountId}`, bp, owner)} and was not modified. ${fix}`;
+}
+
+export function profileConflictReason(bp: Named, accountId: string, owner?: Owner): string {
+  const fix =
+    owner?.kind === 'other'
+      ? FIX_OTHER
+      : 'Delete that instance profile (IAM cannot rename one: recreate it under another name if something uses it), or set BACKUP_ROLE_NAME / WORKER_ROLE_NAME to another name.';
+  return `${whose(`instance profile ${bp.roleName} in ${accountId}`, bp, owner)}: neither it nor role ${bp.roleName} was modified. ${fix}`;
 }

@@ -15,6 +15,7 @@ type OpFields = {
   'tag-role': { tags: Record<string, string> };
   'untag-role': { keys: string[] };
   'create-instance-profile': object;
+  'tag-instance-profile': object;
   'add-role-to-instance-profile': object;
   'remove-role-from-instance-profile': { roleName: string };
   'delete-instance-profile': object;
@@ -100,7 +101,11 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
     if (!profile) {
       ops.push({ kind: 'create-instance-profile', detail: `instance profile ${bp.roleName}: created` });
       ops.push({ kind: 'add-role-to-instance-profile', detail: `instance profile ${bp.roleName}: role added` });
-    } else if (profile.owned && !profile.roleNames.includes(bp.roleName)) {
+    } else if (profile.owned && profile.owner.kind !== 'ours') {
+      // Written before installation ids: adopted, so it carries our id from now on.
+      ops.push({ kind: 'tag-instance-profile', detail: `instance profile ${bp.roleName}: ownership tag set` });
+    }
+    if (profile?.owned && !profile.roleNames.includes(bp.roleName)) {
       // An instance profile holds at most one role; whatever is in ours must make room.
       for (const other of profile.roleNames) {
         ops.push({
@@ -123,7 +128,11 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
 export function planRemoval(bp: RoleBlueprint, snapshot: RoleSnapshot): RoleOp[] {
   const ops: RoleOp[] = [];
   const profile = snapshot.instanceProfile;
-  if (bp.instanceProfile && profile?.owned) {
+  // Only what carries our own id is removed. A profile written before installation ids goes only with a role of ours
+  // (a crash between stamping the role and stamping its profile), or the role could never be deleted.
+  const profileOurs =
+    profile?.owner.kind === 'ours' || (profile?.owner.kind === 'legacy' && snapshot.owner.kind === 'ours');
+  if (bp.instanceProfile && profile && profileOurs) {
     if (profile.roleNames.includes(bp.roleName)) {
       ops.push({
         kind: 'remove-role-from-instance-profile',

@@ -48,9 +48,10 @@ export class IamRoleStore implements RoleIam {
     const applied: RoleChange[] = [];
     let created = false;
     for (let round = 1; ; round++) {
-      if (snap.exists && !snap.owned) return this.conflict(bp, snap, applied, roleConflictReason(bp, this.accountId));
+      if (snap.exists && !snap.owned)
+        return this.conflict(bp, snap, applied, roleConflictReason(bp, this.accountId, snap.owner));
       if (bp.instanceProfile && snap.instanceProfile && !snap.instanceProfile.owned)
-        return this.conflict(bp, snap, applied, profileConflictReason(bp, this.accountId));
+        return this.conflict(bp, snap, applied, profileConflictReason(bp, this.accountId, snap.instanceProfile.owner));
       const ops = planRole(bp, trust, snap);
       if (opts.dryRun)
         return this.result(bp, snap, !snap.exists ? 'created' : ops.length ? 'repaired' : 'ok', ops.map(toChange));
@@ -84,7 +85,8 @@ export class IamRoleStore implements RoleIam {
 
   async remove(bp: RoleBlueprint, opts: { dryRun: boolean }): Promise<RoleChange[]> {
     const snap = await this.read(bp);
-    if (!snap.exists || !snap.owned) return [];
+    // Offboarding removes only roles carrying this installation's id: legacy ones are never removed by anyone.
+    if (!snap.exists || snap.owner.kind !== 'ours') return [];
     const ops: RoleOp[] = planRemoval(bp, snap);
     if (opts.dryRun) return ops.map(toChange);
     const done: RoleChange[] = [];

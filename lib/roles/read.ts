@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { decodePolicyDocument } from './policy-document';
 import { isOurPolicyName } from './policies';
-import { isOwned, tagsFromList } from './tags';
+import { mayConverge } from '../ownership';
+import { tagOwner, tagsFromList } from './tags';
 import { acceptedExternalIds } from './trust';
 import type { RoleBlueprint, RoleSnapshot } from './types';
 
@@ -48,11 +49,13 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
     const res = await orUndefined(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: bp.roleName })));
     const profile = res?.InstanceProfile;
     if (!profile) return null;
+    // GetInstanceProfile returns the profile's tags; ours are created with the ownership tags (apply.ts).
+    const owner = tagOwner(tagsFromList(profile.Tags), bp.installationId);
     return {
       name: profile.InstanceProfileName ?? bp.roleName,
       roleNames: (profile.Roles ?? []).map((r) => r.RoleName ?? ''),
-      // GetInstanceProfile returns the profile's tags; ours are created with the ownership tags (apply.ts).
-      owned: isOwned(tagsFromList(profile.Tags)),
+      owned: mayConverge(owner),
+      owner,
     };
   };
 
@@ -63,6 +66,7 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
       roleName: bp.roleName,
       exists: false,
       owned: false,
+      owner: { kind: 'none' },
       trustExternalIds: [],
       tags: {},
       inlinePolicies: {},
@@ -72,6 +76,7 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
   }
 
   const tags = tagsFromList(role.Tags);
+  const owner = tagOwner(tags, bp.installationId);
   const trustDocument = decodePolicyDocument(role.AssumeRolePolicyDocument);
   const [policyNames, attached, instanceProfile] = await Promise.all([
     listPolicyNames(iam, bp.roleName),
@@ -92,7 +97,8 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
   return {
     roleName: bp.roleName,
     exists: true,
-    owned: isOwned(tags),
+    owned: mayConverge(owner),
+    owner,
     ...(role.Arn ? { arn: role.Arn } : {}),
     trustExternalIds: principalArn ? acceptedExternalIds(trustDocument, principalArn) : [],
     tags,

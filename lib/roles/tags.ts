@@ -1,3 +1,4 @@
+import { ownerOf, type Owner } from '../ownership';
 import type { RoleBlueprint } from './types';
 
 /** Every tag key this service writes starts with this; keys without it belong to someone else. */
@@ -5,16 +6,23 @@ export const TAG_PREFIX = 'veeam-org-sync:';
 export const MANAGED_TAG = `${TAG_PREFIX}managed`;
 export const BLUEPRINT_TAG = `${TAG_PREFIX}blueprint`;
 
-export function ownershipTags(bp: Pick<RoleBlueprint, 'key'>): Record<string, string> {
-  return { [MANAGED_TAG]: 'true', [BLUEPRINT_TAG]: bp.key };
+/** The value of the managed tag written before installation ids; INSTALLATION_ID may not take it. */
+export const LEGACY_MANAGED_VALUE = 'true';
+
+type Owned = Pick<RoleBlueprint, 'key' | 'installationId'>;
+
+/** The managed tag's value is the installation id that created the role or instance profile. */
+export function ownershipTags(bp: Owned): Record<string, string> {
+  return { [MANAGED_TAG]: bp.installationId, [BLUEPRINT_TAG]: bp.key };
 }
 
 /** Ownership is the managed tag alone: a role we created keeps it even if someone edits the blueprint tag. */
-export function isOwned(tags: Record<string, string>): boolean {
-  return tags[MANAGED_TAG] === 'true';
+export function tagOwner(tags: Record<string, string>, installationId: string): Owner {
+  const value = tags[MANAGED_TAG];
+  return ownerOf(value === LEGACY_MANAGED_VALUE ? '' : value, installationId);
 }
 
-export function desiredTags(bp: Pick<RoleBlueprint, 'key'>, stateTags: Record<string, string>): Record<string, string> {
+export function desiredTags(bp: Owned, stateTags: Record<string, string>): Record<string, string> {
   return { ...stateTags, ...ownershipTags(bp) };
 }
 

@@ -1,9 +1,16 @@
+import type { Owner } from '../ownership';
+
 /** A role Veeam needs in every member account, as data. One file per blueprint under lib/roles/blueprints/. */
 export interface RoleBlueprint {
   /** Stable key: used in tags and in the Veeam entry name (`<accountId>-<key>`). */
   key: string;
   /** IAM role name (from BACKUP_ROLE_NAME / WORKER_ROLE_NAME). */
   roleName: string;
+  /**
+   * INSTALLATION_ID: the installation that owns what is made from this blueprint. Written into the role's and
+   * instance profile's ownership tag and into the marker of the Veeam entry registered for the role.
+   */
+  installationId: string;
   description: string;
   /** Veeam Backup for AWS version the action lists match. */
   veeamVersion: string;
@@ -30,8 +37,13 @@ export interface DesiredTrust {
 export interface RoleSnapshot {
   roleName: string;
   exists: boolean;
-  /** Carries our ownership tag; only owned roles are ever modified. */
+  /**
+   * May be converged: carries this installation's id, or a tag written before installation ids (adopted: the next
+   * write stamps our id). Only owned roles are ever modified; only `owner.kind === 'ours'` ones are ever removed.
+   */
   owned: boolean;
+  /** Whose ownership tag the role carries ({kind: 'none'} when it does not exist). */
+  owner: Owner;
   arn?: string;
   /** External IDs accepted by the statement that trusts the appliance principal, in document order. */
   trustExternalIds: string[];
@@ -44,7 +56,7 @@ export interface RoleSnapshot {
    * undefined when the blueprint wants no instance profile; null when it should exist but does not. `owned`: it
    * carries our ownership tag; a profile of that name without it is someone else's and is never written to.
    */
-  instanceProfile?: { name: string; roleNames: string[]; owned: boolean } | null;
+  instanceProfile?: { name: string; roleNames: string[]; owned: boolean; owner: Owner } | null;
 }
 
 export type RoleChangeKind =
@@ -56,6 +68,7 @@ export type RoleChangeKind =
   | 'tag-role'
   | 'untag-role'
   | 'create-instance-profile'
+  | 'tag-instance-profile'
   | 'add-role-to-instance-profile'
   | 'remove-role-from-instance-profile'
   | 'delete-instance-profile'

@@ -1,5 +1,6 @@
 import { VeeamApiError } from '../errors';
 import { externalIdFingerprint } from '../external-id';
+import { describeOwner, mayConverge, mayOffboard, ownerOf, type Owner } from '../ownership';
 import type { VeeamApi, VeeamEntry, VeeamEntrySpec } from './types';
 
 const MARKER = 'Managed by veeam-org-sync.';
@@ -10,35 +11,49 @@ export function entryName(accountId: string, blueprintKey: string): string {
 }
 
 /**
- * The ownership marker. Veeam never returns the external ID, so its fingerprint here is how we know which ID the
- * appliance holds; the ID itself is never written anywhere readable.
+ * The ownership marker, naming the installation that wrote it (INSTALLATION_ID). Veeam never returns the external ID,
+ * so its fingerprint here is how we know which ID the appliance holds; the ID itself is never written anywhere
+ * readable. Without `installationId` it is the marker written before installation ids (tests use it as such).
  */
-export function entryDescription(roleName: string, externalId: string, issuedAt?: Date): string {
+export function entryDescription(
+  roleName: string,
+  externalId: string,
+  issuedAt?: Date,
+  installationId?: string,
+): string {
   // The issue date lets the rotation schedule find due accounts from one listing, without reading IAM everywhere.
   const issued = issuedAt ? ` issued=${issuedAt.toISOString().slice(0, 10)}` : '';
-  return `${MARKER} role=${roleName} extid-fp=${externalIdFingerprint(externalId)}${issued}`;
+  const installation = installationId ? ` installation=${installationId}` : '';
+  return `${MARKER}${installation} role=${roleName} extid-fp=${externalIdFingerprint(externalId)}${issued}`;
 }
 
 export function parseEntryDescription(description: string | null | undefined): {
+  /** Carries the marker (of any installation, or written before installation ids). */
   owned: boolean;
+  /** The installation that wrote it; absent on markers written before installation ids. */
+  installationId?: string;
   roleName?: string;
   externalIdFp?: string;
   issuedAt?: Date;
 } {
   if (!description?.startsWith(MARKER)) return { owned: false };
+  const installation = /(?:^|\s)installation=([A-Za-z0-9-]+)(?:\s|$)/.exec(description)?.[1];
   const role = /(?:^|\s)role=(\S+)/.exec(description)?.[1];
   const fp = /(?:^|\s)extid-fp=([0-9a-f]{16})(?:\s|$)/.exec(description)?.[1];
   const issued = /(?:^|\s)issued=(\d{4}-\d{2}-\d{2})(?:\s|$)/.exec(description)?.[1];
   return {
     owned: true,
+    ...(installation ? { installationId: installation } : {}),
     ...(role ? { roleName: role } : {}),
     ...(fp ? { externalIdFp: fp } : {}),
     ...(issued ? { issuedAt: new Date(`${issued}T00:00:00Z`) } : {}),
   };
 }
 
-export function isOwnedEntry(entry: Pick<VeeamEntry, 'description'>): boolean {
-  return parseEntryDescription(entry.description).owned;
+/** Whose marker the entry carries, seen from `installationId`. */
+export function entryOwner(entry: Pick<VeeamEntry, 'description'>, installationId: string): Owner {
+  const d = parseEntryDescription(entry.description);
+  return ownerOf(d.owned ? (d.installationId ?? '') : undefined, installationId);
 }
 
 /** The external-ID fingerprint an owned entry records (what the appliance holds), if any. */
@@ -49,20 +64,29 @@ export function entryFingerprint(entry: Pick<VeeamEntry, 'description'>): string
 /**
  * The entry that stands for (account, blueprint) among listed entries, as ensureRegistration sees it: our name
  * first, then any entry for the same account and role (ours preferred). `owned` false means: report, never touch.
+ * `owned` includes entries written before installation ids (adopted in scope); `owner` tells them apart, and only
+ * `owner.kind === 'ours'` may be offboarded.
  */
 export function findEntry(
   entries: VeeamEntry[],
   accountId: string,
-  blueprint: { key: string; roleName: string },
-): { entry: VeeamEntry; owned: boolean } | undefined {
-  const f = find({ accountId, roleName: blueprint.roleName }, entryName(accountId, blueprint.key), entries);
-  return f.kind === 'missing' ? undefined : { entry: f.entry, owned: f.kind === 'ours' };
+  blueprint: { key: string; roleName: string; installationId: string },
+): { entry: VeeamEntry; owned: boolean; owner: Owner } | undefined {
+  const f = find(
+    { accountId, roleName: blueprint.roleName, installationId: blueprint.installationId },
+    entryName(accountId, blueprint.key),
+    entries,
+  );
+  if (f.kind === 'missing') return undefined;
+  return { entry: f.entry, owned: f.kind === 'ours', owner: entryOwner(f.entry, blueprint.installationId) };
 }
 
 export interface DesiredRegistration {
   accountId: string;
   blueprintKey: string;
   roleName: string;
+  /** INSTALLATION_ID, written into the marker; entries of other installations are never touched. */
+  installationId: string;
   externalId: string;
   /** When the external ID was issued (recorded with its fingerprint). */
   issuedAt?: Date;
@@ -78,7 +102,7 @@ export interface RegistrationResult {
 function specFor(d: DesiredRegistration): VeeamEntrySpec {
   return {
     name: entryName(d.accountId, d.blueprintKey),
-    description: entryDescription(d.roleName, d.externalId, d.issuedAt),
+    description: entryDescription(d.roleName, d.externalId, d.issuedAt, d.installationId),
     accountId: d.accountId,
     roleName: d.roleName,
     externalId: d.externalId,
@@ -91,11 +115,13 @@ function drift(entry: VeeamEntry, spec: VeeamEntrySpec): string[] {
   if (entry.accountId !== spec.accountId) changes.push(`account ${entry.accountId || '(none)'} -> ${spec.accountId}`);
   if (entry.roleName !== spec.roleName) changes.push(`role ${entry.roleName || '(none)'} -> ${spec.roleName}`);
   if (entry.description !== spec.description) {
-    const have = parseEntryDescription(entry.description).externalIdFp;
-    const want = parseEntryDescription(spec.description).externalIdFp;
-    changes.push(
-      have !== want ? `external ID (fingerprint ${have ?? 'unknown'} -> ${want ?? 'unknown'})` : 'description restored',
-    );
+    const have = parseEntryDescription(entry.description);
+    const want = parseEntryDescription(spec.description);
+    if (have.externalIdFp !== want.externalIdFp)
+      changes.push(`external ID (fingerprint ${have.externalIdFp ?? 'unknown'} -> ${want.externalIdFp ?? 'unknown'})`);
+    else if (have.installationId !== want.installationId)
+      changes.push(`marker stamped with installation ${want.installationId ?? '(none)'} (adopted)`);
+    else changes.push('description restored');
   }
   return changes;
 }
@@ -103,26 +129,42 @@ function drift(entry: VeeamEntry, spec: VeeamEntrySpec): string[] {
 type Found =
   { kind: 'ours'; entry: VeeamEntry } | { kind: 'conflict'; entry: VeeamEntry; why: string } | { kind: 'missing' };
 
-function find(d: Pick<DesiredRegistration, 'accountId' | 'roleName'>, name: string, entries: VeeamEntry[]): Found {
+const OTHER_INSTALLATION_FIX =
+  'Two installations must not protect the same account: change SCOPE_OU_IDS or EXCLUDED_ACCOUNT_IDS of one of them.';
+
+function find(
+  d: Pick<DesiredRegistration, 'accountId' | 'roleName' | 'installationId'>,
+  name: string,
+  entries: VeeamEntry[],
+): Found {
+  const ownerOfEntry = (e: VeeamEntry) => entryOwner(e, d.installationId);
   // The appliance treats names case-insensitively when it checks uniqueness, so must we.
   const byName = entries.find((e) => e.name.toLowerCase() === name.toLowerCase());
   if (byName) {
-    if (parseEntryDescription(byName.description).owned) return { kind: 'ours', entry: byName };
+    const owner = ownerOfEntry(byName);
+    if (mayConverge(owner)) return { kind: 'ours', entry: byName };
     return {
       kind: 'conflict',
       entry: byName,
-      why: `Veeam entry "${name}" (${byName.id}) exists but was not created by veeam-org-sync (no marker in its description); left untouched.`,
+      why:
+        owner.kind === 'other'
+          ? `Veeam entry "${name}" (${byName.id}) is ${describeOwner(owner)}, not by this installation (${d.installationId}); left untouched. ${OTHER_INSTALLATION_FIX}`
+          : `Veeam entry "${name}" (${byName.id}) exists but was not created by veeam-org-sync (no marker in its description); left untouched.`,
     };
   }
   const sameRole = entries.filter((e) => e.accountId === d.accountId && e.roleName === d.roleName);
-  const ours = sameRole.find((e) => parseEntryDescription(e.description).owned);
+  const ours = sameRole.find((e) => mayConverge(ownerOfEntry(e)));
   if (ours) return { kind: 'ours', entry: ours };
   const foreign = sameRole[0];
   if (foreign) {
+    const owner = ownerOfEntry(foreign);
     return {
       kind: 'conflict',
       entry: foreign,
-      why: `Role ${d.roleName} of account ${d.accountId} is already registered in Veeam as "${foreign.name}" (${foreign.id}), which veeam-org-sync does not manage; left untouched.`,
+      why:
+        owner.kind === 'other'
+          ? `Role ${d.roleName} of account ${d.accountId} is already registered in Veeam as "${foreign.name}" (${foreign.id}), ${describeOwner(owner)}; left untouched. ${OTHER_INSTALLATION_FIX}`
+          : `Role ${d.roleName} of account ${d.accountId} is already registered in Veeam as "${foreign.name}" (${foreign.id}), which veeam-org-sync does not manage; left untouched.`,
     };
   }
   return { kind: 'missing' };
@@ -176,16 +218,20 @@ export interface UnregisterResult {
   reasons?: string[];
 }
 
-/** Removes an entry we own, unless Veeam says it is still in use (a policy or repository refers to it). */
+/**
+ * Removes an entry carrying this installation's id, unless Veeam says it is still in use (a policy or repository
+ * refers to it). Entries of other installations, and those written before installation ids, are never removed.
+ */
 export async function unregister(
   veeam: VeeamApi,
   entry: VeeamEntry,
-  opts: { dryRun: boolean },
+  opts: { dryRun: boolean; installationId: string },
 ): Promise<UnregisterResult> {
-  if (!parseEntryDescription(entry.description).owned) {
+  const owner = entryOwner(entry, opts.installationId);
+  if (!mayOffboard(owner)) {
     return {
       status: 'not-owned',
-      reasons: [`Veeam entry "${entry.name}" (${entry.id}) was not created by veeam-org-sync; left in place.`],
+      reasons: [`Veeam entry "${entry.name}" (${entry.id}) is ${describeOwner(owner)}; left in place.`],
     };
   }
   let messages;

@@ -23,6 +23,7 @@ import {
   NoSuchEntityException,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
+  TagInstanceProfileCommand,
   TagRoleCommand,
   UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
@@ -461,6 +462,12 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       a.instanceProfiles.set(name, p);
       return { InstanceProfile: profileView(p, a) };
     },
+    TagInstanceProfile: (i, acct) => {
+      const p = account(acct).instanceProfiles.get(String(i.InstanceProfileName));
+      if (!p) throw noSuchEntity(`Instance Profile ${String(i.InstanceProfileName)} cannot be found.`);
+      for (const t of tagList(i.Tags)) p.tags.set(t.Key, t.Value);
+      return {};
+    },
     DeleteInstanceProfile: (i, acct) => {
       const a = account(acct);
       const p = a.instanceProfiles.get(String(i.InstanceProfileName));
@@ -630,6 +637,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     ListRoleTags: ListRoleTagsCommand,
     PutRolePolicy: PutRolePolicyCommand,
     RemoveRoleFromInstanceProfile: RemoveRoleFromInstanceProfileCommand,
+    TagInstanceProfile: TagInstanceProfileCommand,
     TagRole: TagRoleCommand,
     UntagRole: UntagRoleCommand,
     UpdateAssumeRolePolicy: UpdateAssumeRolePolicyCommand,

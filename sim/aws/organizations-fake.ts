@@ -3,11 +3,14 @@ import {
   ChildNotFoundException,
   DescribeAccountCommand,
   DescribeOrganizationCommand,
+  DescribeOrganizationalUnitCommand,
   InvalidInputException,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
   ListParentsCommand,
+  ListRootsCommand,
+  OrganizationalUnitNotFoundException,
   OrganizationsClient,
   ParentNotFoundException,
   TooManyRequestsException,
@@ -17,13 +20,18 @@ import type {
   AccountState,
   AccountStatus,
   DescribeAccountCommandInput,
+  DescribeOrganizationalUnitCommandInput,
   ListAccountsCommandInput,
   ListAccountsForParentCommandInput,
   ListOrganizationalUnitsForParentCommandInput,
   ListParentsCommandInput,
+  ListRootsCommandInput,
 } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
+
+/** The OrganizationalUnitId pattern of the API reference. */
+const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
 
 /** The service's own MaxResults ceilings for the list calls the adapter makes. */
 const API_MAX_RESULTS = 20;
@@ -34,7 +42,9 @@ type Command =
   | 'ListParents'
   | 'ListAccounts'
   | 'ListAccountsForParent'
-  | 'ListOrganizationalUnitsForParent';
+  | 'ListOrganizationalUnitsForParent'
+  | 'DescribeOrganizationalUnit'
+  | 'ListRoots';
 
 interface FakeAccount {
   name: string;
@@ -85,6 +95,8 @@ export class OrganizationsFake {
     ListAccounts: 0,
     ListAccountsForParent: 0,
     ListOrganizationalUnitsForParent: 0,
+    DescribeOrganizationalUnit: 0,
+    ListRoots: 0,
   };
   pageSize: number;
   latencyMs: number;
@@ -159,6 +171,15 @@ export class OrganizationsFake {
 
   close(accountId: string): void {
     this.setState(accountId, 'CLOSED');
+  }
+
+  /** Deletes an OU, as DeleteOrganizationalUnit does: only when it holds no account and no OU. */
+  deleteOu(ouId: string): void {
+    if (!this.ous.has(ouId)) throw new Error(`fake Organizations: no OU ${ouId}`);
+    if (this.accountIdsUnder(ouId).length || this.ouIdsUnder(ouId).length)
+      throw new Error(`fake Organizations: OU ${ouId} is not empty`);
+    this.ous.delete(ouId);
+    this.changed();
   }
 
   /** The account left (or was removed from) the organization. */
@@ -300,6 +321,43 @@ export class OrganizationsFake {
           $metadata: { httpStatusCode: 400 },
         });
       return { Parents: [{ Id: parent, Type: parent === this.rootId ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] };
+    });
+
+    this.mock.on(DescribeOrganizationalUnitCommand).callsFake(async (input: DescribeOrganizationalUnitCommandInput) => {
+      await this.enter('DescribeOrganizationalUnit');
+      const id = input.OrganizationalUnitId ?? '';
+      if (!OU_ID.test(id))
+        throw new InvalidInputException({
+          message: 'You provided a value that does not match the required pattern.',
+          $metadata: { httpStatusCode: 400 },
+          Reason: 'INVALID_PATTERN',
+        });
+      if (!this.ous.has(id))
+        throw new OrganizationalUnitNotFoundException({
+          message: "We can't find an organizational unit (OU) with the OrganizationalUnitId that you specified.",
+          $metadata: { httpStatusCode: 400 },
+        });
+      return {
+        OrganizationalUnit: {
+          Id: id,
+          Name: id,
+          Arn: `arn:aws:organizations::${this.managementAccountId}:ou/o-fake/${id}`,
+        },
+      };
+    });
+
+    this.mock.on(ListRootsCommand).callsFake(async (input: ListRootsCommandInput) => {
+      await this.enter('ListRoots');
+      const { page, next } = this.page('roots', [this.rootId], input.MaxResults, input.NextToken);
+      return {
+        Roots: page.map((id) => ({
+          Id: id,
+          Name: 'Root',
+          Arn: `arn:aws:organizations::${this.managementAccountId}:root/o-fake/${id}`,
+          PolicyTypes: [],
+        })),
+        NextToken: next,
+      };
     });
 
     this.mock.on(ListAccountsCommand).callsFake(async (input: ListAccountsCommandInput) => {

@@ -19,6 +19,7 @@ function role(ids: string[], tags: Record<string, string> = {}, exists = true): 
     roleName: 'VeeamBackupRole',
     exists,
     owned: exists,
+    owner: exists ? { kind: 'ours' } : { kind: 'none' },
     trustExternalIds: ids,
     tags,
     inlinePolicies: {},

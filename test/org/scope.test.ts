@@ -11,9 +11,10 @@ const PROD = 'ou-ab12-prod0000';
 const TEAM = 'ou-ab12-team0000';
 const SANDBOX = 'ou-ab12-sand0000';
 
-const cfg = (scopeOuIds: string[], excluded: string[] = []): ScopeConfig => ({
+const cfg = (scopeOuIds: string[], excluded: string[] = [], includeManagementAccount = true): ScopeConfig => ({
   scopeOuIds,
   excludedAccountIds: new Set(excluded),
+  includeManagementAccount,
 });
 const active = (id: string): OrgAccount => ({ id, name: id, status: 'ACTIVE' });
 
@@ -86,7 +87,7 @@ describe('decideScope', () => {
     const mgmt = active(MGMT);
     expect(decideScope({ config: cfg([ROOT]), account: mgmt, ancestors: [ROOT], managementAccountId: MGMT })).toEqual({
       inScope: true,
-      reason: `in scope (under ${ROOT}, management account)`,
+      reason: `in scope (under ${ROOT}, management account included by INCLUDE_MANAGEMENT_ACCOUNT)`,
     });
     expect(decideScope({ config: cfg([]), account: mgmt, ancestors: [], managementAccountId: MGMT }).inScope).toBe(
       true,
@@ -154,5 +155,31 @@ describe('scopeOf over Organizations', () => {
   it('decides the management account from where it sits', async () => {
     expect(await scopeOf(org, cfg([ROOT]), MGMT)).toMatchObject({ inScope: true });
     expect(await scopeOf(org, cfg([PROD]), MGMT)).toMatchObject({ inScope: false });
+  });
+
+  it('leaves the management account out by default, saying which setting brings it in', async () => {
+    for (const scope of [[], [ROOT]])
+      expect(await scopeOf(org, cfg(scope, [], false), MGMT)).toMatchObject({
+        inScope: false,
+        reason:
+          'management account: out of scope unless INCLUDE_MANAGEMENT_ACCOUNT=true (stack parameter includeManagementAccount)',
+      });
+  });
+
+  it('stops with a configuration error naming a SCOPE_OU_IDS entry that is not in the organization', async () => {
+    const id = fake.createAccount({ parentId: PROD });
+    const gone = fake.createOu(ROOT, 'ou-ab12-gone0000');
+    fake.deleteOu(gone);
+    const err = await scopeOf(org, cfg([PROD, gone, 'r-zz99']), id).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ConfigError', retryable: false });
+    expect((err as Error).message).toMatch(/SCOPE_OU_IDS contains "ou-ab12-gone0000", which is not a root or OU/);
+    expect((err as Error).message).toMatch(/SCOPE_OU_IDS contains "r-zz99"/);
+    expect((err as Error).message).not.toMatch(new RegExp(PROD));
+    expect(fake.calls).toMatchObject({ DescribeOrganizationalUnit: 2, ListRoots: 1 });
+    // Existing ones are remembered: the check costs nothing on a warm container.
+    await scopeOf(org, cfg([PROD, ROOT]), id);
+    expect(fake.calls).toMatchObject({ DescribeOrganizationalUnit: 2, ListRoots: 1 });
+    await scopeOf(org, cfg([PROD, ROOT]), id);
+    expect(fake.calls).toMatchObject({ DescribeOrganizationalUnit: 2, ListRoots: 1 });
   });
 });

@@ -5,6 +5,7 @@ import type { ScopeConfig } from '../../lib/org/scope';
 import { planReconcile } from '../../lib/organization/plan-reconcile';
 import type { PlanInput, ReconcilePlan } from '../../lib/organization/plan-reconcile';
 import type { VeeamEntry } from '../../lib/veeam/types';
+import type { Owner } from '../../lib/ownership';
 import { OrganizationsFake } from '../../sim/aws/organizations-fake';
 
 const ROOT = 'r-ab12';
@@ -14,9 +15,17 @@ const BLUEPRINTS = [
   { key: 'backup', roleName: 'VeeamBackupRole' },
   { key: 'worker', roleName: 'VeeamWorkerRole' },
 ];
-// The real marker belongs to the registration module; the plan only needs a predicate.
+// The real marker belongs to the registration module; the plan only needs to know whose an entry is.
 const MARK = 'managed by veeam-org-sync';
-const isOwned = (e: VeeamEntry): boolean => e.description?.startsWith(MARK) ?? false;
+const LEGACY = 'managed before installation ids';
+const owner = (e: VeeamEntry): Owner =>
+  e.description?.startsWith(MARK)
+    ? { kind: 'ours' }
+    : e.description === LEGACY
+      ? { kind: 'legacy' }
+      : e.description?.startsWith('team-')
+        ? { kind: 'other', installationId: e.description }
+        : { kind: 'none' };
 
 let seq = 0;
 function entry(accountId: string, roleName: string, owned = true): VeeamEntry {
@@ -33,7 +42,7 @@ const both = (accountId: string): VeeamEntry[] => BLUEPRINTS.map((bp) => entry(a
 let fake: OrganizationsFake;
 let org: AwsOrganization;
 const ids: Record<string, string> = {};
-const config: ScopeConfig = { scopeOuIds: [PROD], excludedAccountIds: new Set() };
+const config: ScopeConfig = { scopeOuIds: [PROD], excludedAccountIds: new Set(), includeManagementAccount: false };
 let entries: VeeamEntry[];
 
 beforeEach(() => {
@@ -84,7 +93,7 @@ function plan(extra: Partial<PlanInput> = {}): Promise<ReconcilePlan> {
     config,
     entries,
     blueprints: BLUEPRINTS,
-    isOwned,
+    owner,
     ...extra,
   });
 }
@@ -156,18 +165,58 @@ describe('planReconcile', () => {
   });
 
   it('treats every account of the organization as the scope when no OU is set', async () => {
-    const whole: ScopeConfig = { scopeOuIds: [], excludedAccountIds: new Set() };
+    const whole: ScopeConfig = { scopeOuIds: [], excludedAccountIds: new Set(), includeManagementAccount: true };
     const p = byId(
       await planReconcile({
         desired: org.listAccountsUnder([]),
         config: whole,
         entries,
         blueprints: BLUEPRINTS,
-        isOwned,
+        owner,
+        managementAccountId: fake.managementAccountId,
       }),
     );
     expect(p.get(fake.managementAccountId)).toMatchObject({ action: 'register' });
     expect(p.get(ids.movedOut!)).toMatchObject({ action: 'ok' });
     expect(p.get(ids.left!)).toMatchObject({ action: 'offboard', reason: 'not a member of the organization' });
+  });
+
+  it('leaves the management account out by default, with the reason', async () => {
+    const whole: ScopeConfig = { scopeOuIds: [], excludedAccountIds: new Set(), includeManagementAccount: false };
+    const p = byId(
+      await planReconcile({
+        desired: org.listAccountsUnder([]),
+        config: whole,
+        entries,
+        blueprints: BLUEPRINTS,
+        owner,
+        managementAccountId: fake.managementAccountId,
+      }),
+    );
+    expect(p.get(fake.managementAccountId)).toMatchObject({
+      action: 'skip',
+      reason: expect.stringMatching(/^management account: out of scope unless INCLUDE_MANAGEMENT_ACCOUNT=true/),
+    });
+  });
+
+  it("plans offboarding only for this installation's entries: never another's, never those written before ids", async () => {
+    const theirs = (id: string) => BLUEPRINTS.map((bp) => ({ ...entry(id, bp.roleName), description: 'team-b' }));
+    const legacy = (id: string) => BLUEPRINTS.map((bp) => ({ ...entry(id, bp.roleName), description: LEGACY }));
+    const theirsOut = fake.createAccount({ parentId: SANDBOX });
+    const legacyOut = fake.createAccount({ parentId: SANDBOX });
+    const legacyIn = fake.createAccount({ parentId: PROD });
+    const theirsIn = fake.createAccount({ parentId: PROD });
+    entries = [...theirs(theirsOut), ...legacy(legacyOut), ...legacy(legacyIn), ...theirs(theirsIn)];
+    const p = byId(await plan({ explainOutOfScope: () => Promise.resolve('moved out') }));
+    // Out of scope: another installation's accounts are not even looked at; legacy ones are never offboarded.
+    expect(p.has(theirsOut)).toBe(false);
+    expect(p.has(legacyOut)).toBe(false);
+    // In scope: legacy entries are adopted (ok), another installation's block registration and say whose they are.
+    expect(p.get(legacyIn)).toMatchObject({ action: 'ok', reason: expect.stringMatching(/adopts entries written/) });
+    expect(p.get(theirsIn)).toMatchObject({
+      action: 'register',
+      foreign: ['backup', 'worker'],
+      reason: expect.stringMatching(/backup \(owned by installation team-b\)/),
+    });
   });
 });

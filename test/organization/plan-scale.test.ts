@@ -49,14 +49,18 @@ describe('planning a 10,000-account organization', () => {
     for (let i = 9990; i < ACCOUNTS; i++) fake.suspend(accountId(i));
 
     const org = new AwsOrganization({ client: new OrganizationsClient({}) });
-    const config = { scopeOuIds: ouLevels[0]!, excludedAccountIds: new Set([accountId(1)]) };
+    const config = {
+      scopeOuIds: ouLevels[0]!,
+      excludedAccountIds: new Set([accountId(1)]),
+      includeManagementAccount: false,
+    };
     const before = heapUsed();
     const plan = await planReconcile({
       desired: org.listAccountsUnder(config.scopeOuIds),
       config,
       entries,
       blueprints: BLUEPRINTS,
-      isOwned: (e) => e.description === MARK,
+      owner: (e) => (e.description === MARK ? { kind: 'ours' } : { kind: 'none' }),
     });
     const growthMb = (heapUsed() - before) / 1024 / 1024;
 

@@ -48,7 +48,7 @@ describe('reconcile of a 10,000-account organization', () => {
         accountId: acct,
         roleName,
         externalId: `x-${acct}`,
-        description: owned ? entryDescription(roleName, `x-${acct}`, issued) : 'hand made',
+        description: owned ? entryDescription(roleName, `x-${acct}`, issued, 'veeam-org-sync') : 'hand made',
       });
     };
     for (let i = 0; i < 9500; i++) {
@@ -67,6 +67,8 @@ describe('reconcile of a 10,000-account organization', () => {
       VEEAM_PRINCIPAL_ARN: APPLIANCE,
       SCOPE_OU_IDS: ouLevels[0]!.join(','),
       OFFBOARD_MODE: 'unregister',
+      // 230 planned departures: above the default guard of 5 the run would hold them all (test/organization/offboard-guard).
+      OFFBOARD_MAX_PER_RUN: '1000',
     });
     const veeam = createVeeamClient({
       config,

@@ -3,7 +3,7 @@ import { externalIdFingerprint } from '../../lib/external-id';
 import { APPLIANCE, BACKUP, desired, ID_A, ID_B, MEMBER, WORKER, world, type World } from './iam-world';
 
 const OWNED_PROFILE_TAGS: Array<[string, string]> = [
-  ['veeam-org-sync:managed', 'true'],
+  ['veeam-org-sync:managed', 'veeam-org-sync'],
   ['veeam-org-sync:blueprint', 'worker'],
 ];
 
@@ -35,7 +35,7 @@ describe('fresh account', () => {
     expect(w.fake.canAssume(MEMBER, 'VeeamBackupRole', APPLIANCE, ID_A)).toBe(true);
     expect(w.fake.canAssume(MEMBER, 'VeeamBackupRole', 'ec2.amazonaws.com')).toBe(false);
     expect(Object.fromEntries(role.tags)).toEqual({
-      'veeam-org-sync:managed': 'true',
+      'veeam-org-sync:managed': 'veeam-org-sync',
       'veeam-org-sync:blueprint': 'backup',
       'veeam-org-sync:external-id-issued': '2026-11-01T00:00:00.000Z',
     });
@@ -137,7 +137,7 @@ describe('tags', () => {
     );
     expect(res.changes.map((c) => c.kind)).toEqual(['tag-role', 'untag-role']);
     expect(Object.fromEntries(tags)).toEqual({
-      'veeam-org-sync:managed': 'true',
+      'veeam-org-sync:managed': 'veeam-org-sync',
       'veeam-org-sync:blueprint': 'backup',
       'veeam-org-sync:external-id-issued': '2026-12-01T00:00:00.000Z',
       CostCenter: '42',
@@ -289,6 +289,7 @@ describe('instance profile ownership', () => {
       name: 'VeeamWorkerRole',
       roleNames: ['VeeamWorkerRole'],
       owned: true,
+      owner: { kind: 'ours' },
     });
   });
 
@@ -300,7 +301,7 @@ describe('instance profile ownership', () => {
     for (const r of [dry, res]) {
       expect(r).toMatchObject({ status: 'conflict', roleName: 'VeeamWorkerRole', changes: [] });
       expect(r.reason).toContain(
-        `instance profile VeeamWorkerRole in ${MEMBER} exists without the tag veeam-org-sync:managed=true`,
+        `instance profile VeeamWorkerRole in ${MEMBER} exists without the tag veeam-org-sync:managed=veeam-org-sync`,
       );
       expect(r.reason).toMatch(/Delete that instance profile/);
       expect(r.reason).toMatch(/WORKER_ROLE_NAME/);
@@ -361,5 +362,52 @@ describe('throttling that outlasts the SDK’s own retries', () => {
     const res = await w.ensure(BACKUP);
     expect(res.changes.map((c) => c.kind)).toEqual(['put-policy']);
     expect(w.fake.callsOf('CreateRole')).toHaveLength(1);
+  });
+});
+
+describe('ownership per installation (INSTALLATION_ID in the managed tag)', () => {
+  const teamA = { ...WORKER, installationId: 'team-a' };
+  const teamB = { ...WORKER, installationId: 'team-b' };
+
+  it("installation B neither modifies nor removes installation A's role and profile: a conflict naming A", async () => {
+    await w.ensure(teamA);
+    const trustBefore = w.fake.role(MEMBER, 'VeeamWorkerRole')!.trust;
+    const roleBefore = {
+      ...w.fake.role(MEMBER, 'VeeamWorkerRole')!,
+      tags: new Map(w.fake.role(MEMBER, 'VeeamWorkerRole')!.tags),
+    };
+    const writes = w.fake.writes().length;
+    const res = await w.ensure(teamB, desired([ID_B]));
+    expect(res).toMatchObject({ status: 'conflict', changes: [] });
+    expect(res.reason).toMatch(/carries veeam-org-sync:managed=team-a: owned by installation team-a/);
+    expect(res.reason).toMatch(/SCOPE_OU_IDS or EXCLUDED_ACCOUNT_IDS/);
+    expect(await w.store.remove(teamB, { dryRun: false })).toEqual([]);
+    expect(w.fake.writes()).toHaveLength(writes);
+    expect(w.fake.role(MEMBER, 'VeeamWorkerRole')!.trust).toBe(trustBefore);
+    expect(w.fake.role(MEMBER, 'VeeamWorkerRole')!.tags).toEqual(roleBefore.tags);
+    expect(w.fake.canAssume(MEMBER, 'VeeamWorkerRole', APPLIANCE, ID_A)).toBe(true);
+  });
+
+  it('adopts a role and profile tagged before installation ids (stamps our id), and never removes them unstamped', async () => {
+    await w.ensure(teamA);
+    const acct = w.fake.account(MEMBER);
+    acct.roles.get('VeeamWorkerRole')!.tags.set('veeam-org-sync:managed', 'true');
+    acct.instanceProfiles.get('VeeamWorkerRole')!.tags.set('veeam-org-sync:managed', 'true');
+    expect((await w.store.read(teamB)).owner).toEqual({ kind: 'legacy' });
+    // Offboarding never removes what carries no installation id.
+    expect(await w.store.remove(teamB, { dryRun: false })).toEqual([]);
+    expect(acct.roles.has('VeeamWorkerRole')).toBe(true);
+    // Converging (the account is in B's scope) adopts both.
+    const res = await w.ensure(teamB);
+    expect(res.status).toBe('repaired');
+    expect(res.changes.map((c) => c.kind).sort()).toEqual(['tag-instance-profile', 'tag-role']);
+    expect(acct.roles.get('VeeamWorkerRole')!.tags.get('veeam-org-sync:managed')).toBe('team-b');
+    expect(acct.instanceProfiles.get('VeeamWorkerRole')!.tags.get('veeam-org-sync:managed')).toBe('team-b');
+    expect((await w.ensure(teamB)).changes).toEqual([]);
+    // Now it is B's: B may remove it, A may not.
+    expect(await w.store.remove(teamA, { dryRun: false })).toEqual([]);
+    expect((await w.store.remove(teamB, { dryRun: false })).map((c) => c.kind)).toContain('delete-role');
+    expect(acct.roles.has('VeeamWorkerRole')).toBe(false);
+    expect(acct.instanceProfiles.size).toBe(0);
   });
 });

@@ -18,6 +18,7 @@ const CUSTOM = {
   subnetIds: 'subnet-1,subnet-2',
   securityGroupIds: 'sg-1',
   workerMaximumConcurrency: '10',
+  includeManagementAccount: 'true',
 };
 
 let byDefault: Template;
@@ -192,6 +193,26 @@ describe('alarms', () => {
     }
   });
 
+  it('alarms on unprotected accounts and on a held-back mass offboarding (the metrics the functions publish)', () => {
+    for (const metric of ['AccountsNotProtected', 'OffboardingHeld']) {
+      const matching = alarms(custom).filter(([, a]) => a.MetricName === metric);
+      expect(matching).toHaveLength(1);
+      const [, alarm] = matching[0]!;
+      expect(alarm).toMatchObject({
+        Namespace: 'VeeamOrgSync',
+        Dimensions: [{ Name: 'service', Value: 'veeam-org-sync' }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [CUSTOM.alarmTopicArn],
+      });
+    }
+    // The names and dimension the code publishes under (lib/metrics.ts, functions' POWERTOOLS_* environment).
+    const env = fn(custom, 'WorkerLambdaFunction').Environment.Variables as Record<string, string>;
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('VeeamOrgSync');
+    expect(env.POWERTOOLS_SERVICE_NAME).toBe('veeam-org-sync');
+  });
+
   it('notifies the SNS topic only when one is configured', () => {
     for (const [, a] of alarms(byDefault)) expect(a.AlarmActions).toBeUndefined();
     for (const [, a] of alarms(custom))
@@ -309,12 +330,12 @@ describe('least privilege', () => {
     }
   });
 
-  it('changes IAM only on our two roles and their instance profile in the management account, and only from the worker', () => {
+  it('with includeManagementAccount=true, changes IAM only on our two roles and their instance profile in the management account, and only from the worker', () => {
     const ours = ['role/VeeamBackupRole', 'role/VeeamWorkerRole', 'instance-profile/VeeamWorkerRole'].map(
       (r) => `arn:aws:iam::123456789012:${r}`,
     );
     const iamOf = (role: string) =>
-      roleStatements(byDefault, role).filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
+      roleStatements(custom, role).filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
     for (const role of ['WorkerRole', 'ReconcileRole']) {
       const statements = iamOf(role);
       expect(statements).toHaveLength(1);
@@ -323,6 +344,18 @@ describe('least privilege', () => {
     expect(asList(iamOf('ReconcileRole')[0]!.Action).every((a) => /^iam:(Get|List)/.test(a))).toBe(true);
     expect(iamOf('RotateRole')).toEqual([]);
     expect(iamOf('IntakeRole')).toEqual([]);
+  });
+
+  it('grants no IAM permission on management-account roles unless includeManagementAccount is true', () => {
+    expect(byDefault.Conditions?.IncludeManagementAccount).toBeDefined();
+    const iam = allStatements(byDefault).filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
+    expect(iam).toEqual([]);
+    // The setting itself reaches the functions, so the code agrees with the template.
+    for (const [t, want] of [
+      [byDefault, 'false'],
+      [custom, 'true'],
+    ] as const)
+      expect(fn(t, 'WorkerLambdaFunction').Environment.Variables.INCLUDE_MANAGEMENT_ACCOUNT).toBe(want);
   });
 
   it('lets the rotate function only plan and enqueue: it never enters a member account', () => {

@@ -90,6 +90,7 @@ const template = (p: string) =>
       accountId: '123456789012',
       blueprintKey: 'backup',
       roleName: 'VeeamBackupRole',
+      installationId: 'veeam-org-sync',
       externalId: 'Ext-A',
     };
     const { entry } = await ensureRegistration(
@@ -103,7 +104,7 @@ const template = (p: string) =>
     });
     await client.rescanAndWait(entry!.id);
     sim.faults.expireTokensNow();
-    await unregister(client, entry!, { dryRun: false });
+    await unregister(client, entry!, { dryRun: false, installationId: 'veeam-org-sync' });
     await client.deleteEntry(entry!.id);
     await client.logout();
   });

@@ -39,6 +39,7 @@ it('never writes passwords, tokens or external IDs to the log', async () => {
       accountId: '999988887777',
       blueprintKey: 'backup',
       roleName: 'VeeamBackupRole',
+      installationId: 'veeam-org-sync',
       externalId: externalIds[0]!,
     };
     const { entry } = await ensureRegistration(client, desired, [], { dryRun: false });
@@ -50,7 +51,7 @@ it('never writes passwords, tokens or external IDs to the log', async () => {
     });
     collectTokens();
     await client.rescanAndWait(entry!.id);
-    await unregister(client, entry!, { dryRun: false });
+    await unregister(client, entry!, { dryRun: false, installationId: 'veeam-org-sync' });
     collectTokens();
     await client.logout();
   } finally {

@@ -3,6 +3,7 @@ import type { VeeamClient } from '../../lib/veeam/client';
 import {
   entryDescription,
   entryName,
+  entryOwner,
   ensureRegistration,
   parseEntryDescription,
   unregister,
@@ -16,6 +17,7 @@ const desired = {
   accountId: ACCOUNT,
   blueprintKey: 'backup',
   roleName: 'VeeamBackupRole',
+  installationId: 'team-a',
   externalId: 'Ext1dAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
 };
 
@@ -42,6 +44,54 @@ describe('names and ownership marker', () => {
     });
     expect(parseEntryDescription('Added by hand for the DBA team')).toEqual({ owned: false });
     expect(parseEntryDescription(null)).toEqual({ owned: false });
+  });
+
+  it('names the installation that wrote the marker', () => {
+    const d = entryDescription('VeeamBackupRole', desired.externalId, new Date('2026-11-01'), 'team-a');
+    expect(d).toMatch(/^Managed by veeam-org-sync\. installation=team-a role=VeeamBackupRole /);
+    expect(parseEntryDescription(d)).toMatchObject({ owned: true, installationId: 'team-a' });
+    expect(entryOwner({ description: d }, 'team-a')).toEqual({ kind: 'ours' });
+    expect(entryOwner({ description: d }, 'team-b')).toEqual({ kind: 'other', installationId: 'team-a' });
+    expect(entryOwner({ description: entryDescription('R', 'x') }, 'team-b')).toEqual({ kind: 'legacy' });
+    expect(entryOwner({ description: 'hand made' }, 'team-b')).toEqual({ kind: 'none' });
+  });
+});
+
+describe('ownership per installation', () => {
+  it("never touches another installation's entry of the same name: a conflict naming its owner", async () => {
+    const theirs = sim.state.addEntry({
+      name: entryName(ACCOUNT, 'backup'),
+      description: entryDescription('VeeamBackupRole', 'TheirId', undefined, 'team-b'),
+      accountId: ACCOUNT,
+      roleName: 'VeeamBackupRole',
+      externalId: 'TheirId',
+    });
+    const before = { ...theirs };
+    const r = await ensureRegistration(veeam, desired, await listed(), { dryRun: false });
+    expect(r.status).toBe('conflict');
+    expect(r.changes.join(' ')).toMatch(/owned by installation team-b/);
+    expect(sim.state.entries.get(theirs.id)).toEqual(before);
+    const u = await unregister(veeam, r.entry!, { dryRun: false, installationId: 'team-a' });
+    expect(u).toMatchObject({ status: 'not-owned', reasons: [expect.stringMatching(/owned by installation team-b/)] });
+    expect(sim.state.entries.has(theirs.id)).toBe(true);
+  });
+
+  it('adopts an entry written before installation ids (stamps our id) but never unregisters one', async () => {
+    const legacy = sim.state.addEntry({
+      name: entryName(ACCOUNT, 'backup'),
+      description: entryDescription('VeeamBackupRole', desired.externalId),
+      accountId: ACCOUNT,
+      roleName: 'VeeamBackupRole',
+      externalId: desired.externalId,
+    });
+    expect(await unregister(veeam, (await listed())[0]!, { dryRun: false, installationId: 'team-a' })).toMatchObject({
+      status: 'not-owned',
+      reasons: [expect.stringMatching(/before installation ids/)],
+    });
+    const r = await ensureRegistration(veeam, desired, await listed(), { dryRun: false });
+    expect(r).toMatchObject({ status: 'updated', changes: ['marker stamped with installation team-a (adopted)'] });
+    expect(parseEntryDescription(sim.state.entries.get(legacy.id)!.description).installationId).toBe('team-a');
+    expect(sim.state.entries.get(legacy.id)!.externalId).toBe(desired.externalId);
   });
 });
 
@@ -80,7 +130,7 @@ describe('ensureRegistration', () => {
       expect.arrayContaining(['description restored', 'role SomethingElse -> VeeamBackupRole']),
     );
     expect(sim.state.entries.get(created.entry!.id)).toMatchObject({
-      description: entryDescription(desired.roleName, desired.externalId),
+      description: entryDescription(desired.roleName, desired.externalId, undefined, desired.installationId),
       roleName: 'VeeamBackupRole',
     });
   });
@@ -138,7 +188,7 @@ describe('ensureRegistration', () => {
   it('renames our entry for the same account and role back to the deterministic name', async () => {
     const ours = sim.state.addEntry({
       name: 'renamed-in-console',
-      description: entryDescription('VeeamBackupRole', desired.externalId),
+      description: entryDescription('VeeamBackupRole', desired.externalId, undefined, desired.installationId),
       accountId: ACCOUNT,
       roleName: 'VeeamBackupRole',
       externalId: desired.externalId,
@@ -156,7 +206,7 @@ describe('ensureRegistration', () => {
     const stale: never[] = [];
     sim.state.addEntry({
       name: '210987654321-backup',
-      description: entryDescription('VeeamBackupRole', 'OldExternalId'),
+      description: entryDescription('VeeamBackupRole', 'OldExternalId', undefined, desired.installationId),
       accountId: ACCOUNT,
       roleName: 'VeeamBackupRole',
       externalId: 'OldExternalId',
@@ -171,7 +221,7 @@ describe('ensureRegistration', () => {
   it('reports ok after a lost race when the winner wrote the same state', async () => {
     sim.state.addEntry({
       name: '210987654321-backup',
-      description: entryDescription('VeeamBackupRole', desired.externalId),
+      description: entryDescription('VeeamBackupRole', desired.externalId, undefined, desired.installationId),
       accountId: ACCOUNT,
       roleName: 'VeeamBackupRole',
       externalId: desired.externalId,
@@ -184,14 +234,16 @@ describe('ensureRegistration', () => {
 describe('unregister', () => {
   it('removes an entry we own', async () => {
     const { entry } = await ensureRegistration(veeam, desired, [], { dryRun: false });
-    await expect(unregister(veeam, entry!, { dryRun: false })).resolves.toEqual({ status: 'removed' });
+    await expect(unregister(veeam, entry!, { dryRun: false, installationId: 'team-a' })).resolves.toEqual({
+      status: 'removed',
+    });
     expect(sim.state.entries.size).toBe(0);
   });
 
   it('keeps an entry that Veeam says is still used by a policy, and says why', async () => {
     const { entry } = await ensureRegistration(veeam, desired, [], { dryRun: false });
     sim.state.entries.get(entry!.id)!.usedByPolicy = 'Daily EC2';
-    const r = await unregister(veeam, entry!, { dryRun: false });
+    const r = await unregister(veeam, entry!, { dryRun: false, installationId: 'team-a' });
     expect(r).toEqual({ status: 'refused', reasons: [expect.stringContaining('Daily EC2')] });
     expect(sim.state.entries.has(entry!.id)).toBe(true);
     expect(sim.state.count('DELETE /api/v1/accounts/amazon/{id}')).toBe(0);
@@ -200,7 +252,9 @@ describe('unregister', () => {
   it('treats an entry that is already gone as done', async () => {
     const { entry } = await ensureRegistration(veeam, desired, [], { dryRun: false });
     sim.state.entries.delete(entry!.id);
-    await expect(unregister(veeam, entry!, { dryRun: false })).resolves.toEqual({ status: 'already-gone' });
+    await expect(unregister(veeam, entry!, { dryRun: false, installationId: 'team-a' })).resolves.toEqual({
+      status: 'already-gone',
+    });
   });
 
   it('never touches an entry it does not own', async () => {
@@ -219,7 +273,7 @@ describe('unregister', () => {
         accountId: ACCOUNT,
         roleName: 'VeeamBackupRole',
       },
-      { dryRun: false },
+      { dryRun: false, installationId: 'team-a' },
     );
     expect(r.status).toBe('not-owned');
     expect(sim.state.entries.has(foreign.id)).toBe(true);
@@ -228,7 +282,9 @@ describe('unregister', () => {
 
   it('in a dry run checks but does not delete', async () => {
     const { entry } = await ensureRegistration(veeam, desired, [], { dryRun: false });
-    await expect(unregister(veeam, entry!, { dryRun: true })).resolves.toEqual({ status: 'removed' });
+    await expect(unregister(veeam, entry!, { dryRun: true, installationId: 'team-a' })).resolves.toEqual({
+      status: 'removed',
+    });
     expect(sim.state.entries.has(entry!.id)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import type { RoleBlueprint } from '../types';
  * production-worker extras, changelog additions; KMS actions for encrypted EBS included). One role for both keeps
  * the appliance's organization settings to a single role name, as the original VeeamHub template did.
  */
-export const backup: Omit<RoleBlueprint, 'roleName'> = {
+export const backup: Omit<RoleBlueprint, 'roleName' | 'installationId'> = {
   key: 'backup',
   description: 'Veeam Backup for AWS: EC2 backup and restore in this account (managed by veeam-org-sync)',
   veeamVersion: '10 (10.0.0.232) + 11 deltas',

@@ -5,7 +5,7 @@ import type { RoleBlueprint } from '../types';
  * needs an instance profile), and chosen in "Add Worker Configuration" and for file-level recovery. The union of
  * Veeam's worker, workerConfig and flrWorker blueprint lists.
  */
-export const worker: Omit<RoleBlueprint, 'roleName'> = {
+export const worker: Omit<RoleBlueprint, 'roleName' | 'installationId'> = {
   key: 'worker',
   description:
     'Veeam Backup for AWS: worker instances and file-level recovery in this account (managed by veeam-org-sync)',
