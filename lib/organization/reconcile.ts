@@ -19,6 +19,10 @@ export interface ReconcileOptions {
   mode: 'fan-out' | 'in-process';
   /** Fan-out dry run only: also read IAM of every planned account (the full create/repair/update picture). */
   deep?: boolean;
+  /** A person's one-time confirmation of up to this many offboardings (the offboarding guard; issue 9a). */
+  allowOffboard?: number;
+  /** In-process runs: called after each account converges (the CLI's progress line). */
+  onProgress?: (p: { done: number; total: number; account: AccountReport }) => void;
 }
 
 export interface ReconcileReport {
@@ -31,6 +35,8 @@ export interface ReconcileReport {
   notProtected: Array<{ accountId: string; reason: string }>;
   enqueued: number;
   veeamLogins: number;
+  /** Set when the offboarding guard decided (issue 9a); held = more offboardings than allowed, none done. */
+  offboardGuard?: { held: boolean; wouldOffboard: number; limit: number; accounts: string[] };
 }
 
 /**
@@ -87,16 +93,19 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
   if (converge) {
     // The plan has just read every account's scope and entries: convergence takes them instead of asking again.
     const byAccount = entriesByAccount(entries);
-    const reports = await mapLimit(work, deps.config.concurrency, (a) =>
-      convergeAccount(deps, a.accountId, {
+    let done = 0;
+    const reports = await mapLimit(work, deps.config.concurrency, async (a) => {
+      const account = await convergeAccount(deps, a.accountId, {
         dryRun: opts.dryRun,
         reason: 'reconcile',
         known: {
           scope: { inScope: a.action !== 'offboard', reason: a.reason },
           entries: byAccount.get(a.accountId) ?? [],
         },
-      }),
-    );
+      });
+      opts.onProgress?.({ done: ++done, total: work.length, account });
+      return account;
+    });
     report.accounts = reports;
     report.totals = countBy(reports.map((r) => r.action));
     const unprotected = (r: AccountReport) =>
