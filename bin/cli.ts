@@ -42,12 +42,9 @@ const defaultIo: CliIo = {
 
 function helpFor(args: ParsedArgs): CommandResult {
   // `help reconcile` and `help dlq list` name the command as positionals; `reconcile --help` through the parser.
-  const named = args.command?.name === 'help' ? args.positionals.join(' ') : undefined;
-  const spec = named
-    ? COMMANDS.find((c) => c.name === named)
-    : args.command?.name === 'help'
-      ? undefined
-      : args.command;
+  const isHelp = args.command?.name === 'help';
+  const named = isHelp ? args.positionals.join(' ') || (args.help ? 'help' : '') : undefined;
+  const spec = named ? COMMANDS.find((c) => c.name === named) : isHelp ? undefined : args.command;
   if (named && !spec) throw new UsageError(`help: unknown command "${named}"`, args.command);
   const text = spec ? commandHelp(spec) : globalUsage();
   return { exitCode: 0, data: { usage: text }, text };

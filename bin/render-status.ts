@@ -49,8 +49,11 @@ const WOULD: Record<AccountReport['action'], string> = {
   skip: 'nothing',
 };
 
+/** A dry run dates the ID it would issue for a missing role; status shows the age of what exists only. */
+const ageOf = (x: RoleReport): number | undefined => (x.role === 'created' ? undefined : x.externalIdAgeDays);
+
 function rotationDue(r: AccountReport, maxAgeDays: number): boolean {
-  return r.inScope && r.roles.some((x) => x.externalIdAgeDays !== undefined && x.externalIdAgeDays >= maxAgeDays);
+  return r.inScope && r.roles.some((x) => (ageOf(x) ?? -1) >= maxAgeDays);
 }
 
 function reasonOf(r: AccountReport): string {
@@ -60,7 +63,9 @@ function reasonOf(r: AccountReport): string {
     .filter((x) => x.role !== 'ok' || x.veeam !== 'ok')
     .map((x) => `${x.roleName} ${IAM_NOW[x.role]}, Veeam entry ${VEEAM_NOW[x.veeam]}`)
     .join('; ');
-  return `${what || r.action}: ${WOULD[r.action]}${changes.length ? ` (${changes.join('; ')})` : ''}`;
+  // What creation would do is plain from "missing"; a repair or a conflict needs its details to be acted on.
+  const detail = changes.length && r.action !== 'create' && r.action !== 'register' ? ` (${changes.join('; ')})` : '';
+  return `${what || r.action}: ${WOULD[r.action]}${detail}`;
 }
 
 /** Totals and the list of accounts that are not protected, from a dry run of every account. */
@@ -93,7 +98,7 @@ export function renderStatus(reports: AccountReport[], summary: StatusSummary): 
     r.inScope ? 'in scope' : 'out of scope',
     r.roles.map((x) => `${x.blueprint}:${IAM_NOW[x.role]}`).join(' ') || '-',
     r.roles.map((x) => `${x.blueprint}:${VEEAM_NOW[x.veeam]}`).join(' ') || '-',
-    r.roles.map((x) => (x.externalIdAgeDays === undefined ? '-' : `${x.externalIdAgeDays}d`)).join(' ') || '-',
+    r.roles.map((x) => (ageOf(x) === undefined ? '-' : `${ageOf(x)}d`)).join(' ') || '-',
     r.action === 'conflict' ? 'conflict: needs a person' : WOULD[r.action],
   ]);
   const t = summary.totals;
