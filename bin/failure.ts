@@ -94,5 +94,7 @@ export function toFailure(err: unknown, env: Record<string, string | undefined> 
     err instanceof ConfigError ||
     err instanceof InvalidInputError ||
     (err as { operatorMustFix?: boolean } | null)?.operatorMustFix === true;
-  return { exitCode: operatorMustFix ? 2 : 1, code: d.code, message: d.message };
+  // CLI errors carry a code of their own (WaitTimeout, a remote function's error type); the class name says less.
+  const own = (err as { code?: unknown } | null)?.code;
+  return { exitCode: operatorMustFix ? 2 : 1, code: typeof own === 'string' ? own : d.code, message: d.message };
 }
