@@ -17,6 +17,9 @@ const OUTPUTS = {
 
 export type StackOutputs = Record<keyof typeof OUTPUTS, string>;
 
+/** Every output key remote mode reads (the template test checks the stack has them). */
+export const STACK_OUTPUT_KEYS: string[] = [...Object.values(OUTPUTS), 'ExternalIdMaxAgeDays'];
+
 export interface Remote {
   stack: string;
   region?: string;
