@@ -43,7 +43,7 @@ export async function rotateCommand(ctx: CommandContext): Promise<CommandResult>
       onPhase: (account, role, phase) =>
         ctx.note(`${new Date(ctx.now()).toISOString()}  ${account}  ${role.padEnd(20)}  ${phase}`),
     });
-    progress?.tick(report.action === 'error' || report.action === 'conflict');
+    progress?.tick(report.action === 'error');
     return report;
   });
   progress?.finish();

@@ -43,7 +43,7 @@ export async function runReconcile(
     ...(req.allowOffboard !== undefined ? { allowOffboard: req.allowOffboard } : {}),
     onProgress: ({ total, account }) => {
       progress ??= ctx.progress(label, total);
-      progress.tick(account.action === 'error' || account.action === 'conflict');
+      progress.tick(account.action === 'error');
     },
   });
   progress?.finish();
