@@ -57,7 +57,8 @@ function helpFor(args: ParsedArgs): CommandResult {
 export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: Deps): Promise<number> {
   const env = io.env ?? process.env;
   const json = argv.includes('--json');
-  let commandName = 'help';
+  // Until parsing names the command (a usage error may come first), the document says what was typed.
+  let commandName = argv.find((a) => !a.startsWith('-')) ?? 'help';
   const emit = (exitCode: number, data: Record<string, unknown>, text?: string) => {
     if (json)
       io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, command: commandName, exitCode, ...data }, null, 2));
@@ -96,6 +97,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
     const result = await HANDLERS[args.command.name]!(ctx);
     return emit(result.exitCode, result.data, result.text);
   } catch (err) {
+    if (err instanceof UsageError && err.command) commandName = err.command.name;
     const f = toFailure(err, env);
     io.err(`${f.code === 'Usage' ? 'veeam-org-sync' : f.code}: ${f.message}`);
     return emit(f.exitCode, { error: { code: f.code, message: f.message } });

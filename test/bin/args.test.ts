@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { runCli, type CliIo } from '../../bin/cli';
 import { COMMANDS } from '../../bin/commands/specs';
 import { toFailure } from '../../bin/failure';
@@ -124,4 +126,22 @@ describe('AWS errors name their cause', () => {
       message: 'boom',
     });
   });
+});
+
+describe('the installed command (bin/veeam-org-sync.mjs), as a shell runs it', () => {
+  const run = (argv: string[]) =>
+    spawnSync(process.execPath, [path.join(__dirname, '../../bin/veeam-org-sync.mjs'), ...argv], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+
+  it('--help works without configuration; a usage error is exit 2, one JSON document on stdout, no stack trace', () => {
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: veeam-org-sync <command>/);
+    const bad = run(['reconcile', '--dryrun', '--json']);
+    expect(bad.status).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ schemaVersion: 1, command: 'reconcile', exitCode: 2 });
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/unknown option --dryrun for reconcile/)]);
+  }, 30_000);
 });
