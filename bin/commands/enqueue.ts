@@ -4,7 +4,7 @@ import { flag, intValue } from '../args';
 import type { CommandContext, CommandResult } from '../context';
 import { renderAccounts } from '../render-accounts';
 import { waitForWorker } from '../remote/wait';
-import { accountsExitCode } from './results';
+import { explainAccounts } from './results';
 
 const DEFAULT_WAIT_SECONDS = 900;
 
@@ -39,7 +39,7 @@ export async function enqueueRemote(ctx: CommandContext, requests: AccountReques
   );
   const notConverged = outcome.accounts.some((a) => a.action !== 'ok');
   return {
-    exitCode: parked.length || notConverged ? 1 : accountsExitCode(outcome.accounts),
+    exitCode: parked.length || notConverged ? 1 : explainAccounts(outcome.accounts).exitCode,
     data: { ...enqueued, outcome },
     text: [renderAccounts(outcome.accounts), ...(parked.length ? ['', ...parked] : [])].join('\n'),
   };

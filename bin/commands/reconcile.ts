@@ -2,7 +2,7 @@ import type { ReconcileReport } from '../../lib/organization/reconcile';
 import { flag, intValue, values } from '../args';
 import type { CommandContext, CommandResult } from '../context';
 import { renderAccounts, table } from '../render-accounts';
-import { accountsExitCode } from './results';
+import { explainAccounts } from './results';
 import { isAccountReport, isPlanned, runReconcile } from './run-reconcile';
 
 export const GUARD_HELD_EXIT = 3;
@@ -45,8 +45,9 @@ export async function reconcileCommand(ctx: CommandContext): Promise<CommandResu
     ...(accountIds.length ? { accountIds } : {}),
     ...(allowOffboard !== undefined ? { allowOffboard } : {}),
   });
-  const exitCode = report.offboardGuard?.held
-    ? GUARD_HELD_EXIT
-    : accountsExitCode(report.accounts.filter(isAccountReport));
+  const explained = explainAccounts(report.accounts.filter(isAccountReport));
+  const next = explained.reports[Symbol.iterator]();
+  report.accounts = report.accounts.map((a) => (isAccountReport(a) ? (next.next().value ?? a) : a));
+  const exitCode = report.offboardGuard?.held ? GUARD_HELD_EXIT : explained.exitCode;
   return { exitCode, data: { report }, text: render(report) };
 }

@@ -3,13 +3,11 @@ import type { CommandResult } from '../context';
 import { explainAwsError } from '../failure';
 import { renderAccounts } from '../render-accounts';
 
-/** 1 when an account failed or is in conflict (someone must look), else 0. */
-export function accountsExitCode(reports: AccountReport[]): number {
-  return reports.some((r) => r.action === 'error' || r.action === 'conflict') ? 1 : 0;
-}
-
-/** Reports whose error is the operator's AWS environment (region, credentials) get the fix, and exit code 2. */
-export function accountsResult(reports: AccountReport[], extra: Record<string, unknown> = {}): CommandResult {
+/**
+ * Accounts whose error is the operator's AWS environment (no region, no credentials) get the fix instead of the
+ * SDK's words; `exitCode` is then 2 (configuration), else 1 when an account failed or is in conflict, else 0.
+ */
+export function explainAccounts(reports: AccountReport[]): { reports: AccountReport[]; exitCode: number } {
   let environment = false;
   const explained = reports.map((r) => {
     const aws = r.error && explainAwsError(r.error);
@@ -17,9 +15,11 @@ export function accountsResult(reports: AccountReport[], extra: Record<string, u
     environment = true;
     return { ...r, error: { ...r.error, code: aws.code, message: aws.message } };
   });
-  return {
-    exitCode: environment ? 2 : accountsExitCode(explained),
-    data: { ...extra, accounts: explained },
-    text: renderAccounts(explained),
-  };
+  const failed = explained.some((r) => r.action === 'error' || r.action === 'conflict');
+  return { reports: explained, exitCode: environment ? 2 : failed ? 1 : 0 };
+}
+
+export function accountsResult(reports: AccountReport[], extra: Record<string, unknown> = {}): CommandResult {
+  const { reports: explained, exitCode } = explainAccounts(reports);
+  return { exitCode, data: { ...extra, accounts: explained }, text: renderAccounts(explained) };
 }

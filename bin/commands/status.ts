@@ -1,7 +1,7 @@
 import { flag, values } from '../args';
 import type { CommandContext, CommandResult } from '../context';
 import { renderStatus, summarize } from '../render-status';
-import { accountsExitCode } from './results';
+import { explainAccounts } from './results';
 import { isAccountReport, runReconcile } from './run-reconcile';
 
 const DEFAULT_MAX_AGE_DAYS = 90;
@@ -13,7 +13,7 @@ export async function statusCommand(ctx: CommandContext): Promise<CommandResult>
     dryRun: true,
     ...(accountIds.length ? { accountIds } : { deep: true }),
   });
-  const reports = report.accounts.filter(isAccountReport);
+  const { reports, exitCode } = explainAccounts(report.accounts.filter(isAccountReport));
   const maxAge = flag(ctx.args, 'stack')
     ? ((await ctx.remote()).externalIdMaxAgeDays ?? DEFAULT_MAX_AGE_DAYS)
     : ctx.deps().config.externalIdMaxAgeDays;
@@ -23,7 +23,7 @@ export async function statusCommand(ctx: CommandContext): Promise<CommandResult>
   const outOfScope = report.notProtected.filter((n) => named.has(n.accountId) && !shown.has(n.accountId));
   const summary = summarize(reports, maxAge, outOfScope);
   return {
-    exitCode: accountsExitCode(reports),
+    exitCode,
     data: { totals: summary.totals, notProtected: summary.notProtected, accounts: reports },
     text: renderStatus(reports, summary),
   };

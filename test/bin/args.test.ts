@@ -3,6 +3,7 @@ import path from 'node:path';
 import { runCli, type CliIo } from '../../bin/cli';
 import { COMMANDS } from '../../bin/commands/specs';
 import { toFailure } from '../../bin/failure';
+import { explainAccounts } from '../../bin/commands/results';
 import { SecretError } from '../../lib/errors';
 
 function io(env: Record<string, string | undefined> = {}) {
@@ -117,6 +118,29 @@ describe('AWS errors name their cause', () => {
     const f = toFailure(err, { AWS_PROFILE: 'ops' });
     expect(f.exitCode).toBe(2);
     expect(f.message).toMatch(/environment variables .*AWS_PROFILE=ops.*web identity.*instance metadata/);
+  });
+
+  it('an account that failed for want of credentials is reported with the fix, exit 2', () => {
+    const { reports, exitCode } = explainAccounts([
+      {
+        accountId: '444455556666',
+        inScope: false,
+        scopeReason: 'unknown',
+        action: 'error',
+        roles: [],
+        dryRun: false,
+        error: {
+          code: 'CredentialsProviderError',
+          message: 'Could not load credentials from any providers',
+          retryable: true,
+        },
+      },
+    ]);
+    expect(exitCode).toBe(2);
+    expect(reports[0]!.error).toMatchObject({
+      code: 'AwsCredentialsMissing',
+      message: expect.stringMatching(/chain was tried/),
+    });
   });
 
   it('any other failure of the work is exit 1 with its code', () => {
