@@ -140,9 +140,11 @@ describe('remote mode: the CLI acts through the deployed stack (--stack NAME)', 
         Payload: new TextEncoder().encode(JSON.stringify(a.payload)),
       };
     });
-    sqs.stub.on(GetQueueAttributesCommand).callsFake(() => ({
+    sqs.stub.on(GetQueueAttributesCommand).callsFake((i: { QueueUrl?: string }) => ({
       Attributes: {
-        ApproximateNumberOfMessages: String(depth.length > 1 ? depth.shift() : depth[0]),
+        ApproximateNumberOfMessages: dlq.queues.has(i.QueueUrl!)
+          ? String(dlq.queues.get(i.QueueUrl!)!.length)
+          : String(depth.length > 1 ? depth.shift() : depth[0]),
         ApproximateNumberOfMessagesNotVisible: '0',
         ApproximateNumberOfMessagesDelayed: '0',
       },
@@ -332,7 +334,7 @@ describe('remote mode: the CLI acts through the deployed stack (--stack NAME)', 
     const text = io();
     expect(await runCli(['dlq', 'list', '--stack', 'prod', '--queue', 'worker'], text.io)).toBe(0);
     expect(text.out.join('\n')).toMatch(
-      new RegExp(`worker DLQ: 2 message\\(s\\)\\n.*${A}  RoleConflict: VeeamBackupRole exists and is not ours`),
+      new RegExp(`worker DLQ: 2 message\\(s\\) shown\\n.*${A}  RoleConflict: VeeamBackupRole exists and is not ours`),
     );
     expect(text.out.join('\n')).toMatch(/dlq redrive --stack prod/);
   });
