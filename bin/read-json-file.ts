@@ -4,7 +4,7 @@ import { OperatorInputError } from './failure';
 
 /** Reads one JSON document from a file (or stdin for '-'); every failure names the file and what was expected. */
 export function readJsonFile(file: string, what: string, readStdin: () => string): unknown {
-  const name = file === '-' ? 'standard input' : `"${file}"`;
+  const where = file === '-' ? `${what} on standard input` : `${what} file "${file}"`;
   let text: string;
   try {
     text = file === '-' ? readStdin() : readFileSync(file, 'utf8');
@@ -18,16 +18,15 @@ export function readJsonFile(file: string, what: string, readStdin: () => string
           : code === 'EACCES'
             ? 'cannot be read (permission denied)'
             : `cannot be read (${code ?? (err as Error).message})`;
-    throw new OperatorInputError('FileUnreadable', `${what} file ${name} ${why}`, { cause: err });
+    throw new OperatorInputError('FileUnreadable', `${where} ${why}`, { cause: err });
   }
-  if (!text.trim())
-    throw new OperatorInputError('FileEmpty', `${what} file ${name} is empty; expected ${what} as JSON`);
+  if (!text.trim()) throw new OperatorInputError('FileEmpty', `${where} is empty; expected ${what} as JSON`);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
     throw new OperatorInputError(
       'FileNotJson',
-      `${what} file ${name} is not JSON (${(err as Error).message}); expected ${what} as JSON`,
+      `${where} is not JSON (${(err as Error).message}); expected ${what} as JSON`,
       { cause: err },
     );
   }

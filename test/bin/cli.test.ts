@@ -192,6 +192,17 @@ describe('the CLI (same configuration as the Lambdas, converging in-process)', (
     }
   });
 
+  it('event - reads standard input and names it when it is empty', async () => {
+    const c = io({ readStdin: () => '' });
+    expect(await runCli(['event', '-'], c.io)).toBe(2);
+    expect(c.err).toEqual([expect.stringMatching(/an EventBridge event on standard input is empty/)]);
+    const ok = io({
+      readStdin: () =>
+        fs.readFileSync(path.join(__dirname, '../fixtures/create-account-result-succeeded.json'), 'utf8'),
+    });
+    expect(await runCli(['event', '-', '--dry-run'], ok.io)).toBe(0);
+  });
+
   it('bad configuration exits with 2 and says what to fix', async () => {
     const bad = io({ env: { ...process.env, VEEAM_PRINCIPAL_ARN: '' } });
     expect(await runCli(['status'], bad.io)).toBe(2);
