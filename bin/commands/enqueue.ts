@@ -33,6 +33,7 @@ export async function enqueueRemote(ctx: CommandContext, requests: AccountReques
     since,
     now: () => ctx.now(),
     sleep: (ms) => ctx.sleep(ms),
+    onDepth: (depth, seconds) => ctx.note(`${seconds}s: ${depth} request(s) on the account queue`),
   });
   const parked = outcome.parked.map(
     (m) => `  ${m.accountId}  parked in the worker DLQ: ${m.reason.code}: ${m.reason.message}`,

@@ -33,13 +33,23 @@ const EMPTY_READS = 2;
 export async function waitForWorker(
   remote: Remote,
   accountIds: string[],
-  opts: { timeoutSeconds: number; since: number; now: () => number; sleep: (ms: number) => Promise<void> },
+  opts: {
+    timeoutSeconds: number;
+    since: number;
+    now: () => number;
+    sleep: (ms: number) => Promise<void>;
+    /** Each depth read that differs from the last (for a line on stderr). */
+    onDepth?: (depth: number, waitedSeconds: number) => void;
+  },
 ): Promise<WaitOutcome> {
   const started = opts.now();
   const deadline = started + opts.timeoutSeconds * 1000;
   let empty = 0;
+  let last: number | undefined;
   for (;;) {
     const depth = await queueDepth(remote.sqs, remote.outputs.accountQueueUrl);
+    if (depth !== last) opts.onDepth?.(depth, Math.round((opts.now() - started) / 1000));
+    last = depth;
     empty = depth === 0 ? empty + 1 : 0;
     if (empty >= EMPTY_READS) break;
     if (opts.now() + POLL_MS > deadline)
