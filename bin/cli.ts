@@ -1,148 +1,106 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
-import { convergeAccount } from '../lib/account/converge-account';
 import type { Deps } from '../lib/deps';
-import { describeError, InvalidInputError } from '../lib/errors';
 import { logger } from '../lib/log';
-import { classifyEvent } from '../lib/events/classify';
-import { reconcile, type ReconcileReport } from '../lib/organization/reconcile';
-import { renderAccounts } from './render-accounts';
-import type { AccountReport } from '../lib/account/account-report';
-import { rotateAccount } from '../lib/account/rotate-account';
-import { dueAccounts } from '../lib/organization/due-rotations';
-import { mapLimit } from '../lib/util/map-limit';
+import { sleep } from '../lib/util/sleep';
 import { buildDeps } from '../lib/wiring';
+import { parseArgs, UsageError, value, type ParsedArgs } from './args';
+import { COMMANDS } from './commands/specs';
+import { dlqListCommand, dlqRedriveCommand } from './commands/dlq';
+import { eventCommand } from './commands/event';
+import { reconcileCommand } from './commands/reconcile';
+import { rotateCommand } from './commands/rotate';
+import { statusCommand } from './commands/status';
+import { syncCommand } from './commands/sync';
+import type { CliIo, CommandContext, CommandResult } from './context';
+import { toFailure } from './failure';
+import { startProgress, type Progress } from './progress';
+import { openStack, type Remote } from './remote/stack';
+import { commandHelp, globalUsage } from './usage';
 
-const USAGE = `Usage: veeam-org-sync <command> [options]   (same environment variables as the Lambdas; see README)
+export type { CliIo } from './context';
 
-  event <file|->             process one EventBridge event as the Lambda would, converging in-process
-  sync <accountId>           converge one account now
-  status [--account ID]...   table per account: scope, roles, Veeam entries, external-ID age (makes no change)
-  reconcile [--dry-run] [--account ID]... [--json] [--allow-offboard N]
-                             converge every account in scope (or the named ones) with bounded concurrency;
-                             --allow-offboard N confirms once up to N offboardings above OFFBOARD_MAX_PER_RUN
-  rotate [--account ID]... [--force] [--propagation-wait SECONDS] [--dry-run]
-                             rotate external IDs that are due (or --force), printing each phase
-`;
+/** Bumped when a JSON document changes incompatibly (a field removed or changing meaning); additions keep it. */
+export const JSON_SCHEMA_VERSION = 1;
 
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** Reads '-' (stdin) for `event -`. */
-  readStdin?: () => string;
-}
+const HANDLERS: Record<string, (ctx: CommandContext) => Promise<CommandResult>> = {
+  event: eventCommand,
+  sync: syncCommand,
+  status: statusCommand,
+  reconcile: reconcileCommand,
+  rotate: rotateCommand,
+  'dlq list': dlqListCommand,
+  'dlq redrive': dlqRedriveCommand,
+};
 
 const defaultIo: CliIo = {
   out: (t) => process.stdout.write(`${t}\n`),
   err: (t) => process.stderr.write(`${t}\n`),
   readStdin: () => readFileSync(0, 'utf8'),
+  progress: { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true },
 };
 
-function exitCodeOf(reports: AccountReport[]): number {
-  return reports.some((r) => r.action === 'error' || r.action === 'conflict') ? 1 : 0;
+function helpFor(args: ParsedArgs): CommandResult {
+  // `help reconcile` and `help dlq list` name the command as positionals; `reconcile --help` through the parser.
+  const isHelp = args.command?.name === 'help';
+  const named = isHelp ? args.positionals.join(' ') || (args.help ? 'help' : '') : undefined;
+  const spec = named ? COMMANDS.find((c) => c.name === named) : isHelp ? undefined : args.command;
+  if (named && !spec) throw new UsageError(`help: unknown command "${named}"`, args.command);
+  const text = spec ? commandHelp(spec) : globalUsage();
+  return { exitCode: 0, data: { usage: text }, text };
 }
 
 /**
- * Returns the process exit code: 0 all converged, 1 some account failed, 2 bad usage or configuration, 3 a reconcile
- * held back offboarding above OFFBOARD_MAX_PER_RUN.
+ * The CLI's contract: exit 0 done, 1 the work failed, 2 bad usage or configuration, 3 the offboarding guard held.
+ * With --json, stdout carries exactly one JSON document (errors included) and everything else goes to stderr.
  */
 export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: Deps): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'dry-run': { type: 'boolean', default: false },
-      account: { type: 'string', multiple: true },
-      json: { type: 'boolean', default: false },
-      force: { type: 'boolean', default: false },
-      'propagation-wait': { type: 'string' },
-      'allow-offboard': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command, arg] = positionals;
-  if (!command || values.help) {
-    io.out(USAGE);
-    return command || values.help ? 0 : 2;
-  }
-  try {
-    const deps = injected ?? buildDeps({ config: loadConfig(), purpose: 'cli' });
-    const accountIds = values.account ?? [];
-    const print = (reports: AccountReport[], extra?: ReconcileReport) => {
-      io.out(values.json ? JSON.stringify(extra ?? reports, null, 2) : renderAccounts(reports));
-      return exitCodeOf(reports);
-    };
+  const env = io.env ?? process.env;
+  const json = argv.includes('--json');
+  // Until parsing names the command (a usage error may come first), the document says what was typed.
+  let commandName = argv.find((a) => !a.startsWith('-')) ?? 'help';
+  const emit = (exitCode: number, data: Record<string, unknown>, text?: string) => {
+    if (json)
+      io.out(JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, command: commandName, exitCode, ...data }, null, 2));
+    else if (text !== undefined) io.out(text);
+    return exitCode;
+  };
 
-    switch (command) {
-      case 'event': {
-        if (!arg) throw new InvalidInputError('event needs a file name or - for standard input');
-        const raw: unknown = JSON.parse(
-          arg === '-' ? (io.readStdin ?? defaultIo.readStdin!)() : readFileSync(arg, 'utf8'),
-        );
-        const c = classifyEvent(raw);
-        if (c.kind === 'ignored') {
-          io.out(`ignored: ${c.why}`);
-          return 0;
-        }
-        if (c.kind === 'invalid') throw new InvalidInputError(c.reason);
-        return print([
-          await convergeAccount(deps, c.request.accountId, { dryRun: values['dry-run'], reason: c.request.reason }),
-        ]);
-      }
-      case 'sync':
-        if (!arg) throw new InvalidInputError('sync needs an account id');
-        return print([await convergeAccount(deps, arg, { dryRun: values['dry-run'], reason: 'manual' })]);
-      case 'status':
-      case 'reconcile': {
-        const dryRun = command === 'status' || values['dry-run'];
-        const allow = values['allow-offboard'];
-        if (allow !== undefined && !/^\d+$/.test(allow))
-          throw new InvalidInputError('--allow-offboard takes the number of accounts you confirm may be offboarded');
-        const report = await reconcile(deps, {
-          dryRun,
-          mode: 'in-process',
-          ...(accountIds.length ? { accountIds } : {}),
-          ...(allow !== undefined ? { allowOffboard: Number(allow) } : {}),
-        });
-        const reports = report.accounts as AccountReport[];
-        if (dryRun && !values.json && command === 'reconcile') io.out('Dry run: nothing was changed. Plan:');
-        const code = print(reports, report);
-        const guard = report.offboardGuard;
-        if (command !== 'reconcile' || !guard?.held) return code;
-        io.err(
-          `Offboarding held: ${guard.wouldOffboard} accounts would be offboarded (${guard.accounts.join(', ')}), more than ${guard.limit} (OFFBOARD_MAX_PER_RUN). None was offboarded. Fix SCOPE_OU_IDS / EXCLUDED_ACCOUNT_IDS if this is a mistake, or confirm once with --allow-offboard ${guard.wouldOffboard}.`,
-        );
-        return 3;
-      }
-      case 'rotate': {
-        if (values['propagation-wait'] !== undefined) {
-          const s = Number(values['propagation-wait']);
-          if (!Number.isInteger(s) || s < 0)
-            throw new InvalidInputError('--propagation-wait takes a whole number of seconds');
-          deps.config.propagationWaitSeconds = s;
-        }
-        const targets = accountIds.length
-          ? accountIds
-          : (await dueAccounts(deps, { force: values.force, limited: false })).due;
-        const reports = await mapLimit(targets, deps.config.concurrency, (id) =>
-          rotateAccount(deps, id, {
-            force: values.force,
-            dryRun: values['dry-run'],
-            onPhase: (account, role, phase) =>
-              io.out(`${new Date().toISOString()}  ${account}  ${role.padEnd(20)}  ${phase}`),
-          }),
-        );
-        return print(reports);
-      }
-      default:
-        io.err(`Unknown command "${command}".\n${USAGE}`);
-        return 2;
+  let active: Progress | undefined;
+  try {
+    const args = parseArgs(argv);
+    commandName = args.command?.name ?? 'help';
+    if (args.help || !args.command || args.command.name === 'help') {
+      const r = helpFor(args);
+      return emit(r.exitCode, r.data, r.text);
     }
+    let deps: Deps | undefined = injected;
+    let remote: Promise<Remote> | undefined;
+    const sink = io.progress ?? { write: (t: string) => io.err(t.replace(/\n$/, '')), isTTY: false };
+    const ctx: CommandContext = {
+      args,
+      io,
+      env,
+      deps: () => (deps ??= buildDeps({ config: loadConfig(env), purpose: 'cli' })),
+      remote: () => (remote ??= openStack(value(args, 'stack')!, value(args, 'region'))),
+      progress: (label, total) =>
+        (active = startProgress(label, total, {
+          write: (t) => sink.write(t),
+          isTTY: sink.isTTY,
+          noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
+          now: () => (io.now ?? Date.now)(),
+        })),
+      note: (text) => (active ? active.note(text) : sink.write(`${text}\n`)),
+      now: () => (io.now ?? Date.now)(),
+      sleep: (ms) => (io.sleep ?? sleep)(ms),
+    };
+    const result = await HANDLERS[args.command.name]!(ctx);
+    return emit(result.exitCode, result.data, result.text);
   } catch (err) {
-    const e = describeError(err);
-    io.err(`${e.code}: ${e.message}`);
-    return e.code === 'ConfigError' || e.code === 'InvalidInput' ? 2 : 1;
+    if (err instanceof UsageError && err.command) commandName = err.command.name;
+    const f = toFailure(err, env);
+    io.err(`${f.code === 'Usage' ? 'veeam-org-sync' : f.code}: ${f.message}`);
+    return emit(f.exitCode, { error: { code: f.code, message: f.message } });
   }
 }
 
@@ -151,5 +109,11 @@ if (process.argv[1] && /bin[\\/]cli\.ts$/.test(process.argv[1])) {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   // The report is the output; structured logs would interleave with it unless asked for.
   if (!process.env.POWERTOOLS_LOG_LEVEL && !process.env.LOG_LEVEL) logger.setLogLevel('WARN');
-  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
+  // stdout carries the result only: anything else that writes to it (a library's log line) goes to stderr.
+  const stdout = process.stdout.write.bind(process.stdout);
+  process.stdout.write = process.stderr.write.bind(process.stderr);
+  void runCli(process.argv.slice(2), { ...defaultIo, out: (t) => stdout(`${t}\n`) }).then((code) =>
+    // Exit once stdout has drained: a large JSON document piped to another program must arrive whole.
+    stdout('', () => process.exit(code)),
+  );
 }

@@ -40,24 +40,31 @@ const reconcileInput = z.strictObject({
   dryRun: z.optional(z.boolean()),
   accountIds,
   deep: z.optional(z.boolean()),
+  // A person's one-time confirmation (CLI `reconcile --stack NAME --allow-offboard N`) when the guard held.
+  allowOffboard: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
 });
-export type ReconcileInput = { dryRun: boolean; accountIds?: string[]; deep?: boolean };
+export type ReconcileInput = { dryRun: boolean; accountIds?: string[]; deep?: boolean; allowOffboard?: number };
 
 export function parseReconcileInput(event: unknown): ReconcileInput {
   if (event === undefined || event === null || isScheduledEvent(event)) return { dryRun: false };
   const parsed = reconcileInput.safeParse(event);
   if (!parsed.success) {
     throw new InvalidInputError(
-      `reconcile input is invalid${envelopeHint(event)} (${describeIssues(parsed.error)}); expected {"dryRun": true|false, "accountIds": ["123456789012", ...], "deep": true|false}`,
+      `reconcile input is invalid${envelopeHint(event)} (${describeIssues(parsed.error)}); expected {"dryRun": true|false, "accountIds": ["123456789012", ...], "deep": true|false, "allowOffboard": N}`,
     );
   }
-  const { dryRun = false, accountIds, deep } = parsed.data;
+  const { dryRun = false, accountIds, deep, allowOffboard } = parsed.data;
   // A real run already converges every account, IAM included, through the worker.
   if (deep && !dryRun)
     throw new InvalidInputError(
       'reconcile input is invalid: "deep" only applies to a dry run ({"dryRun": true, "deep": true})',
     );
-  return { dryRun, ...(accountIds ? { accountIds } : {}), ...(deep ? { deep } : {}) };
+  return {
+    dryRun,
+    ...(accountIds ? { accountIds } : {}),
+    ...(deep ? { deep } : {}),
+    ...(allowOffboard !== undefined ? { allowOffboard } : {}),
+  };
 }
 
 const rotateInput = z.strictObject({

@@ -3,6 +3,7 @@ import type { ReconcileReport } from './service';
 import { getService } from './service';
 import { parseReconcileInput } from './inputs';
 import { wrap } from './wrap';
+import { requireAccountQueueUrl } from './account-queue-url';
 
 /**
  * Scheduled ({"dryRun": false}) or manual ({"dryRun": true, "accountIds": [...]}): plans desired vs actual and
@@ -10,6 +11,7 @@ import { wrap } from './wrap';
  */
 export async function reconcile(event: unknown): Promise<ReconcileReport> {
   const input = parseReconcileInput(event);
+  if (!input.dryRun) requireAccountQueueUrl('a reconcile that is not a dry run');
   logger.info('reconcile started', { dryRun: input.dryRun, accountIds: input.accountIds });
   const service = await getService();
   const report = await service.reconcile(input);

@@ -14,7 +14,12 @@ export type { ReconcileReport } from '../lib/organization/reconcile';
 /** What the Lambda handlers call; each method is one use case over the same Deps. */
 export interface SyncService {
   handle(req: AccountRequest): Promise<AccountReport>;
-  reconcile(opts: { dryRun: boolean; accountIds?: string[]; deep?: boolean }): Promise<ReconcileReport>;
+  reconcile(opts: {
+    dryRun: boolean;
+    accountIds?: string[];
+    deep?: boolean;
+    allowOffboard?: number;
+  }): Promise<ReconcileReport>;
   scheduleRotations(opts: { accountIds?: string[]; force?: boolean }): Promise<RotationSchedule>;
 }
 

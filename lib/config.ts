@@ -98,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
         problems.push(
           `VEEAM_URL must use https:// (got ${veeamUrl.protocol}); the appliance REST API listens on HTTPS, default port 11005.`,
         );
+      else problems.push(...veeamUrlShapeProblems(rawUrl, veeamUrl));
     } catch {
       problems.push(
         `VEEAM_URL is not a valid URL: "${rawUrl}". Use the appliance REST base, e.g. https://10.0.1.10:11005`,
@@ -239,6 +240,22 @@ export function loadConfig(env: Env = process.env): Config {
     accessRoleName,
     eventBusName,
   };
+}
+
+/**
+ * The appliance listens on 11005, not 443, and the client appends /api/v1/... itself: a URL without its port or with
+ * a path would fail later, far from the setting (a doubled /api/v1/api/v1, or a timeout on 443).
+ */
+function veeamUrlShapeProblems(raw: string, url: URL): string[] {
+  const problems: string[] = [];
+  const host = url.port ? url.host : `${url.host}:11005`;
+  const fix = `use https://${host}, the REST base without /api/v1`;
+  // new URL() drops a default port (443), so an explicit ":443" is read from the text itself.
+  if (!/^https:\/\/(\[[^\]]*\]|[^/:?#]*):\d+/i.test(raw))
+    problems.push(`VEEAM_URL "${raw}" has no port; the appliance REST API listens on 11005: ${fix}.`);
+  if (url.pathname !== '/' || url.search || url.hash)
+    problems.push(`VEEAM_URL "${raw}" has a path or query ("${url.pathname}${url.search}"): ${fix}.`);
+  return problems;
 }
 
 /** Negative when a is older than b ("1.7-rev1" < "1.8-rev0"). */

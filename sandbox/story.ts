@@ -214,7 +214,13 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
     say(table);
     check(
       'status reports a conflict only for the account with the foreign role',
-      code === 1 && /888899990000\s+in scope\s+conflict/.test(table) && !/error/.test(table),
+      code === 1 && /888899990000\s+in scope\s.*conflict: needs a person/.test(table) && !/error/.test(table),
+    );
+    // The summary an operator reads last: totals, and every account that is not protected with its reason.
+    check(
+      'status ends with the totals and lists the one unprotected account with its reason',
+      /Totals: 4 in scope, 3 protected, 1 not protected, 1 conflict, 0 rotations due/.test(table) &&
+        /Not protected:\n {2}888899990000 {2}.*not ours/.test(table),
     );
     check(
       'Veeam holds entries only for accounts in scope',

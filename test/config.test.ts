@@ -18,6 +18,25 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('configuration contract', () => {
+  it.each([
+    [
+      'https://10.0.1.10',
+      /has no port; the appliance REST API listens on 11005: use https:\/\/10\.0\.1\.10:11005, the REST base without \/api\/v1/,
+    ],
+    [
+      'https://10.0.1.10:11005/api/v1',
+      /has a path or query \("\/api\/v1"\): use https:\/\/10\.0\.1\.10:11005, the REST base/,
+    ],
+    ['https://veeam.example.com/api/v1/', /no port.*use https:\/\/veeam\.example\.com:11005/],
+  ])('refuses VEEAM_URL %s with the fix', (url, why) => {
+    expect(problemsOf({ ...valid, VEEAM_URL: url }).join('\n')).toMatch(why);
+  });
+
+  it('accepts the REST base with its port, with or without a trailing slash, and an explicit :443', () => {
+    for (const url of ['https://10.0.1.10:11005', 'https://10.0.1.10:11005/', 'https://veeam.example.com:443'])
+      expect(problemsOf({ ...valid, VEEAM_URL: url })).toEqual([]);
+  });
+
   it('defaults the organization-scale safety settings to the safe side', () => {
     const c = loadConfig(valid);
     expect(c.installationId).toBe('veeam-org-sync');

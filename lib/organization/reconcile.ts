@@ -25,6 +25,8 @@ export interface ReconcileOptions {
    * when more than OFFBOARD_MAX_PER_RUN would be offboarded. Never lowers the configured limit.
    */
   allowOffboard?: number;
+  /** In-process runs: called after each account converges (the CLI's progress line). */
+  onProgress?: (p: { done: number; total: number; account: AccountReport }) => void;
 }
 
 /**
@@ -116,16 +118,19 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
   if (converge) {
     // The plan has just read every account's scope and entries: convergence takes them instead of asking again.
     const byAccount = entriesByAccount(entries);
-    const reports = await mapLimit(work, deps.config.concurrency, (a) =>
-      convergeAccount(deps, a.accountId, {
+    let done = 0;
+    const reports = await mapLimit(work, deps.config.concurrency, async (a) => {
+      const account = await convergeAccount(deps, a.accountId, {
         dryRun: opts.dryRun,
         reason: 'reconcile',
         known: {
           scope: { inScope: a.action !== 'offboard', reason: a.reason },
           entries: byAccount.get(a.accountId) ?? [],
         },
-      }),
-    );
+      });
+      opts.onProgress?.({ done: ++done, total: work.length, account });
+      return account;
+    });
     // Held accounts stay in the table: out of scope, left as they are, with the reason.
     const heldReports: AccountReport[] = held
       ? plan.accounts

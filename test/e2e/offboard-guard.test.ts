@@ -63,11 +63,11 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
     const before = writeCounts(world);
     const run = await cli(['reconcile'], wrongScope());
     expect(run.code).toBe(3);
-    expect(run.err).toMatch(/Offboarding held: 6 accounts would be offboarded/);
-    expect(run.err).toMatch(/OFFBOARD_MAX_PER_RUN/);
-    expect(run.err).toMatch(/--allow-offboard 6/);
+    expect(run.out).toMatch(/Offboarding held: 6 accounts would be offboarded/);
+    expect(run.out).toMatch(/OFFBOARD_MAX_PER_RUN/);
+    expect(run.out).toMatch(/--allow-offboard 6/);
     for (const id of ACCOUNTS) {
-      expect(run.err).toContain(id);
+      expect(run.out).toContain(id);
       expect(intact(id)).toBe(true);
     }
     expect(writeCounts(world)).toEqual(before);
@@ -76,7 +76,7 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
   it('the report (what the Lambda returns) says held, and names every account with the reason and the setting', async () => {
     const json = await cli(['reconcile', '--json'], wrongScope());
     expect(json.code).toBe(3);
-    const report = JSON.parse(json.out) as ReconcileReport;
+    const report = (JSON.parse(json.out) as { report: ReconcileReport }).report;
     expect(report.offboardGuard).toEqual({ held: true, wouldOffboard: 6, limit: 5, accounts: ACCOUNTS });
     for (const id of ACCOUNTS)
       expect(report.notProtected.find((n) => n.accountId === id)?.reason).toMatch(
@@ -98,7 +98,7 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
 
     const run = await cli(['reconcile', '--allow-offboard', '6', '--json'], wrongScope());
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.out) as ReconcileReport).offboardGuard).toEqual({
+    expect((JSON.parse(run.out) as { report: ReconcileReport }).report.offboardGuard).toEqual({
       held: false,
       wouldOffboard: 6,
       limit: 6,
@@ -117,7 +117,10 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
     world.org.moveAccount(ACCOUNTS[5]!, EMPTY);
     const run = await cli(['reconcile', '--json'], depsWith({ SCOPE_OU_IDS: EMPTY }));
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.out) as ReconcileReport).offboardGuard).toMatchObject({ held: false, wouldOffboard: 5 });
+    expect((JSON.parse(run.out) as { report: ReconcileReport }).report.offboardGuard).toMatchObject({
+      held: false,
+      wouldOffboard: 5,
+    });
     for (const id of ACCOUNTS.slice(0, 5)) expect(ownedEntries(world, id)).toEqual([]);
     // The event path converges one account at a time: with the old scope, the account that moved is offboarded.
     const r = await convergeAccount(deps, ACCOUNTS[5]!, { dryRun: false, reason: 'MoveAccount' });
@@ -165,7 +168,7 @@ describe('the management account', () => {
   it('gets no roles with the default settings, with the reason in every report', async () => {
     const whole = depsWith({ SCOPE_OU_IDS: '' });
     const run = await cli(['reconcile', '--json'], whole);
-    const report = JSON.parse(run.out) as ReconcileReport;
+    const report = (JSON.parse(run.out) as { report: ReconcileReport }).report;
     expect(report.notProtected.find((n) => n.accountId === mgmt())?.reason).toMatch(
       /^management account: out of scope unless INCLUDE_MANAGEMENT_ACCOUNT=true/,
     );

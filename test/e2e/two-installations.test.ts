@@ -36,7 +36,7 @@ async function reconcileB(scope = OU_B): Promise<{ code: number; report: Reconci
   });
   let json = '';
   const code = await runCli(['reconcile', '--json'], { out: (t) => (json = t), err: () => undefined }, depsB);
-  return { code, report: JSON.parse(json) as ReconcileReport };
+  return { code, report: (JSON.parse(json) as { report: ReconcileReport }).report };
 }
 
 /** Installation team-a as deployed: the scheduled reconcile Lambda fans out, the worker converges. */

@@ -24,6 +24,12 @@ function errorOf(parse: () => unknown): Error {
 }
 
 describe('reconcile input', () => {
+  it("carries a person's one-time offboarding confirmation (CLI --stack --allow-offboard) and refuses a bad one", () => {
+    expect(parseReconcileInput({ dryRun: false, allowOffboard: 6 })).toEqual({ dryRun: false, allowOffboard: 6 });
+    expect(errorOf(() => parseReconcileInput({ allowOffboard: 0 })).message).toMatch(/allowOffboard/);
+    expect(errorOf(() => parseReconcileInput({ allowOffboard: 2.5 })).message).toMatch(/allowOffboard/);
+  });
+
   it('accepts the manual dry run with accounts', () => {
     expect(parseReconcileInput({ dryRun: true, accountIds: ['111122223333'] })).toEqual({
       dryRun: true,

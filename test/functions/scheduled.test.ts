@@ -14,7 +14,10 @@ jest.mock('../../functions/service', () => ({ getService: () => Promise.resolve(
 import { handler as reconcileHandler } from '../../functions/reconcile';
 import { handler as rotateHandler } from '../../functions/rotate';
 
+const QUEUE = 'https://sqs.us-east-1.amazonaws.com/111111111111/veeam-org-sync-dev-accounts.fifo';
+
 beforeEach(() => {
+  process.env.ACCOUNT_QUEUE_URL = QUEUE;
   reconcile.mockClear();
   scheduleRotations.mockClear();
 });
@@ -55,5 +58,22 @@ describe('rotate handler', () => {
     const out = await rotateHandler(scheduled, lambdaContext());
     expect(scheduleRotations).toHaveBeenCalledWith({});
     expect(out).toEqual({ enqueued: 2, accounts: ['111111111111', '222222222222'] });
+  });
+});
+
+describe('serverless invoke local without the stack queue', () => {
+  afterEach(() => {
+    process.env.ACCOUNT_QUEUE_URL = QUEUE;
+  });
+
+  it('reconcile and rotate name ACCOUNT_QUEUE_URL and how to set it; a dry run needs no queue', async () => {
+    delete process.env.ACCOUNT_QUEUE_URL;
+    await expect(reconcileHandler({ dryRun: false }, lambdaContext())).rejects.toThrow(
+      /ACCOUNT_QUEUE_URL is required but not set.*--env ACCOUNT_QUEUE_URL=<the stack's AccountQueueUrl output>/,
+    );
+    await expect(rotateHandler({}, lambdaContext())).rejects.toThrow(/ACCOUNT_QUEUE_URL is required/);
+    expect(reconcile).not.toHaveBeenCalled();
+    expect(scheduleRotations).not.toHaveBeenCalled();
+    await expect(reconcileHandler({ dryRun: true }, lambdaContext())).resolves.toEqual({ dryRun: true, enqueued: 0 });
   });
 });

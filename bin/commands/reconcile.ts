@@ -1,0 +1,53 @@
+import type { ReconcileReport } from '../../lib/organization/reconcile';
+import { flag, intValue, values } from '../args';
+import type { CommandContext, CommandResult } from '../context';
+import { renderAccounts, table } from '../render-accounts';
+import { explainAccounts } from './results';
+import { isAccountReport, isPlanned, runReconcile } from './run-reconcile';
+
+export const GUARD_HELD_EXIT = 3;
+
+function render(report: ReconcileReport): string {
+  const reports = report.accounts.filter(isAccountReport);
+  const planned = report.accounts.filter(isPlanned);
+  const lines: string[] = [];
+  if (report.dryRun) lines.push('Dry run: nothing was changed. Plan:');
+  if (reports.length) lines.push(renderAccounts(reports));
+  if (planned.length)
+    lines.push(
+      table(
+        ['account', 'plan', 'reason'],
+        planned.map((a) => [a.accountId, a.action, a.reason]),
+      ),
+    );
+  if (!report.accounts.length) lines.push('No account to reconcile.');
+  if (report.enqueued) lines.push('', `Enqueued ${report.enqueued} account(s) for the worker.`);
+  if (report.notProtected.length) {
+    lines.push('', 'Not protected:');
+    for (const n of report.notProtected) lines.push(`  ${n.accountId}  ${n.reason}`);
+  }
+  const guard = report.offboardGuard;
+  if (guard?.held)
+    lines.push(
+      '',
+      `Offboarding held: ${guard.wouldOffboard} accounts would be offboarded, more than ${guard.limit} (OFFBOARD_MAX_PER_RUN); none was. ` +
+        `Fix SCOPE_OU_IDS / EXCLUDED_ACCOUNT_IDS if this is a mistake, or confirm once with: veeam-org-sync reconcile --allow-offboard ${guard.wouldOffboard}`,
+      `  ${guard.accounts.join(' ')}`,
+    );
+  return lines.join('\n');
+}
+
+export async function reconcileCommand(ctx: CommandContext): Promise<CommandResult> {
+  const accountIds = values(ctx.args, 'account');
+  const allowOffboard = intValue(ctx.args, 'allow-offboard');
+  const report = await runReconcile(ctx, 'reconcile', {
+    dryRun: flag(ctx.args, 'dry-run'),
+    ...(accountIds.length ? { accountIds } : {}),
+    ...(allowOffboard !== undefined ? { allowOffboard } : {}),
+  });
+  const explained = explainAccounts(report.accounts.filter(isAccountReport));
+  const next = explained.reports[Symbol.iterator]();
+  report.accounts = report.accounts.map((a) => (isAccountReport(a) ? (next.next().value ?? a) : a));
+  const exitCode = report.offboardGuard?.held ? GUARD_HELD_EXIT : explained.exitCode;
+  return { exitCode, data: { report }, text: render(report) };
+}

@@ -1,0 +1,25 @@
+import type { AccountReport } from '../../lib/account/account-report';
+import type { CommandResult } from '../context';
+import { explainAwsError } from '../failure';
+import { renderAccounts } from '../render-accounts';
+
+/**
+ * Accounts whose error is the operator's AWS environment (no region, no credentials) get the fix instead of the
+ * SDK's words; `exitCode` is then 2 (configuration), else 1 when an account failed or is in conflict, else 0.
+ */
+export function explainAccounts(reports: AccountReport[]): { reports: AccountReport[]; exitCode: number } {
+  let environment = false;
+  const explained = reports.map((r) => {
+    const aws = r.error && explainAwsError(r.error);
+    if (!aws || !r.error) return r;
+    environment = true;
+    return { ...r, error: { ...r.error, code: aws.code, message: aws.message } };
+  });
+  const failed = explained.some((r) => r.action === 'error' || r.action === 'conflict');
+  return { reports: explained, exitCode: environment ? 2 : failed ? 1 : 0 };
+}
+
+export function accountsResult(reports: AccountReport[], extra: Record<string, unknown> = {}): CommandResult {
+  const { reports: explained, exitCode } = explainAccounts(reports);
+  return { exitCode, data: { ...extra, accounts: explained }, text: renderAccounts(explained) };
+}

@@ -1,0 +1,230 @@
+export interface ParsedArgs {
+  /** undefined: no command given (global help). */
+  command?: CommandSpec;
+  positionals: string[];
+  /** Flag name (without --) to its values, in order. Booleans hold 'true'. */
+  flags: Map<string, string[]>;
+  help: boolean;
+  json: boolean;
+}
+
+export interface OptionSpec {
+  name: string;
+  /** Placeholder of the value it takes; absent for a boolean flag. */
+  value?: string;
+  multiple?: boolean;
+  help: string;
+  /** Inclusive range of a whole-number value. */
+  range?: [number, number];
+  choices?: string[];
+}
+
+export interface CommandSpec {
+  name: string;
+  /** The usage line after "veeam-org-sync". */
+  usage: string;
+  summary: string;
+  positionals: { names: string; count: [number, number] };
+  options: OptionSpec[];
+  examples: string[];
+  /** Acts through the deployed stack with --stack: 'optional', 'required' or 'never'. */
+  stack: 'optional' | 'required' | 'never';
+  /** Conflicts and combinations parsing alone cannot see; throw the error `usage(message)` returns. */
+  check?: (args: ParsedArgs, usage: (message: string) => Error) => void;
+}
+
+export const GLOBAL_OPTIONS: OptionSpec[] = [
+  { name: 'json', help: 'write exactly one JSON document to stdout (errors included); progress stays on stderr' },
+  { name: 'help', help: 'show this command’s usage, options and examples' },
+  { name: 'stack', value: 'NAME', help: 'act through the deployed stack NAME (CloudFormation) instead of in-process' },
+  { name: 'region', value: 'REGION', help: 'region of --stack (default: AWS_REGION or your profile’s region)' },
+];
+
+const account: OptionSpec = {
+  name: 'account',
+  value: 'ID',
+  multiple: true,
+  help: 'only this account (12 digits); repeat for several',
+};
+const dryRun: OptionSpec = { name: 'dry-run', help: 'show what would change and change nothing' };
+const wait: OptionSpec = {
+  name: 'wait',
+  help: 'with --stack: wait until the worker has handled the request, then print the account’s state',
+};
+const timeout: OptionSpec = {
+  name: 'timeout',
+  value: 'SECONDS',
+  range: [10, 3600],
+  help: 'with --wait: give up waiting after this long (default 900)',
+};
+
+function stackOnly(args: ParsedArgs, usage: (m: string) => Error, ...names: string[]): void {
+  for (const n of names)
+    if (args.flags.has(n) && !args.flags.has('stack')) throw usage(`--${n} only applies with --stack`);
+}
+function localOnly(args: ParsedArgs, usage: (m: string) => Error, ...names: string[]): void {
+  for (const n of names)
+    if (args.flags.has(n) && args.flags.has('stack'))
+      throw usage(`--${n} cannot be combined with --stack (the deployed service uses its own settings)`);
+}
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'help',
+    usage: 'help [command]',
+    summary: 'show the commands, or one command’s usage, options and examples',
+    positionals: { names: 'a command name', count: [0, 2] },
+    options: [],
+    examples: ['veeam-org-sync help', 'veeam-org-sync help reconcile'],
+    stack: 'never',
+  },
+  {
+    name: 'event',
+    usage: 'event <file|-> [--dry-run]',
+    summary: 'process one EventBridge event (a JSON file, or - for stdin) as the Lambda would, converging in-process',
+    positionals: { names: 'an event file (or - for standard input)', count: [1, 1] },
+    options: [dryRun],
+    examples: [
+      'veeam-org-sync event create-account-result.json',
+      'aws events test-event-pattern ... | veeam-org-sync event - --dry-run',
+    ],
+    stack: 'never',
+  },
+  {
+    name: 'sync',
+    usage: 'sync <accountId> [--dry-run] | sync <accountId> --stack NAME [--wait [--timeout SECONDS]]',
+    summary: 'converge one account now (in-process), or enqueue it for the deployed worker (--stack)',
+    positionals: { names: 'an account id (12 digits)', count: [1, 1] },
+    options: [dryRun, wait, timeout],
+    examples: [
+      'veeam-org-sync sync 444455556666',
+      'veeam-org-sync sync 444455556666 --dry-run --json',
+      'veeam-org-sync sync 444455556666 --stack veeam-org-sync-prod --wait',
+    ],
+    stack: 'optional',
+    check(args, usage) {
+      const id = args.positionals[0]!;
+      if (!/^\d{12}$/.test(id)) throw usage(`"${id}" is not an AWS account id (12 digits, e.g. 444455556666)`);
+      stackOnly(args, usage, 'wait');
+      localOnly(args, usage, 'dry-run');
+      if (args.flags.has('timeout') && !args.flags.has('wait')) throw usage('--timeout only applies with --wait');
+    },
+  },
+  {
+    name: 'status',
+    usage: 'status [--account ID]...',
+    summary: 'what is (IAM roles, Veeam entries, external-ID age) and what would be done, per account; changes nothing',
+    positionals: { names: '', count: [0, 0] },
+    options: [account],
+    examples: [
+      'veeam-org-sync status',
+      'veeam-org-sync status --account 444455556666 --json',
+      'veeam-org-sync status --stack veeam-org-sync-prod',
+    ],
+    stack: 'optional',
+  },
+  {
+    name: 'reconcile',
+    usage: 'reconcile [--dry-run] [--account ID]... [--allow-offboard N]',
+    summary:
+      'converge every account in scope (or the named ones); with --stack the deployed reconcile function plans and enqueues',
+    positionals: { names: '', count: [0, 0] },
+    options: [
+      dryRun,
+      account,
+      {
+        name: 'allow-offboard',
+        value: 'N',
+        range: [1, 100_000],
+        help: 'confirm, once, up to N offboardings when more than OFFBOARD_MAX_PER_RUN would happen (the guard)',
+      },
+    ],
+    examples: [
+      'veeam-org-sync reconcile --dry-run',
+      'veeam-org-sync reconcile --account 444455556666 --account 777788889999',
+      'veeam-org-sync reconcile --allow-offboard 12',
+      'veeam-org-sync reconcile --dry-run --stack veeam-org-sync-prod --json',
+    ],
+    stack: 'optional',
+    check(args, usage) {
+      if (args.flags.has('allow-offboard') && args.flags.has('dry-run'))
+        throw usage('--allow-offboard cannot be combined with --dry-run (a dry run offboards nothing)');
+    },
+  },
+  {
+    name: 'rotate',
+    usage: 'rotate [--account ID]... [--force] [--propagation-wait SECONDS] [--dry-run]',
+    summary:
+      'rotate the external IDs that are due (or --force), printing each phase on stderr; with --stack the worker rotates',
+    positionals: { names: '', count: [0, 0] },
+    options: [
+      account,
+      { name: 'force', help: 'rotate even when the external ID is not due' },
+      {
+        name: 'propagation-wait',
+        value: 'SECONDS',
+        range: [0, 60],
+        help: 'seconds to let IAM propagate the widened trust (default PROPAGATION_WAIT_SECONDS)',
+      },
+      dryRun,
+      wait,
+      timeout,
+    ],
+    examples: [
+      'veeam-org-sync rotate',
+      'veeam-org-sync rotate --account 444455556666 --force --propagation-wait 20',
+      'veeam-org-sync rotate --account 444455556666 --force --stack veeam-org-sync-prod --wait',
+    ],
+    stack: 'optional',
+    check(args, usage) {
+      stackOnly(args, usage, 'wait');
+      localOnly(args, usage, 'dry-run', 'propagation-wait');
+      if (args.flags.has('timeout') && !args.flags.has('wait')) throw usage('--timeout only applies with --wait');
+      if (args.flags.has('wait') && !args.flags.has('account'))
+        throw usage('--wait needs --account (which accounts the deployed rotate function picks is not known here)');
+    },
+  },
+  {
+    name: 'dlq list',
+    usage: 'dlq list --stack NAME [--queue events|intake|worker] [--max N]',
+    summary: 'show each message parked in a dead-letter queue with its reason, without consuming it',
+    positionals: { names: '', count: [0, 0] },
+    options: [
+      {
+        name: 'queue',
+        value: 'QUEUE',
+        choices: ['events', 'intake', 'worker'],
+        help: 'which DLQ (default: all three)',
+      },
+      { name: 'max', value: 'N', range: [1, 1000], help: 'at most N messages per queue (default 100)' },
+    ],
+    examples: [
+      'veeam-org-sync dlq list --stack veeam-org-sync-prod',
+      'veeam-org-sync dlq list --stack prod --queue worker --json',
+    ],
+    stack: 'required',
+  },
+  {
+    name: 'dlq redrive',
+    usage: 'dlq redrive --stack NAME [--queue worker]',
+    summary: 'move the worker DLQ’s messages back to the account queue (after fixing the cause)',
+    positionals: { names: '', count: [0, 0] },
+    options: [
+      {
+        name: 'queue',
+        value: 'QUEUE',
+        choices: ['events', 'intake', 'worker'],
+        help: 'only the worker DLQ (the default) has a queue to go back to',
+      },
+    ],
+    examples: ['veeam-org-sync dlq redrive --stack veeam-org-sync-prod'],
+    stack: 'required',
+    check(args, usage) {
+      const q = args.flags.get('queue')?.[0];
+      if (q && q !== 'worker')
+        throw usage(
+          `--queue ${q} cannot be redriven: its messages are events and failed invocations, not account requests; fix the cause, then run: veeam-org-sync reconcile --stack NAME`,
+        );
+    },
+  },
+];
