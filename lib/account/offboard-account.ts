@@ -2,6 +2,7 @@ import { accountAction } from './account-action';
 import { accountEntries } from './account-context';
 import type { Deps } from '../deps';
 import { MemberAccessError } from '../errors';
+import { AccessRoleMissingError } from '../member/access-role';
 import type { AccountReport, RoleReport } from './account-report';
 import { findEntry, unregister } from '../veeam/registration';
 import type { VeeamEntry } from '../veeam/types';
@@ -63,7 +64,7 @@ async function deleteRoles(deps: Deps, accountId: string, roles: RoleReport[], o
     iam = await deps.member.roles(accountId);
   } catch (err) {
     // A removed or closed account is often unreachable: nothing of ours can be used there any more.
-    if (!(err instanceof MemberAccessError)) throw err;
+    if (!(err instanceof MemberAccessError || err instanceof AccessRoleMissingError)) throw err;
     for (const r of roles) if (r.veeam !== 'refused') r.changes.push('account unreachable: role left in place');
     return;
   }

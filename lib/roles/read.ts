@@ -99,6 +99,9 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
     trustDocument,
     inlinePolicies,
     attachedPolicyArns: attached,
+    ...(role.PermissionsBoundary?.PermissionsBoundaryArn
+      ? { permissionsBoundaryArn: role.PermissionsBoundary.PermissionsBoundaryArn }
+      : {}),
     instanceProfile,
   };
 }

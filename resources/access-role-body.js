@@ -1,0 +1,7 @@
+// The StackSet's TemplateBody must be a string: this hands serverless the generated template as JSON text.
+// The template itself is resources/access-role.template.json (generated: npx tsx scripts/access-template.ts).
+'use strict';
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+module.exports = () => JSON.stringify(JSON.parse(readFileSync(join(__dirname, 'access-role.template.json'), 'utf8')));
