@@ -5,7 +5,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { accessRoleTemplate } from '../lib/roles/access-template';
 import { defaultBlueprints } from './role-docs';
 
@@ -17,6 +16,8 @@ export function accessTemplate() {
 
 if (process.argv[1]?.replace(/\\/g, '/').endsWith('scripts/access-template.ts')) {
   void (async () => {
+    // Loaded only here: prettier is ESM inside, which the tests importing this module need not load.
+    const { format, resolveConfig } = await import('prettier');
     const options = (await resolveConfig(ACCESS_TEMPLATE_PATH)) ?? {};
     const text = await format(JSON.stringify(accessTemplate()), { ...options, parser: 'json' });
     writeFileSync(ACCESS_TEMPLATE_PATH, text);
