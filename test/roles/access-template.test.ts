@@ -27,6 +27,18 @@ describe('the StackSet template of the access role', () => {
     expect(actions).toEqual(boundaryActions(bps));
   });
 
+  it('grants nothing by itself: the boundary is attached to no role, user or group', () => {
+    // Its only IAM write on "*" is iam:PassRole, which Veeam's blueprints grant on "*" and check with
+    // iam:SimulatePrincipalPolicy on "*" (a boundary narrower than the role would fail that check).
+    expect(Object.keys(template.Resources.VeeamOrgSyncBoundary!.Properties).sort()).toEqual([
+      'Description',
+      'ManagedPolicyName',
+      'PolicyDocument',
+    ]);
+    for (const [, r] of Object.entries(template.Resources))
+      expect(JSON.stringify(r.Properties.ManagedPolicyArns ?? [])).not.toContain('VeeamOrgSyncBoundary');
+  });
+
   it('fits a managed policy (6,144 characters without whitespace)', () => {
     expect(policySize(boundaryDocument(bps))).toBeLessThanOrEqual(6144);
   });
