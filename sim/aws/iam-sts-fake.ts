@@ -350,7 +350,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
   ): Error | undefined => {
     if (!opts.accessRole || caller.principalArn !== accessRoleArnOf(caller.accountId)) return undefined;
     const boundary = `arn:${state.partition}:iam::${caller.accountId}:policy/${BOUNDARY_POLICY_NAME}`;
-    const target = String(input.RoleName ?? input.InstanceProfileName ?? '*');
+    const target = [input.RoleName, input.InstanceProfileName].find((v): v is string => typeof v === 'string') ?? '*';
     const denied = () =>
       new IAMServiceException({
         name: 'AccessDenied',

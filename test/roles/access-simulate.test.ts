@@ -145,12 +145,12 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
       for (const needed of ['CreateRole', 'PutRolePermissionsBoundary', 'AddRoleToInstanceProfile', 'DeleteRole'])
         expect(commands).toContain(needed);
       for (const call of iamCalls) {
-        const profile = call.input.InstanceProfileName;
+        const profile = call.input.InstanceProfileName as string | undefined;
         const resource = profile
-          ? `arn:aws:iam::${MEMBER}:instance-profile/${String(profile)}`
+          ? `arn:aws:iam::${MEMBER}:instance-profile/${profile}`
           : role(String(call.input.RoleName));
         const context = call.input.PermissionsBoundary
-          ? { 'iam:PermissionsBoundary': String(call.input.PermissionsBoundary) }
+          ? { 'iam:PermissionsBoundary': call.input.PermissionsBoundary as string }
           : {};
         expect([call.command, resource, await decide(`iam:${call.command}`, resource, context)]).toEqual([
           call.command,
@@ -167,9 +167,9 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
 });
 
 describe('its trust', () => {
-  const trust = resolve(
-    accessTemplate().Resources.VeeamOrgSyncAccessRole!.Properties.AssumeRolePolicyDocument as object,
-  ) as { Statement: { Principal: { AWS: unknown } }[] };
+  const trust = resolve(accessTemplate().Resources.VeeamOrgSyncAccessRole!.Properties.AssumeRolePolicyDocument) as {
+    Statement: { Principal: { AWS: unknown } }[];
+  };
   trust.Statement[0]!.Principal.AWS = [WORKER_FN];
 
   const assume = async (principal: string) => {

@@ -90,7 +90,7 @@ export function evaluate(template: Template, value: unknown): unknown {
         case 'Fn::And':
           return (a as unknown[]).every((x) => ev(x) as boolean);
         case 'Fn::Or':
-          return (a as unknown[]).some((x) => ev(x) as boolean);
+          return (a as unknown[]).some((x) => ev(x));
         case 'Condition':
           return cond(a as string);
       }
