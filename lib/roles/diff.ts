@@ -73,7 +73,7 @@ export function planRole(
   if (!snapshot.exists) {
     ops.push({
       kind: 'create-role',
-      detail: `role ${bp.roleName}: created`,
+      detail: `role ${bp.roleName}: created${permissionsBoundaryArn ? ` (permissions boundary ${permissionsBoundaryArn.split('/').pop()})` : ''}`,
       trust: wantTrust,
       tags: wantTags,
       ...(permissionsBoundaryArn ? { permissionsBoundaryArn } : {}),

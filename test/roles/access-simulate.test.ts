@@ -149,7 +149,7 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
         const resource = profile
           ? `arn:aws:iam::${MEMBER}:instance-profile/${profile}`
           : role(String(call.input.RoleName));
-        const context = call.input.PermissionsBoundary
+        const context: Record<string, string> = call.input.PermissionsBoundary
           ? { 'iam:PermissionsBoundary': call.input.PermissionsBoundary as string }
           : {};
         expect([call.command, resource, await decide(`iam:${call.command}`, resource, context)]).toEqual([
