@@ -15,7 +15,7 @@ export class AccessRoleMissingError extends RetryableError {
     super(
       `access role ${roleName} missing: is the account in a StackSet target OU? ` +
         `(AssumeRole into ${accountId} was denied. A new account gets the role from the service's StackSet within minutes; ` +
-        `otherwise move the account under SCOPE_OU_IDS / the StackSet's targets, or check that the role trusts this service's function roles.)`,
+        `otherwise move the account under SCOPE_OU_IDS / the StackSet's targets, or check that the role trusts this caller: the service's function roles, or for the CLI a role in the stack parameter operatorRoleArns.)`,
       { ...options, code: 'AccessRoleMissing' },
     );
   }

@@ -22,6 +22,7 @@ beforeAll(async () => {
     accessRoleName: 'BackupTeamAccess',
     backupRoleName: 'BackupTeamVeeamBackup',
     workerRoleName: 'BackupTeamVeeamWorker',
+    operatorRoleArns: 'arn:aws:iam::222233334444:role/BackupOperators',
   });
   viaManagementStack = await packageTemplate({ orgId: ORG, stackSetCallAs: 'NONE' });
   existing = await packageTemplate({ orgId: ORG, memberAccess: 'existing', memberRoleNames: 'RoleA,RoleB' });
@@ -86,6 +87,7 @@ describe('deployed in a delegated administrator account', () => {
       StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-11111111', 'ou-ab12-22222222'] } }],
     });
     expect(params(delegated)).toMatchObject({
+      TrustedRoleArns: 'WorkerRole.Arn,ReconcileRole.Arn,arn:aws:iam::222233334444:role/BackupOperators',
       AccessRoleName: 'BackupTeamAccess',
       BackupRoleName: 'BackupTeamVeeamBackup',
       WorkerRoleName: 'BackupTeamVeeamWorker',
