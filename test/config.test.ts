@@ -46,6 +46,12 @@ describe('configuration contract', () => {
     ]);
   });
 
+  it('refuses an access role named like a role it manages', () => {
+    expect(problemsOf({ ...valid, ACCESS_ROLE_NAME: 'VeeamBackupRole' })).toEqual([
+      expect.stringMatching(/^ACCESS_ROLE_NAME must differ from BACKUP_ROLE_NAME and WORKER_ROLE_NAME/),
+    ]);
+  });
+
   it('applies the documented defaults', () => {
     const c = loadConfig(valid);
     expect(c.veeamApiVersions[0]).toBe('1.8-rev0');
