@@ -177,7 +177,11 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     managementAccountId: MANAGEMENT_ACCOUNT,
   });
   const scope = org.ouLevels[0]!;
-  const iam = installIamStsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
+  // Dedicated member access (the default): the simulated StackSet gives every account the access role.
+  const iam = installIamStsFake({
+    managementAccountId: MANAGEMENT_ACCOUNT,
+    accessRole: { roleName: 'VeeamOrgSyncAccess', manages: ['VeeamBackupRole', 'VeeamWorkerRole'] },
+  });
   const sqs = installSqsFake();
   const secrets = mockClient(SecretsManagerClient);
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(DEFAULT_SIM_USER), Name: SECRET_ID });
@@ -255,6 +259,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
         tags: new Map(r.role.tags),
         inline: new Map(r.role.inline),
         attached: [...r.role.attached],
+        ...(r.role.boundary ? { boundary: r.role.boundary.replace(template, id) } : {}),
       });
     }
     if (acct) {

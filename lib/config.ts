@@ -211,6 +211,10 @@ export function loadConfig(env: Env = process.env): Config {
   const accessRoleName = env.ACCESS_ROLE_NAME?.trim() || DEFAULT_ACCESS_ROLE_NAME;
   if (!ROLE_NAME.test(accessRoleName))
     problems.push(`ACCESS_ROLE_NAME "${accessRoleName}" is not a valid IAM role name.`);
+  if (accessRoleName === backupRoleName || accessRoleName === workerRoleName)
+    problems.push(
+      'ACCESS_ROLE_NAME must differ from BACKUP_ROLE_NAME and WORKER_ROLE_NAME: the access role manages those roles (stack parameter accessRoleName).',
+    );
   const eventBusName = env.EVENT_BUS_NAME?.trim() || 'default';
 
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';

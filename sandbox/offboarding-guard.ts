@@ -30,7 +30,18 @@ export async function massOffboardingHeld(w: World, ous: { workloads: string; sa
   const { runCli } = await import('../bin/cli');
   const wrong = buildDeps({ config: loadConfig({ ...process.env, SCOPE_OU_IDS: ous.sandbox }), purpose: 'cli' });
   let message = '';
-  const code = await runCli(['reconcile'], { out: () => undefined, err: (t) => (message += t) }, wrong);
+  const code = await runCli(
+    ['reconcile'],
+    {
+      out: (t) =>
+        (message += t
+          .split('\n')
+          .filter((l) => /held|^ {2}\d/.test(l))
+          .join(' ')),
+      err: () => undefined,
+    },
+    wrong,
+  );
   io.say(`           CLI: ${message}`);
   io.check(`the reconcile offboarded none of the ${protectedAccounts} accounts and exited 3`, code === 3);
   io.check(

@@ -4,6 +4,7 @@ import { captureLogs } from './log-capture';
 import { createAccountResult, createManagedAccount, moveAccount } from './events';
 import { verifiedRotation } from './verified-rotation';
 import { massOffboardingHeld } from './offboarding-guard';
+import { checkDedicatedAccess } from './dedicated-access';
 
 export interface StoryResult {
   ok: boolean;
@@ -106,11 +107,13 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
 
     step('1. A new account is created in Workloads (CreateAccountResult)');
     w.org.createAccount({ id: A, name: 'app-prod', parentId: ouWorkloads });
-    w.iam.addAccount(A);
+    // The access role StackSet reaches the new account a moment later (after the first attempt to get in).
+    w.iam.addAccount(A, { accessRoleAfterAttempts: 1 });
     const created = createAccountResult(A);
     await w.deliverEvent(created);
     await w.drain();
     check(`${A}: both roles exist and Veeam holds, for each, an external ID the trust accepts`, protectedOk(A));
+    checkDedicatedAccess(w, A, check);
 
     step('2. The same CloudTrail event is delivered again');
     const before = { iam: w.iam.writes().length, veeam: w.veeam.state.writes() };

@@ -6,6 +6,13 @@
 import { DEFAULT_BACKUP_ROLE_NAME, DEFAULT_WORKER_ROLE_NAME } from '../lib/config';
 import { blueprints } from '../lib/roles/blueprints';
 import { renderPolicy } from '../lib/roles/policies';
+import {
+  ACCESS_POLICY_NAME,
+  accessPolicyStatements,
+  BOUNDARY_POLICY_NAME,
+  boundaryActions,
+  boundaryDocument,
+} from '../lib/roles/access-template';
 import { policySize } from '../lib/roles/policy-document';
 import { MANAGED_TAG, BLUEPRINT_TAG, TAG_PREFIX } from '../lib/roles/tags';
 import { APPLIANCE_SID } from '../lib/roles/trust';
@@ -51,11 +58,53 @@ function renderRole(bp: RoleBlueprint): string {
   return lines.join('\n');
 }
 
+/** A template value as a reader sees it: Fn::Sub with the settings named. */
+function cfnText(v: unknown): string {
+  if (Array.isArray(v)) return v.map(cfnText).join(', ');
+  const sub = (v as Record<string, unknown> | null)?.['Fn::Sub'];
+  const text = typeof sub === 'string' ? sub : String(v);
+  return `\`${text
+    .replace('${AWS::Partition}', 'aws')
+    .replace('${AWS::AccountId}', '<account>')
+    .replace('${BackupRoleName}', '<BACKUP_ROLE_NAME>')
+    .replace('${WorkerRoleName}', '<WORKER_ROLE_NAME>')}\``;
+}
+
+/** The dedicated access role and the boundary, from the same data as the StackSet template. */
+function renderAccess(bps: readonly RoleBlueprint[]): string {
+  const statements = accessPolicyStatements();
+  return [
+    `### \`VeeamOrgSyncAccess\`: how the service gets in (\`MEMBER_ACCESS=dedicated\`, the default)`,
+    '',
+    `- Name: \`ACCESS_ROLE_NAME\` (default \`VeeamOrgSyncAccess\`); deployed with the policy \`${BOUNDARY_POLICY_NAME}\` by the service-managed StackSet \`<stack>-access-role\` (template \`resources/access-role.template.json\`, generated from the blueprints) into every account under \`SCOPE_OU_IDS\` (or the root), and by the management stack into the management account when it is protected (see Deployment topologies)`,
+    `- Trust: only the service's worker and reconcile function roles, by exact ARN`,
+    `- Inline policy \`${ACCESS_POLICY_NAME}\` (never \`Resource: "*"\` in an Allow):`,
+    '',
+    '| statement | effect | actions | resources | condition |',
+    '|---|---|---|---|---|',
+    ...statements.map(
+      (st) =>
+        `| ${st.Sid} | ${st.Effect} | ${(Array.isArray(st.Action) ? st.Action : [st.Action]).join(', ')} | ${cfnText(st.Resource)} | ${
+          st.Condition
+            ? Object.entries(st.Condition)
+                .map(([op, kv]) => Object.entries(kv).map(([k, val]) => `${op} \`${k}\` ${cfnText(val)}`))
+                .join('; ')
+            : ''
+        } |`,
+    ),
+    '',
+    `### \`${BOUNDARY_POLICY_NAME}\`: the permissions boundary of the Veeam roles`,
+    '',
+    `A managed policy beside the access role: the union of the blueprints' actions (${boundaryActions(bps).length} actions, ${policySize(boundaryDocument(bps))} characters, on \`Resource: "*"\` as the blueprints grant them), nothing else. Every role the service creates through the access role carries it, so whoever controls the service can never give a role more than Veeam needs; a role of ours without it gets it on the next convergence (a repair like any other drift). The access role can create roles only with this boundary and can never remove or change a boundary. In \`MEMBER_ACCESS=existing\` mode (the roles in \`MEMBER_ROLE_NAMES\`, typically administrator roles: the less safe choice) and in the service's own account, roles are created without it.`,
+  ].join('\n');
+}
+
 export function renderRoleDocs(bps: readonly RoleBlueprint[]): string {
   return [
     `The service creates these roles in every account in scope and keeps them as described here. It only modifies roles tagged \`${MANAGED_TAG}=<INSTALLATION_ID>\` (with \`${BLUEPRINT_TAG}\` naming the blueprint), and adopts those tagged \`${MANAGED_TAG}=true\` (written before installation ids); a same-named role without that tag, or with another installation's id, is reported as a conflict and left alone. Tags starting with \`${TAG_PREFIX}\` belong to the service; other tags are never changed.`,
     '',
     ...bps.map(renderRole).flatMap((r) => [r, '']),
+    renderAccess(bps),
   ]
     .join('\n')
     .trimEnd();

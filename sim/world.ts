@@ -34,7 +34,12 @@ type Handler<E, R> = (event: E, context: Context) => Promise<R>;
  * the environment, exactly as in AWS.
  */
 export async function startWorld(opts: WorldOptions = {}) {
-  const iam: IamStsFake = installIamStsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
+  // The simulated StackSet gives every account iam.addAccount creates the dedicated access role (MEMBER_ACCESS
+  // defaults to dedicated); MEMBER_ACCESS=existing in `env` makes the functions use OrganizationAccountAccessRole.
+  const iam: IamStsFake = installIamStsFake({
+    managementAccountId: MANAGEMENT_ACCOUNT,
+    accessRole: { roleName: 'VeeamOrgSyncAccess', manages: ['VeeamBackupRole', 'VeeamWorkerRole'] },
+  });
   const org = new OrganizationsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
   const sqs = installSqsFake();
   const veeam: VeeamSimulator = await startVeeamSimulator({

@@ -71,6 +71,12 @@ describe('configuration contract', () => {
     ]);
   });
 
+  it('refuses an access role named like a role it manages', () => {
+    expect(problemsOf({ ...valid, ACCESS_ROLE_NAME: 'VeeamBackupRole' })).toEqual([
+      expect.stringMatching(/^ACCESS_ROLE_NAME must differ from BACKUP_ROLE_NAME and WORKER_ROLE_NAME/),
+    ]);
+  });
+
   it('applies the documented defaults', () => {
     const c = loadConfig(valid);
     // The current appliance generation (version 11) speaks 1.9-rev0; older revisions follow as fallbacks.

@@ -2,6 +2,7 @@ import { accountAction } from './account-action';
 import { accountEntries } from './account-context';
 import type { Deps } from '../deps';
 import { MemberAccessError } from '../errors';
+import { AccessRoleMissingError } from '../member/access-role';
 import type { AccountReport, RoleReport } from './account-report';
 import { MANAGEMENT_ACCOUNT_EXCLUDED } from '../org/scope';
 import { describeOwner, mayOffboard } from '../ownership';
@@ -92,7 +93,7 @@ async function deleteRoles(
     iam = await deps.member.roles(accountId);
   } catch (err) {
     // A removed or closed account is often unreachable: nothing of ours can be used there any more.
-    if (!(err instanceof MemberAccessError)) throw err;
+    if (!(err instanceof MemberAccessError || err instanceof AccessRoleMissingError)) throw err;
     for (const r of roles) if (r.veeam !== 'refused') r.changes.push('account unreachable: role left in place');
     return;
   }

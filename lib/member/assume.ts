@@ -17,6 +17,8 @@ export interface AssumeIntoOptions {
   /** Total time spent waiting for a denying account before handing the message back to the queue. */
   budgetMs: number;
   firstDelayMs: number;
+  /** The error to throw when every role stayed denied (default: a retryable MemberAccessError naming the fix). */
+  deniedError?: (cause: unknown) => Error;
 }
 
 function isAccessDenied(err: unknown): boolean {
@@ -69,6 +71,7 @@ export async function assumeInto(
     await o.sleep(delay);
     delay *= 2;
   }
+  if (o.deniedError) throw o.deniedError(lastDenied);
   const tried = o.roleNames.join(', ');
   throw new MemberAccessError(
     `Cannot assume any member role in account ${o.accountId}: tried ${tried} (AccessDenied, ${rounds} round(s) over ~${Math.round((o.now() - started) / 1000)} s). ` +

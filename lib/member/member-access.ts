@@ -10,9 +10,11 @@ import type { MemberAccess } from './types';
 import { assumeInto } from './assume';
 import { CredentialCache } from './credential-cache';
 import { memoUntilFailure } from '../util/memo-until-failure';
+import { boundaryPolicyArn } from '../roles/access-template';
+import { AccessRoleMissingError, memberRoleNamesFor } from './access-role';
 
 export interface MemberAccessOptions {
-  config: Pick<Config, 'memberRoleNames' | 'region' | 'veeamPrincipalArn'>;
+  config: Pick<Config, 'memberRoleNames' | 'region' | 'veeamPrincipalArn' | 'memberAccess' | 'accessRoleName'>;
   /** STS with the service's own credentials (default: the container's shared client). */
   sts?: STSClient;
   /** IAM with the service's own credentials, used for the management account (default: the shared client). */
@@ -72,17 +74,23 @@ export class StsMemberAccess implements MemberAccess {
   private async credentials(accountId: string): Promise<AwsCredentialIdentity | undefined> {
     const me = await this.callerIdentity();
     if (accountId === me.accountId) return undefined;
+    const dedicated = this.o.config.memberAccess === 'dedicated';
     return this.cache.get(accountId, async () => {
       const { credentials } = await assumeInto({
         sts: this.sts(),
         accountId,
         partition: me.partition,
-        roleNames: this.o.config.memberRoleNames,
+        roleNames: memberRoleNamesFor(this.o.config),
         sessionName: `veeam-org-sync-${this.o.purpose ?? 'roles'}`.slice(0, 64),
         sleep: this.o.sleep ?? sleep,
         now: this.now,
-        budgetMs: this.o.accessDeniedBudgetMs ?? 20_000,
+        // A missing access role lasts minutes (until the StackSet reaches the account): one attempt, then the
+        // queue's short backoff, rather than holding the Lambda in a sleep.
+        budgetMs: dedicated ? 0 : (this.o.accessDeniedBudgetMs ?? 20_000),
         firstDelayMs: this.o.accessDeniedFirstDelayMs ?? 1_000,
+        ...(dedicated
+          ? { deniedError: (cause) => new AccessRoleMissingError(accountId, this.o.config.accessRoleName, { cause }) }
+          : {}),
       });
       return credentials;
     });
@@ -107,6 +115,11 @@ export class StsMemberAccess implements MemberAccess {
     const store = new IamRoleStore(accountId, iam, {
       principalArn: this.o.config.veeamPrincipalArn,
       partition: me.partition,
+      // Roles created through the access role carry the boundary its StackSet deployed beside it. In the service's
+      // own account (own credentials) the function policy itself is the limit, and no StackSet deploys there.
+      ...(credentials && this.o.config.memberAccess === 'dedicated'
+        ? { permissionsBoundaryArn: boundaryPolicyArn(me.partition, accountId) }
+        : {}),
     });
     this.stores.delete(accountId);
     this.stores.set(accountId, { credentials, store });

@@ -6,6 +6,7 @@ import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   TagInstanceProfileCommand,
@@ -30,7 +31,13 @@ export async function applyOp(iam: IAMClient, bp: RoleBlueprint, op: RoleOp): Pr
           AssumeRolePolicyDocument: JSON.stringify(op.trust),
           Description: bp.description,
           Tags: tagsToList(op.tags),
+          ...(op.permissionsBoundaryArn ? { PermissionsBoundary: op.permissionsBoundaryArn } : {}),
         }),
+      );
+      return;
+    case 'put-boundary':
+      await iam.send(
+        new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: op.permissionsBoundaryArn }),
       );
       return;
     case 'update-trust':

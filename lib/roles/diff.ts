@@ -7,7 +7,8 @@ import type { DesiredTrust, RoleBlueprint, RoleChange, RoleChangeKind, RoleSnaps
 
 /** What each kind of IAM write carries besides its human-readable `detail`; keyed by every RoleChangeKind. */
 type OpFields = {
-  'create-role': { trust: PolicyDocument; tags: Record<string, string> };
+  'create-role': { trust: PolicyDocument; tags: Record<string, string>; permissionsBoundaryArn?: string };
+  'put-boundary': { permissionsBoundaryArn: string };
   'update-trust': { trust: PolicyDocument };
   'put-policy': { policyName: string; document: PolicyDocument };
   'delete-policy': { policyName: string };
@@ -59,14 +60,33 @@ function policyDetail(name: string, current: unknown, desired: PolicyDocument): 
  * makes a second run write nothing. The caller has already checked ownership of the role and of its instance
  * profile; an instance profile that is not ours is never written to, whatever it holds.
  */
-export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleSnapshot): RoleOp[] {
+export function planRole(
+  bp: RoleBlueprint,
+  trust: DesiredTrust,
+  snapshot: RoleSnapshot,
+  /** The boundary every role must carry (dedicated member access); undefined: boundaries are not managed. */
+  permissionsBoundaryArn?: string,
+): RoleOp[] {
   const ops: RoleOp[] = [];
   const wantTrust = trustDocument(trust, bp.trustServices);
   const wantTags = desiredTags(bp, trust.stateTags);
 
   if (!snapshot.exists) {
-    ops.push({ kind: 'create-role', detail: `role ${bp.roleName}: created`, trust: wantTrust, tags: wantTags });
+    ops.push({
+      kind: 'create-role',
+      detail: `role ${bp.roleName}: created${permissionsBoundaryArn ? ` (permissions boundary ${permissionsBoundaryArn.split('/').pop()})` : ''}`,
+      trust: wantTrust,
+      tags: wantTags,
+      ...(permissionsBoundaryArn ? { permissionsBoundaryArn } : {}),
+    });
   } else {
+    // A role created before the boundary existed (or whose boundary was changed) gets ours: drift like any other.
+    if (permissionsBoundaryArn && snapshot.permissionsBoundaryArn !== permissionsBoundaryArn)
+      ops.push({
+        kind: 'put-boundary',
+        detail: `permissions boundary ${snapshot.permissionsBoundaryArn ?? 'none'} -> ${permissionsBoundaryArn}`,
+        permissionsBoundaryArn,
+      });
     if (!trustEquivalent(snapshot.trustDocument, wantTrust))
       ops.push({ kind: 'update-trust', detail: trustDetail(snapshot, trust), trust: wantTrust });
     const { set, remove } = tagDiff(snapshot.tags, wantTags);

@@ -14,6 +14,8 @@ export interface IamRoleStoreOptions {
   principalArn?: string;
   /** ARN partition of the account (aws, aws-us-gov, aws-cn), for the ARN of a role created in this run. */
   partition?: string;
+  /** Permissions boundary every role of ours must carry (dedicated member access: VeeamOrgSyncBoundary). */
+  permissionsBoundaryArn?: string;
 }
 
 /** RoleIam over one account's IAM client: read, plan the minimal difference, apply it. */
@@ -52,7 +54,7 @@ export class IamRoleStore implements RoleIam {
         return this.conflict(bp, snap, applied, roleConflictReason(bp, this.accountId, snap.owner));
       if (bp.instanceProfile && snap.instanceProfile && !snap.instanceProfile.owned)
         return this.conflict(bp, snap, applied, profileConflictReason(bp, this.accountId, snap.instanceProfile.owner));
-      const ops = planRole(bp, trust, snap);
+      const ops = planRole(bp, trust, snap, this.options.permissionsBoundaryArn);
       if (opts.dryRun)
         return this.result(bp, snap, !snap.exists ? 'created' : ops.length ? 'repaired' : 'ok', ops.map(toChange));
       try {

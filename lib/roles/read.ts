@@ -105,6 +105,9 @@ export async function readRole(iam: IAMClient, bp: RoleBlueprint, principalArn?:
     trustDocument,
     inlinePolicies,
     attachedPolicyArns: attached,
+    ...(role.PermissionsBoundary?.PermissionsBoundaryArn
+      ? { permissionsBoundaryArn: role.PermissionsBoundary.PermissionsBoundaryArn }
+      : {}),
     instanceProfile,
   };
 }

@@ -52,6 +52,8 @@ export interface RoleSnapshot {
   trustDocument?: unknown;
   inlinePolicies: Record<string, unknown>;
   attachedPolicyArns: string[];
+  /** ARN of the role's permissions boundary, when it has one. */
+  permissionsBoundaryArn?: string;
   /**
    * undefined when the blueprint wants no instance profile; null when it should exist but does not. `owned`: it
    * carries our ownership tag; a profile of that name without it is someone else's and is never written to.
@@ -65,6 +67,7 @@ export type RoleChangeKind =
   | 'put-policy'
   | 'delete-policy'
   | 'detach-policy'
+  | 'put-boundary'
   | 'tag-role'
   | 'untag-role'
   | 'create-instance-profile'

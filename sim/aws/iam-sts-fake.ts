@@ -20,6 +20,8 @@ import {
   ListRolePoliciesCommand,
   ListRoleTagsCommand,
   MalformedPolicyDocumentException,
+  DeleteRolePermissionsBoundaryCommand,
+  PutRolePermissionsBoundaryCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
@@ -30,6 +32,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
+import { BOUNDARY_POLICY_NAME } from '../../lib/roles/access-template';
 
 /**
  * A stateful in-memory IAM + STS for tests and the sandbox. It stands in for AWS only: the service's own code runs
@@ -39,7 +42,12 @@ import { mockClient } from 'aws-sdk-client-mock';
  * are `FAKE` + 12-digit account id + any suffix (e.g. FAKE444455556666A1); AssumeRole issues such keys for the target
  * account, GetCallerIdentity answers from the caller's key.
  *
- * Not modelled: IAM's eventual consistency, paths other than "/", permission boundaries, SCPs. What real IAM returns
+ * The simulated StackSet (option `accessRole`): addAccount also deploys the dedicated access role and the
+ * VeeamOrgSyncBoundary policy, optionally only after some denied attempts (the StackSet reaching a new account), and
+ * a caller acting as the access role may only do what its policy allows (our role names; CreateRole and
+ * PutRolePermissionsBoundary only with that boundary; never DeleteRolePermissionsBoundary or AttachRolePolicy).
+ *
+ * Not modelled: IAM's eventual consistency, paths other than "/", SCPs. What real IAM returns
  * and this fake mirrors: documents URL-encoded on read, DeleteConflict when a role still has policies or profiles,
  * an instance profile holding at most one role, tags set on CreateRole / CreateInstanceProfile and returned by
  * GetRole / GetInstanceProfile, the 2,048-character trust and 10,240-character inline quotas.
@@ -57,6 +65,8 @@ export interface FakeRole {
   tags: Map<string, string>;
   inline: Map<string, string>;
   attached: string[];
+  /** Permissions boundary policy ARN. */
+  boundary?: string;
 }
 
 export interface FakeInstanceProfile {
@@ -72,6 +82,10 @@ export interface FakeAccount {
   instanceProfiles: Map<string, FakeInstanceProfile>;
   /** AssumeRole into this account is denied this many more times (a brand-new account settling). */
   notReadyAttempts: number;
+  /** Customer managed policies (ARNs) that exist here, e.g. the boundary the simulated StackSet deploys. */
+  policies: Set<string>;
+  /** The simulated StackSet reaches this account after this many more AssumeRole attempts on the access role. */
+  accessRolePending: number;
 }
 
 export interface FakeIdentity {
@@ -108,6 +122,8 @@ export interface IamStsFakeOptions {
   partition?: string;
   /** Clock for issued credential expiry; default Date.now. */
   now?: () => number;
+  /** Simulated StackSet: the dedicated access role, trusting the service's own role, managing only these roles. */
+  accessRole?: { roleName: string; manages: readonly string[] };
 }
 
 export interface IamStsFake {
@@ -123,7 +139,14 @@ export interface IamStsFake {
   /** Calls of one command, optionally for one account. */
   callsOf(command: string, accountId?: string): FakeCall[];
   /** An account with its cross-account admin role(s) trusting the management account. */
-  addAccount(accountId: string, opts?: { memberRoles?: string[]; notReadyAttempts?: number }): FakeAccount;
+  addAccount(
+    accountId: string,
+    opts?: { memberRoles?: string[]; notReadyAttempts?: number; accessRoleAfterAttempts?: number },
+  ): FakeAccount;
+  /** What the StackSet deploys in one account: the boundary policy and the access role (option `accessRole`). */
+  deployAccessRole(accountId: string): void;
+  /** The service's own role ARN as the fake names it (the principal the access role trusts). */
+  servicePrincipalArn(accountId?: string): string;
   /** A role put there by someone else (by hand, another tool): no tags unless given, trusting `trust`. */
   addRole(
     accountId: string,
@@ -258,7 +281,14 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
   const account = (accountId: string): FakeAccount => {
     let a = state.accounts.get(accountId);
     if (!a) {
-      a = { accountId, roles: new Map(), instanceProfiles: new Map(), notReadyAttempts: 0 };
+      a = {
+        accountId,
+        roles: new Map(),
+        instanceProfiles: new Map(),
+        notReadyAttempts: 0,
+        policies: new Set(),
+        accessRolePending: 0,
+      };
       state.accounts.set(accountId, a);
     }
     return a;
@@ -302,6 +332,40 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     }
   };
 
+  /** Like IAM: the boundary must be a managed policy that exists (AWS managed, or customer managed here). */
+  const checkBoundary = (accountId: string, arn: unknown): string => {
+    const text = String(arn);
+    if (text.startsWith(`arn:${state.partition}:iam::aws:policy/`) || account(accountId).policies.has(text))
+      return text;
+    throw noSuchEntity(`Scope ARN: ${text} does not exist or is not attachable.`);
+  };
+
+  const accessRoleArnOf = (accountId: string) =>
+    opts.accessRole ? `arn:${state.partition}:iam::${accountId}:role/${opts.accessRole.roleName}` : undefined;
+
+  /** What the access role's policy (lib/roles/access-template.ts) lets it do; undefined = allowed. */
+  const accessRoleGuard = (
+    command: string,
+    input: Record<string, unknown>,
+    caller: FakeIdentity,
+  ): Error | undefined => {
+    if (!opts.accessRole || caller.principalArn !== accessRoleArnOf(caller.accountId)) return undefined;
+    const boundary = `arn:${state.partition}:iam::${caller.accountId}:policy/${BOUNDARY_POLICY_NAME}`;
+    const target = [input.RoleName, input.InstanceProfileName].find((v): v is string => typeof v === 'string') ?? '*';
+    const denied = () =>
+      new IAMServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        message: `User: ${caller.callerArn} is not authorized to perform: iam:${command} on resource: ${target}`,
+        $metadata: meta(403),
+      });
+    if (!opts.accessRole.manages.includes(target)) return denied();
+    if (['DeleteRolePermissionsBoundary', 'AttachRolePolicy'].includes(command)) return denied();
+    if (['CreateRole', 'PutRolePermissionsBoundary'].includes(command) && input.PermissionsBoundary !== boundary)
+      return denied();
+    return undefined;
+  };
+
   const roleView = (r: FakeRole) => ({
     Path: '/',
     RoleName: r.roleName,
@@ -312,6 +376,9 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     ...(r.description !== undefined ? { Description: r.description } : {}),
     MaxSessionDuration: r.maxSessionDuration,
     ...(r.tags.size ? { Tags: [...r.tags].map(([Key, Value]) => ({ Key, Value })) } : {}),
+    ...(r.boundary
+      ? { PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: r.boundary } }
+      : {}),
   });
 
   const profileView = (p: FakeInstanceProfile, a: FakeAccount) => ({
@@ -337,6 +404,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       if (a.roles.has(name)) throw alreadyExists(`Role with name ${name} already exists.`);
       const trust = String(i.AssumeRolePolicyDocument);
       checkTrust(trust);
+      const boundary = i.PermissionsBoundary === undefined ? undefined : checkBoundary(acct, i.PermissionsBoundary);
       const r: FakeRole = {
         roleName: name,
         arn: `arn:${state.partition}:iam::${acct}:role/${name}`,
@@ -348,6 +416,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         tags: new Map(tagList(i.Tags).map((t) => [t.Key, t.Value])),
         inline: new Map(),
         attached: [],
+        ...(boundary ? { boundary } : {}),
       };
       a.roles.set(name, r);
       return { Role: roleView(r) };
@@ -366,6 +435,15 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       const trust = String(i.PolicyDocument);
       checkTrust(trust);
       r.trust = trust;
+      return {};
+    },
+    PutRolePermissionsBoundary: (i, acct) => {
+      const r = getRole(acct, i.RoleName);
+      r.boundary = checkBoundary(acct, i.PermissionsBoundary);
+      return {};
+    },
+    DeleteRolePermissionsBoundary: (i, acct) => {
+      delete getRole(acct, i.RoleName).boundary;
       return {};
     },
     ListRolePolicies: (i, acct) => ({
@@ -549,6 +627,11 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         );
       const a = state.accounts.get(target);
       if (!a) throw denied();
+      if (opts.accessRole && roleName === opts.accessRole.roleName && a.accessRolePending > 0) {
+        // The StackSet has not reached the account yet: the role is not there, which STS reports as AccessDenied.
+        if (--a.accessRolePending === 0) fake.deployAccessRole(target);
+        throw denied();
+      }
       if (a.notReadyAttempts > 0) {
         a.notReadyAttempts--;
         throw denied();
@@ -631,6 +714,8 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     GetInstanceProfile: GetInstanceProfileCommand,
     GetRole: GetRoleCommand,
     GetRolePolicy: GetRolePolicyCommand,
+    PutRolePermissionsBoundary: PutRolePermissionsBoundaryCommand,
+    DeleteRolePermissionsBoundary: DeleteRolePermissionsBoundaryCommand,
     ListAttachedRolePolicies: ListAttachedRolePoliciesCommand,
     ListInstanceProfilesForRole: ListInstanceProfilesForRoleCommand,
     ListRolePolicies: ListRolePoliciesCommand,
@@ -651,7 +736,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         const caller = await callerOf(getClient);
         const call = record('iam', name, caller.accountId, input);
         try {
-          const err = injected(name, input, caller.accountId);
+          const err = injected(name, input, caller.accountId) ?? accessRoleGuard(name, input, caller);
           if (err) throw err;
           return handler(input, caller.accountId);
         } catch (err) {
@@ -707,8 +792,24 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
       for (const roleName of o.memberRoles ?? ['OrganizationAccountAccessRole']) {
         fake.addRole(accountId, roleName, { trust, attached: ['arn:aws:iam::aws:policy/AdministratorAccess'] });
       }
+      if (opts.accessRole) {
+        a.accessRolePending = o.accessRoleAfterAttempts ?? 0;
+        if (a.accessRolePending === 0) fake.deployAccessRole(accountId);
+      }
       return a;
     },
+    deployAccessRole(accountId) {
+      if (!opts.accessRole) throw new Error('iam-sts-fake: no accessRole option, so no simulated StackSet');
+      account(accountId).policies.add(`arn:${state.partition}:iam::${accountId}:policy/${BOUNDARY_POLICY_NAME}`);
+      fake.addRole(accountId, opts.accessRole.roleName, {
+        trust: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: fake.servicePrincipalArn() }, Action: 'sts:AssumeRole' }],
+        },
+      });
+    },
+    servicePrincipalArn: (accountId = state.managementAccountId) =>
+      `arn:${state.partition}:iam::${accountId}:role/veeam-org-sync`,
     addRole(accountId, roleName, o = {}) {
       const trust = o.trust ?? {
         Version: '2012-10-17',

@@ -165,6 +165,8 @@ describe('accounts that leave the organization, close or are suspended', () => {
     const id = await protectedAccount();
     world.org.close(id);
     // A closed account no longer lets the service in.
+    // (the dedicated access role is gone: the closed account's stack instance no longer answers).
+    world.iam.account(id).roles.delete('VeeamOrgSyncAccess');
     world.iam.account(id).roles.delete('OrganizationAccountAccessRole');
     const cfg = { ...loadConfig(process.env), offboardMode: 'delete' as const };
     const d = depsFor({

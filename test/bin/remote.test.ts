@@ -250,7 +250,9 @@ describe('remote mode: the CLI acts through the deployed stack (--stack NAME)', 
     });
     const c = io();
     expect(await runCli(['reconcile', '--stack', 'prod'], c.io)).toBe(3);
-    expect(c.out.join('\n')).toMatch(/Offboarding held: 7 account\(s\).*--allow-offboard 7/);
+    expect(c.out.join('\n')).toMatch(
+      /Offboarding held: 7 accounts would be offboarded.*OFFBOARD_MAX_PER_RUN.*--allow-offboard 7/,
+    );
     const j = io();
     expect(await runCli(['reconcile', '--stack', 'prod', '--allow-offboard', '7', '--json'], j.io)).toBe(3);
     expect(JSON.parse(j.out[0]!)).toMatchObject({

@@ -19,6 +19,8 @@ const own = { accessKeyId: `FAKE${MGMT}SVC`, secretAccessKey: 'x' };
 function access(over: Partial<MemberAccessOptions> = {}) {
   return new StsMemberAccess({
     config: {
+      memberAccess: 'existing',
+      accessRoleName: 'VeeamOrgSyncAccess',
       memberRoleNames: ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'],
       region: 'us-east-1',
       veeamPrincipalArn: APPLIANCE,

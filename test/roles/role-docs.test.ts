@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { accessPolicyStatements, boundaryActions } from '../../lib/roles/access-template';
 import { defaultBlueprints, renderRoleDocs, roleDocsBlock, ROLES_BEGIN, ROLES_END } from '../../scripts/role-docs';
 
 const bps = defaultBlueprints();
@@ -18,6 +19,10 @@ describe('role docs', () => {
       }
     }
     expect(doc).toContain('ec2.amazonaws.com');
+    // The access role and the boundary, from the data the StackSet template is generated from.
+    for (const st of accessPolicyStatements())
+      for (const action of Array.isArray(st.Action) ? st.Action : [st.Action]) expect(doc).toContain(String(action));
+    expect(doc).toContain(`${boundaryActions(bps).length} actions`);
     expect(doc).toContain('sts:ExternalId');
   });
 

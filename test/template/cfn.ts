@@ -87,6 +87,12 @@ export function evaluate(template: Template, value: unknown): unknown {
         }
         case 'Fn::Not':
           return !(ev((a as unknown[])[0]) as boolean);
+        case 'Fn::And':
+          return (a as unknown[]).every((x) => ev(x) as boolean);
+        case 'Fn::Or':
+          return (a as unknown[]).some((x) => ev(x));
+        case 'Condition':
+          return cond(a as string);
       }
     }
     const out: Record<string, unknown> = {};
@@ -97,6 +103,12 @@ export function evaluate(template: Template, value: unknown): unknown {
     return out;
   }
   return ev(value);
+}
+
+/** Is the resource created (its Condition, if any, holds)? */
+export function deployed(template: Template, id: string): boolean {
+  const c = template.Resources[id]?.Condition;
+  return template.Resources[id] !== undefined && (c === undefined || evaluate(template, { Condition: c }) === true);
 }
 
 export function resourcesOfType(template: Template, type: string): [string, Record<string, unknown>][] {

@@ -11,6 +11,7 @@ const patterns = parse(readFileSync(join(ROOT, 'events', 'patterns.yml'), 'utf8'
 
 const CUSTOM = {
   orgId: 'o-abc123def4',
+  memberAccess: 'existing',
   memberRoleNames: 'RoleA,RoleB',
   veeamSecretArn: 'arn:aws:secretsmanager:eu-central-1:222222222222:secret:veeam/admin-XyZ123',
   veeamUrl: 'https://10.0.1.10:11005',
@@ -329,11 +330,9 @@ describe('least privilege', () => {
       expect(asList(s.Resource)).toEqual(['arn:aws:iam::*:role/RoleA', 'arn:aws:iam::*:role/RoleB']);
       expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceOrgID': CUSTOM.orgId } });
     }
+    // By default (memberAccess=dedicated) only the access role; test/template/member-access.test.ts has the rest.
     for (const s of allStatements(byDefault).filter((x) => asList(x.Action).includes('sts:AssumeRole'))) {
-      expect(asList(s.Resource)).toEqual([
-        'arn:aws:iam::*:role/OrganizationAccountAccessRole',
-        'arn:aws:iam::*:role/AWSControlTowerExecution',
-      ]);
+      expect(asList(s.Resource)).toEqual(['arn:aws:iam::*:role/VeeamOrgSyncAccess']);
     }
   });
 
