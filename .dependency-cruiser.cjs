@@ -7,7 +7,7 @@
  *         -> cross-cutting root files (lib/*.ts) and lib/util
  * lib/wiring.ts builds the production adapters; only entry points use it. sim/ is test infrastructure.
  */
-const ADAPTERS = '^lib/(aws|events|member|org|queue|roles|secrets|veeam)/';
+const ADAPTERS = '^lib/(aws|events|lifecycle|member|org|queue|roles|secrets|veeam)/';
 const USE_CASES = '^lib/(account|organization)/';
 const ENTRY_POINTS = '^(functions|bin|sandbox|bench|scripts)/';
 

@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { buildOrg } from '../sim/aws/organizations-fake';
 import { installIamStsFake, type IamStsFake } from '../sim/aws/iam-sts-fake';
 import { installSqsFake } from '../sim/aws/sqs-fake';
+import { installEventBridgeFake } from '../sim/aws/eventbridge-fake';
 import { DEFAULT_SIM_USER } from '../sim/veeam';
 import { installAwsLatency, type LatencyHandle, type LatencyProfile } from './fakes-latency';
 import { SimProcess } from './sim-client';
@@ -179,6 +180,8 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const scope = org.ouLevels[0]!;
   const iam = installIamStsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
   const sqs = installSqsFake();
+  // The bench's first convergence puts Account Protected events: keep them off the network.
+  installEventBridgeFake();
   const secrets = mockClient(SecretsManagerClient);
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(DEFAULT_SIM_USER), Name: SECRET_ID });
 
