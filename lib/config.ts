@@ -203,6 +203,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!ROLE_NAME.test(accessRoleName))
     problems.push(`ACCESS_ROLE_NAME "${accessRoleName}" is not a valid IAM role name.`);
   const eventBusName = env.EVENT_BUS_NAME?.trim() || 'default';
+  if (!/^[\w.\-/]{1,256}$/.test(eventBusName))
+    problems.push(
+      `EVENT_BUS_NAME "${eventBusName}" must be the name (not the ARN) of an event bus in this account and region (stack parameter eventBusName); forward to other buses with a rule.`,
+    );
 
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
 

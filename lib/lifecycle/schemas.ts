@@ -5,6 +5,18 @@ import { z } from 'zod';
  * `npm run docs:events`; test/lifecycle/ fails when the files are stale and validates real events against them).
  * Additive changes only; a breaking change raises schemaVersion.
  */
+/** The `source` of every event this service puts; rules match on it. */
+export const LIFECYCLE_SOURCE = 'veeam-org-sync';
+
+/** The event's detail-type for each change of an account's protection (and for the offboarding guard). */
+export const DETAIL_TYPES = {
+  protected: 'Account Protected',
+  protectionFailed: 'Account Protection Failed',
+  offboarded: 'Account Offboarded',
+  rotated: 'External ID Rotated',
+  offboardingHeld: 'Offboarding Held',
+} as const;
+
 const accountId = z.string().regex(/^\d{12}$/);
 
 const role = z
@@ -55,3 +67,38 @@ export const offboardingHeldDetail = z
     accounts: z.array(accountId).describe('The accounts that would have been offboarded (at most 1000 listed).'),
   })
   .strict();
+
+const DESCRIPTIONS: Record<(typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], string> = {
+  'Account Protected':
+    'An account in scope became protected: its roles were created or repaired, or its Veeam entries registered or updated.',
+  'Account Protection Failed':
+    'A run for the account ended failed for good (a conflict, a non-retryable error, or the last retry), or protection is blocked by a role or entry this installation does not own. Repeated by each run while it lasts.',
+  'Account Offboarded':
+    'An account that left scope had its Veeam entries (and, with OFFBOARD_MODE=delete, its roles) removed.',
+  'External ID Rotated':
+    "The external IDs of the account's roles were rotated and the appliance proved it can use the new ones.",
+  'Offboarding Held':
+    'A reconcile found more accounts to offboard than OFFBOARD_MAX_PER_RUN allows and offboarded none; a person must confirm.',
+};
+
+/**
+ * Each detail-type's whole event as EventBridge delivers it to a rule's target (the envelope's other fields, such as
+ * id, time, account and region, are EventBridge's own and left open).
+ */
+export function lifecycleEventSchemas() {
+  return Object.values(DETAIL_TYPES).map((detailType) => ({
+    detailType,
+    schema: z
+      .looseObject({
+        source: z.literal(LIFECYCLE_SOURCE),
+        'detail-type': z.literal(detailType),
+        detail: detailType === DETAIL_TYPES.offboardingHeld ? offboardingHeldDetail : accountEventDetail,
+      })
+      .describe(DESCRIPTIONS[detailType]),
+  }));
+}
+
+/** docs/events/<this>.schema.json */
+export function schemaFileName(detailType: string): string {
+  return `${detailType.toLowerCase().replace(/\s+/g, '-')}.schema.json`;
+}

@@ -1,17 +1,7 @@
 import type { z } from 'zod';
-import type { accountEventDetail, offboardingHeldDetail } from './schemas';
+import type { accountEventDetail, DETAIL_TYPES, offboardingHeldDetail } from './schemas';
 
-/** The `source` of every event this service puts; rules match on it. */
-export const LIFECYCLE_SOURCE = 'veeam-org-sync';
-
-/** The event's detail-type for each change of an account's protection (and for the offboarding guard). */
-export const DETAIL_TYPES = {
-  protected: 'Account Protected',
-  protectionFailed: 'Account Protection Failed',
-  offboarded: 'Account Offboarded',
-  rotated: 'External ID Rotated',
-  offboardingHeld: 'Offboarding Held',
-} as const;
+export { DETAIL_TYPES, LIFECYCLE_SOURCE } from './schemas';
 
 export type AccountDetailType = Exclude<(typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], 'Offboarding Held'>;
 export type AccountEventDetail = z.infer<typeof accountEventDetail>;

@@ -6,6 +6,7 @@ import { scopeOf } from '../org/scope';
 import type { AccountReport } from '../account/account-report';
 import { planReconcile, type PlannedAccount, type ReconcilePlan } from './plan-reconcile';
 import { isOwnedEntry } from '../veeam/registration';
+import { announceOffboardingHeld } from './offboarding-held';
 import type { VeeamEntry } from '../veeam/types';
 
 export interface ReconcileOptions {
@@ -31,6 +32,7 @@ export interface ReconcileReport {
   notProtected: Array<{ accountId: string; reason: string }>;
   enqueued: number;
   veeamLogins: number;
+  offboardGuard?: { held: boolean; wouldOffboard: number; limit: number; accounts: string[] };
 }
 
 /**
@@ -118,6 +120,8 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     );
     report.enqueued = work.length;
   }
+  // The guard (when this reconcile has one) holds without failing the run: other automation hears of it here.
+  await announceOffboardingHeld(deps, report.offboardGuard, opts.dryRun);
   report.veeamLogins = (await deps.veeam()).stats.logins - loginsBefore;
   return report;
 }
