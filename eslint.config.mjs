@@ -23,9 +23,9 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
-  { files: ['*.mjs', '*.cjs', '*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['*.mjs', '*.cjs', '*.js', 'resources/*.cjs'], ...tseslint.configs.disableTypeChecked },
   {
-    files: ['*.cjs'],
+    files: ['*.cjs', 'resources/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
   },
 );
