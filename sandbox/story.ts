@@ -2,6 +2,7 @@ import type { OrganizationsFake } from '../sim/aws/organizations-fake';
 import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../sim/world';
 import { captureLogs } from './log-capture';
 import { createAccountResult, createManagedAccount, moveAccount } from './events';
+import { lifecycleEventLines, missingLifecycleEvents } from './lifecycle-events';
 
 export interface StoryResult {
   ok: boolean;
@@ -10,6 +11,8 @@ export interface StoryResult {
   logs: string;
   /** Secrets that must never appear in logs: password, tokens, external IDs. */
   secrets: string[];
+  /** The lifecycle events the service put on its bus (JSON), for the same scan. */
+  events: string;
   seconds: number;
 }
 
@@ -212,6 +215,21 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
       'Veeam holds entries only for accounts in scope',
       w.veeam.state.list().every((e) => [A, B, C, F].includes(e.accountId)),
     );
+
+    step('9. Lifecycle events the service put on its bus (EVENT_BUS_NAME) for other automation');
+    for (const line of lifecycleEventLines(w.eventBus.events)) say(`${t()}   ${line}`);
+    const missing = missingLifecycleEvents(w.eventBus.events, [
+      ['Account Protected', A],
+      ['Account Protected', B],
+      ['Account Protected', C],
+      ['Account Protection Failed', F],
+      ['Account Offboarded', B],
+      ['External ID Rotated', A],
+    ]);
+    check(
+      `one event per change of protection${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`,
+      !missing.length,
+    );
   } catch (err) {
     problems.push(`the story crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
@@ -224,6 +242,14 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
         ...world.veeam.state.refreshTokens.keys(),
       ].filter((s) => s.length > 8)
     : [];
+  const events = JSON.stringify(world?.eventBus.events ?? []);
   await world?.stop();
-  return { ok: problems.length === 0, problems, logs: capture.text(), secrets, seconds: (Date.now() - started) / 1000 };
+  return {
+    ok: problems.length === 0,
+    problems,
+    logs: capture.text(),
+    secrets,
+    events,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
