@@ -71,3 +71,22 @@ describe('EventBridgeLifecycle', () => {
     );
   });
 });
+
+describe('EVENT_BUS_NAME', () => {
+  const env = {
+    VEEAM_URL: 'https://10.0.1.10:11005',
+    VEEAM_SECRET_ID: 's',
+    VEEAM_PRINCIPAL_ARN: config.veeamPrincipalArn,
+  };
+
+  it('defaults to the default bus and takes a bus name', () => {
+    expect(loadConfig(env).eventBusName).toBe('default');
+    expect(loadConfig({ ...env, EVENT_BUS_NAME: 'platform-events' }).eventBusName).toBe('platform-events');
+  });
+
+  it('refuses an ARN, naming the variable and the fix (the functions may put events on their own bus only)', () => {
+    expect(() =>
+      loadConfig({ ...env, EVENT_BUS_NAME: 'arn:aws:events:us-east-1:222222222222:event-bus/central' }),
+    ).toThrow(/EVENT_BUS_NAME "arn:aws:events:.*" must be the name \(not the ARN\).*stack parameter eventBusName/);
+  });
+});
