@@ -11,6 +11,9 @@ const CUSTOM = {
   eventBusName: 'platform-events',
 };
 
+// template.test.ts packages the same service in another jest worker: a work folder of our own keeps the two apart.
+process.env.ESBUILD_WORK_FOLDER = '.esbuild-operations-test';
+
 let byDefault: Template;
 let custom: Template;
 beforeAll(async () => {
