@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { runCli } from '../../bin/cli';
 import { convergeAccount } from '../../lib/account/converge-account';
 import { lifecycleEventOf } from '../../lib/account/lifecycle-event';
 import type { AccountReport } from '../../lib/account/account-report';
@@ -76,6 +77,14 @@ describe('lifecycle events, through the real handlers of a sim world', () => {
   it('a repair is announced as Account Protected with action repair (the CLI path emits as the Lambda does)', async () => {
     const events = await run(() => convergeAccount(depsFor(), A, { dryRun: false, reason: 'manual' }));
     expect(events).toEqual([['Account Protected', A]]);
+    expect(world.eventBus.events.at(-1)!.detail).toMatchObject({ action: 'repair', trigger: 'manual' });
+  });
+
+  it('the CLI (in-process, with the production wiring) puts the same event; its dry run none', async () => {
+    const quiet = { out: () => undefined, err: () => undefined };
+    world.iam.role(A, 'VeeamWorkerRole')!.inline.clear();
+    expect(await run(() => runCli(['reconcile', '--dry-run', '--account', A], quiet))).toEqual([]);
+    expect(await run(() => runCli(['sync', A], quiet))).toEqual([['Account Protected', A]]);
     expect(world.eventBus.events.at(-1)!.detail).toMatchObject({ action: 'repair', trigger: 'manual' });
   });
 
