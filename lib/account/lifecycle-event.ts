@@ -72,7 +72,7 @@ function detailTypeOf(report: AccountReport, ctx: LifecycleContext): AccountDeta
 
 /**
  * Puts the event a report implies, if any. Never fails the account: the change is made and reported either way, so
- * an undeliverable event is a WARN and the LifecycleEventsFailed metric (alarmed on the dashboard), not a retry.
+ * an undeliverable event is a WARN and the LifecycleEventsFailed metric (on the dashboard), not a retry.
  */
 export async function emitLifecycleEvent(
   deps: Deps,
