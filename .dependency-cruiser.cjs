@@ -2,12 +2,12 @@
  * The layering of the project, as rules that fail the build (`npm run arch:check`, run by .ci/run):
  *   entry points (functions/, bin/, sandbox/, bench/, scripts/)
  *     -> use cases (lib/account: one account; lib/organization: the whole organization)
- *       -> the port bundle (lib/deps.ts) and adapters with their ports (lib/aws, events, member, org, queue, roles,
- *          secrets, veeam)
+ *       -> the port bundle (lib/deps.ts) and adapters with their ports (lib/aws, events, lifecycle, member, org, queue,
+ *          roles, secrets, veeam)
  *         -> cross-cutting root files (lib/*.ts) and lib/util
  * lib/wiring.ts builds the production adapters; only entry points use it. sim/ is test infrastructure.
  */
-const ADAPTERS = '^lib/(aws|events|member|org|queue|roles|secrets|veeam)/';
+const ADAPTERS = '^lib/(aws|events|lifecycle|member|org|queue|roles|secrets|veeam)/';
 const USE_CASES = '^lib/(account|organization)/';
 const ENTRY_POINTS = '^(functions|bin|sandbox|bench|scripts)/';
 

@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { buildOrg } from '../sim/aws/organizations-fake';
 import { installIamStsFake, type IamStsFake } from '../sim/aws/iam-sts-fake';
 import { installSqsFake } from '../sim/aws/sqs-fake';
+import { installEventBridgeFake } from '../sim/aws/eventbridge-fake';
 import { DEFAULT_SIM_USER } from '../sim/veeam';
 import { installAwsLatency, type LatencyHandle, type LatencyProfile } from './fakes-latency';
 import { SimProcess } from './sim-client';
@@ -183,6 +184,8 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     accessRole: { roleName: 'VeeamOrgSyncAccess', manages: ['VeeamBackupRole', 'VeeamWorkerRole'] },
   });
   const sqs = installSqsFake();
+  // The bench's first convergence puts Account Protected events: keep them off the network.
+  installEventBridgeFake();
   const secrets = mockClient(SecretsManagerClient);
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(DEFAULT_SIM_USER), Name: SECRET_ID });
 

@@ -13,7 +13,8 @@ export type { ReconcileReport } from '../lib/organization/reconcile';
 
 /** What the Lambda handlers call; each method is one use case over the same Deps. */
 export interface SyncService {
-  handle(req: AccountRequest): Promise<AccountReport>;
+  /** `lastAttempt: false` while the queue will redeliver a retryable failure (no lifecycle event for it yet). */
+  handle(req: AccountRequest, opts?: { lastAttempt?: boolean }): Promise<AccountReport>;
   reconcile(opts: {
     dryRun: boolean;
     accountIds?: string[];
@@ -25,11 +26,12 @@ export interface SyncService {
 
 function createService(deps: Deps): SyncService {
   return {
-    async handle(req) {
+    async handle(req, opts = {}) {
+      const last = opts.lastAttempt === false ? { lastAttempt: false } : {};
       const report =
         req.action === 'rotate'
-          ? await rotateAccount(deps, req.accountId, { ...(req.force ? { force: true } : {}) })
-          : await convergeAccount(deps, req.accountId, { dryRun: false, reason: req.reason });
+          ? await rotateAccount(deps, req.accountId, { ...(req.force ? { force: true } : {}), ...last })
+          : await convergeAccount(deps, req.accountId, { dryRun: false, reason: req.reason, ...last });
       recordAccount(report);
       return report;
     },

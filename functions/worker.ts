@@ -51,7 +51,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
     // Records of a FIFO batch run one at a time, so every line logged for this record names its account.
     logger.appendKeys({ accountId: request.accountId });
     const service = await getService();
-    const report = await service.handle(request);
+    const report = await service.handle(request, { lastAttempt: receiveCount >= maxReceiveCount() });
     if (report.error) failure = report.error;
     else
       logger.info('account handled', { accountId: request.accountId, reason: request.reason, action: report.action });

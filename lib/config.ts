@@ -216,6 +216,10 @@ export function loadConfig(env: Env = process.env): Config {
       'ACCESS_ROLE_NAME must differ from BACKUP_ROLE_NAME and WORKER_ROLE_NAME: the access role manages those roles (stack parameter accessRoleName).',
     );
   const eventBusName = env.EVENT_BUS_NAME?.trim() || 'default';
+  if (!/^[\w.\-/]{1,256}$/.test(eventBusName))
+    problems.push(
+      `EVENT_BUS_NAME "${eventBusName}" must be the name (not the ARN) of an event bus in this account and region (stack parameter eventBusName); forward to other buses with a rule.`,
+    );
 
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
 

@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import type { LifecycleEvents } from './lifecycle/types';
 import type { Organization } from './org/types';
 import type { AccountQueue } from './queue/types';
 import type { MemberAccess } from './member/types';
@@ -20,6 +21,8 @@ export interface Deps {
   veeam: () => Promise<VeeamApi>;
   /** Where reconcile and rotate fan out to (SQS in Lambda; in-process in the CLI and sandbox). */
   queue?: AccountQueue;
+  /** Where lifecycle events (Account Protected, ...) go; none in tests and tools that do not wire it. */
+  lifecycle?: LifecycleEvents;
   now: () => Date;
   sleep: Sleep;
 }

@@ -1,5 +1,6 @@
 import { config as envConfig, type Config } from './config';
 import type { Deps } from './deps';
+import { EventBridgeLifecycle } from './lifecycle/eventbridge-lifecycle';
 import { logger } from './log';
 import { StsMemberAccess } from './member/member-access';
 import { AwsOrganization } from './org/aws-organization';
@@ -24,6 +25,7 @@ export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Dep
     member: new StsMemberAccess({ config: cfg, ...(opts.purpose ? { purpose: opts.purpose } : {}) }),
     veeam: () => Promise.resolve(veeam),
     ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl) } : {}),
+    lifecycle: new EventBridgeLifecycle(cfg.eventBusName),
     now: () => new Date(),
     sleep,
   };

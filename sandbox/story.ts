@@ -5,6 +5,7 @@ import { createAccountResult, createManagedAccount, moveAccount } from './events
 import { verifiedRotation } from './verified-rotation';
 import { massOffboardingHeld } from './offboarding-guard';
 import { checkDedicatedAccess } from './dedicated-access';
+import { lifecycleEventLines, missingLifecycleEvents } from './lifecycle-events';
 
 export interface StoryResult {
   ok: boolean;
@@ -13,6 +14,8 @@ export interface StoryResult {
   logs: string;
   /** Secrets that must never appear in logs: password, tokens, external IDs. */
   secrets: string[];
+  /** The lifecycle events the service put on its bus (JSON), for the same scan. */
+  events: string;
   seconds: number;
 }
 
@@ -231,6 +234,20 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
     );
 
     await massOffboardingHeld(w, { workloads: ouWorkloads, sandbox: ouSandbox }, { step, say, check });
+    step('10. Lifecycle events the service put on its bus (EVENT_BUS_NAME) for other automation');
+    for (const line of lifecycleEventLines(w.eventBus.events)) say(`${t()}   ${line}`);
+    const missing = missingLifecycleEvents(w.eventBus.events, [
+      ['Account Protected', A],
+      ['Account Protected', B],
+      ['Account Protected', C],
+      ['Account Protection Failed', F],
+      ['Account Offboarded', B],
+      ['External ID Rotated', A],
+    ]);
+    check(
+      `one event per change of protection${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`,
+      !missing.length,
+    );
   } catch (err) {
     problems.push(`the story crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
@@ -243,6 +260,14 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
         ...world.veeam.state.refreshTokens.keys(),
       ].filter((s) => s.length > 8)
     : [];
+  const events = JSON.stringify(world?.eventBus.events ?? []);
   await world?.stop();
-  return { ok: problems.length === 0, problems, logs: capture.text(), secrets, seconds: (Date.now() - started) / 1000 };
+  return {
+    ok: problems.length === 0,
+    problems,
+    logs: capture.text(),
+    secrets,
+    events,
+    seconds: (Date.now() - started) / 1000,
+  };
 }

@@ -1,4 +1,5 @@
 import type { Context, SQSEvent } from 'aws-lambda';
+import { installEventBridgeFake } from './aws/eventbridge-fake';
 import { installIamStsFake, type IamStsFake } from './aws/iam-sts-fake';
 import { OrganizationsFake } from './aws/organizations-fake';
 import { installSqsFake } from './aws/sqs-fake';
@@ -42,6 +43,8 @@ export async function startWorld(opts: WorldOptions = {}) {
   });
   const org = new OrganizationsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
   const sqs = installSqsFake();
+  // Lifecycle events the service puts (Account Protected, ...).
+  const eventBus = installEventBridgeFake();
   const veeam: VeeamSimulator = await startVeeamSimulator({
     // A rescan succeeds only if the appliance could really assume the role with the ID it holds.
     assumeCheck: (accountId, roleName, externalId) =>
@@ -98,6 +101,7 @@ export async function startWorld(opts: WorldOptions = {}) {
     iam,
     org,
     sqs,
+    eventBus,
     veeam,
     ext,
     env,
@@ -129,6 +133,7 @@ export async function startWorld(opts: WorldOptions = {}) {
       iam.restore();
       org.restore();
       sqs.restore();
+      eventBus.restore();
       for (const k of Object.keys(env)) delete process.env[k];
       Object.assign(process.env, saved);
     },

@@ -9,6 +9,7 @@ import { offboardAccount } from './offboard-account';
 import type { ScopeDecision } from '../org/scope';
 import type { AccountReport, RoleReport } from './account-report';
 import { advanceRotation } from './rotate-account';
+import { emitLifecycleEvent } from './lifecycle-event';
 import type { VeeamEntry } from '../veeam/types';
 
 export interface ConvergeOptions {
@@ -17,6 +18,8 @@ export interface ConvergeOptions {
   reason?: string;
   /** What a reconcile plan read moments ago (scope, this account's Veeam entries), so it is not read again. */
   known?: { scope: ScopeDecision; entries: VeeamEntry[] };
+  /** false while the worker will retry a retryable failure: no lifecycle event for it yet (default true). */
+  lastAttempt?: boolean;
 }
 
 /**
@@ -24,10 +27,10 @@ export interface ConvergeOptions {
  * ignores why it was called, reads Organizations, IAM and Veeam, and converges the account to its desired state
  * (protected when in scope, offboarded per OFFBOARD_MODE when not).
  */
-export function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOptions): Promise<AccountReport> {
+export async function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOptions): Promise<AccountReport> {
   // Not logger.createChild: a child logger has a cold-start flag of its own and would report cold_start: true on
   // every warm invocation. The account id goes on each line instead.
-  return runForAccount(
+  const report = await runForAccount(
     deps,
     accountId,
     { dryRun: opts.dryRun, what: 'account convergence', ...(opts.known ? { scope: opts.known.scope } : {}) },
@@ -66,4 +69,9 @@ export function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOpt
       return report;
     },
   );
+  await emitLifecycleEvent(deps, report, {
+    ...(opts.reason ? { trigger: opts.reason } : {}),
+    ...(opts.lastAttempt === false ? { lastAttempt: false } : {}),
+  });
+  return report;
 }

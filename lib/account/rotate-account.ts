@@ -2,6 +2,7 @@ import { openAccount } from './account-context';
 import { applyState, convergeRole, register, type RoleOutcome } from './converge-role';
 import type { AccountContext } from './account-context';
 import { accountAction } from './account-action';
+import { emitLifecycleEvent } from './lifecycle-event';
 import { runForAccount } from './run-for-account';
 import { decideAgainOnConcurrentChange } from './concurrent';
 import type { Deps } from '../deps';
@@ -24,6 +25,8 @@ export interface RotateOptions {
   dryRun?: boolean;
   /** Called after each phase (the CLI prints them). */
   onPhase?: (accountId: string, roleName: string, phase: RotationPhase) => void;
+  /** false while the worker will retry a retryable failure: no lifecycle event for it yet (default true). */
+  lastAttempt?: boolean;
 }
 
 /**
@@ -33,9 +36,9 @@ export interface RotateOptions {
  * derived from what is read (trust, tags, Veeam fingerprint), so a crash after any call resumes here or in the
  * next sync. A rotation already in progress is resumed, never started twice.
  */
-export function rotateAccount(deps: Deps, accountId: string, opts: RotateOptions = {}): Promise<AccountReport> {
+export async function rotateAccount(deps: Deps, accountId: string, opts: RotateOptions = {}): Promise<AccountReport> {
   const dryRun = opts.dryRun ?? false;
-  return runForAccount(deps, accountId, { dryRun, what: 'rotation' }, async (scope) => {
+  const report = await runForAccount(deps, accountId, { dryRun, what: 'rotation' }, async (scope) => {
     const base = { accountId, dryRun, inScope: scope.inScope, scopeReason: scope.reason };
     if (!scope.inScope) return { ...base, action: 'skip', roles: [] };
     const ctx = await openAccount(deps, accountId, dryRun);
@@ -55,6 +58,11 @@ export function rotateAccount(deps: Deps, accountId: string, opts: RotateOptions
     }
     return { ...base, action: accountAction(roles), roles };
   });
+  await emitLifecycleEvent(deps, report, {
+    trigger: 'rotation',
+    ...(opts.lastAttempt === false ? { lastAttempt: false } : {}),
+  });
+  return report;
 }
 
 function isDue(state: IdState, maxAgeDays: number, now: Date): boolean {

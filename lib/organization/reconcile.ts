@@ -7,6 +7,7 @@ import { assertScopeExists, scopeOf } from '../org/scope';
 import type { AccountReport } from '../account/account-report';
 import { planReconcile, type PlannedAccount, type ReconcilePlan } from './plan-reconcile';
 import { entryOwner } from '../veeam/registration';
+import { announceOffboardingHeld } from './offboarding-held';
 import type { VeeamEntry } from '../veeam/types';
 
 export interface ReconcileOptions {
@@ -168,6 +169,8 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     // The worker reports what it meets in IAM; what the plan already knows (another owner's entry) is counted here.
     recordNotProtected(plan.accounts.filter((a) => a.foreign?.length).length);
   }
+  // The guard (when this reconcile has one) holds without failing the run: other automation hears of it here.
+  await announceOffboardingHeld(deps, report.offboardGuard, opts.dryRun);
   report.veeamLogins = (await deps.veeam()).stats.logins - loginsBefore;
   return report;
 }

@@ -5,6 +5,7 @@ import type { SecretSource } from '../secrets/types';
 import { sleep as realSleep, type Sleep } from '../util/sleep';
 import { createAuth } from './auth';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry-policy';
+import { recordVeeamRequestFailed } from './request-failures';
 import { toAccountSpecJson, toEntry } from './entries';
 import { createSend, type Query, type VeeamLogger } from './exchange';
 import { createHttpsTransport, type HttpRequest, type HttpResponse, type Transport } from './http';
@@ -99,7 +100,10 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
   }
 
   function ensureStatus(res: HttpResponse, ok: number[], method: string, path: string): HttpResponse {
-    if (!ok.includes(res.status)) throw toVeeamApiError(method, path, res);
+    if (!ok.includes(res.status)) {
+      recordVeeamRequestFailed();
+      throw toVeeamApiError(method, path, res);
+    }
     return res;
   }
 

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { RetryableError, VeeamApiError, VeeamTlsError } from '../errors';
 import { backoffDelay } from '../util/backoff';
 import { parseRetryAfter, type RetryPolicy } from './retry-policy';
+import { recordVeeamRequestFailed } from './request-failures';
 import { NetworkError, type HttpRequest, type HttpResponse, type Transport } from './http';
 import { isVersionProblem, parseProblem } from './problems';
 import type { Sleep } from '../util/sleep';
@@ -67,9 +68,13 @@ export function createSend(d: ExchangeDeps): Send {
           ...(body !== undefined ? { body } : {}),
         });
       } catch (err) {
-        if (err instanceof VeeamTlsError || !(err instanceof NetworkError)) throw err;
+        if (err instanceof VeeamTlsError || !(err instanceof NetworkError)) {
+          recordVeeamRequestFailed();
+          throw err;
+        }
         log.warn('Veeam request failed on the network', { method, path: shown, attempt, error: err.message });
         if (attempt >= retry.maxAttempts) {
+          recordVeeamRequestFailed();
           throw new RetryableError(
             `The Veeam appliance at ${base.host} is unreachable after ${attempt} attempts (${err.message}). Check VEEAM_URL, that the Lambda's VPC routes to the appliance, and that its security group allows this port.`,
             { code: 'VeeamUnreachable', cause: err },

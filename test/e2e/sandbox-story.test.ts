@@ -17,4 +17,9 @@ describe('the sandbox story (npm run sandbox) as a test', () => {
     expect(result.secrets.length).toBeGreaterThan(6);
     for (const secret of [DEFAULT_SIM_USER.password, ...result.secrets]) expect(result.logs).not.toContain(secret);
   });
+
+  it('put lifecycle events for the changes, none carrying a password, token or external ID', () => {
+    expect(JSON.parse(result.events)).not.toHaveLength(0);
+    for (const secret of [DEFAULT_SIM_USER.password, ...result.secrets]) expect(result.events).not.toContain(secret);
+  });
 });

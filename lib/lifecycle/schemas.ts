@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * The contract of the lifecycle events' `detail`, published as JSON Schema in docs/events/ (generated from these by
+ * `npm run docs:events`; test/lifecycle/ fails when the files are stale and validates real events against them).
+ * Additive changes only; a breaking change raises schemaVersion.
+ */
+/** The `source` of every event this service puts; rules match on it. */
+export const LIFECYCLE_SOURCE = 'veeam-org-sync';
+
+/** The event's detail-type for each change of an account's protection (and for the offboarding guard). */
+export const DETAIL_TYPES = {
+  protected: 'Account Protected',
+  protectionFailed: 'Account Protection Failed',
+  offboarded: 'Account Offboarded',
+  rotated: 'External ID Rotated',
+  offboardingHeld: 'Offboarding Held',
+} as const;
+
+const accountId = z.string().regex(/^\d{12}$/);
+
+const role = z
+  .object({
+    blueprint: z.string().describe('Role blueprint key, e.g. backup or worker.'),
+    roleName: z.string().describe('IAM role name in the member account.'),
+    veeamEntryName: z
+      .string()
+      .optional()
+      .describe('Name of the Veeam "IAM role from another account" entry (absent for roles Veeam does not use).'),
+    role: z
+      .string()
+      .describe('What happened to the IAM role: created, repaired, ok, conflict, removed, absent, unknown.'),
+    veeam: z
+      .string()
+      .describe('What happened to the Veeam entry: created, updated, ok, conflict, removed, refused, absent, ...'),
+  })
+  .strict();
+
+export const accountEventDetail = z
+  .object({
+    schemaVersion: z.literal(1),
+    accountId,
+    installationId: z.string().describe('The installation that emitted the event (stack parameter installationId).'),
+    action: z
+      .string()
+      .describe('The one-word outcome: create, repair, register, update, rotate, offboard, conflict, error.'),
+    inScope: z.boolean(),
+    scopeReason: z.string().describe('Why the account is (not) in scope.'),
+    reason: z.string().describe('What changed or what failed, for people. Never an external ID or a secret.'),
+    trigger: z.string().optional().describe('What started the run: an event name, reconcile, rotation, manual.'),
+    roles: z.array(role),
+    error: z
+      .object({ code: z.string(), message: z.string(), retryable: z.boolean() })
+      .strict()
+      .optional()
+      .describe('Account Protection Failed only.'),
+  })
+  .strict();
+
+export const offboardingHeldDetail = z
+  .object({
+    schemaVersion: z.literal(1),
+    installationId: z.string(),
+    reason: z.string(),
+    wouldOffboard: z.number().int().nonnegative(),
+    limit: z.number().int().nonnegative(),
+    accounts: z.array(accountId).describe('The accounts that would have been offboarded (at most 1000 listed).'),
+  })
+  .strict();
+
+const DESCRIPTIONS: Record<(typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], string> = {
+  'Account Protected':
+    'An account in scope became protected: its roles were created or repaired, or its Veeam entries registered or updated.',
+  'Account Protection Failed':
+    'A run for the account ended failed for good (a conflict, a non-retryable error, or the last retry), or protection is blocked by a role or entry this installation does not own. Repeated by each run while it lasts.',
+  'Account Offboarded':
+    'An account that left scope had its Veeam entries (and, with OFFBOARD_MODE=delete, its roles) removed.',
+  'External ID Rotated':
+    "The external IDs of the account's roles were rotated and the appliance proved it can use the new ones.",
+  'Offboarding Held':
+    'A reconcile found more accounts to offboard than OFFBOARD_MAX_PER_RUN allows and offboarded none; a person must confirm.',
+};
+
+/**
+ * Each detail-type's whole event as EventBridge delivers it to a rule's target (the envelope's other fields, such as
+ * id, time, account and region, are EventBridge's own and left open).
+ */
+export function lifecycleEventSchemas() {
+  return Object.values(DETAIL_TYPES).map((detailType) => ({
+    detailType,
+    schema: z
+      .looseObject({
+        source: z.literal(LIFECYCLE_SOURCE),
+        'detail-type': z.literal(detailType),
+        detail: detailType === DETAIL_TYPES.offboardingHeld ? offboardingHeldDetail : accountEventDetail,
+      })
+      .describe(DESCRIPTIONS[detailType]),
+  }));
+}
+
+/** docs/events/<this>.schema.json */
+export function schemaFileName(detailType: string): string {
+  return `${detailType.toLowerCase().replace(/\s+/g, '-')}.schema.json`;
+}
