@@ -6,7 +6,7 @@ import { AwsOrganization } from './org/aws-organization';
 import { SqsAccountQueue } from './queue/sqs-queue';
 import { blueprints } from './roles/blueprints';
 import { createSecretSource } from './secrets';
-import { sleep } from './util/sleep';
+import { clock } from './util/clock';
 import { createVeeamClient } from './veeam/client';
 
 /**
@@ -24,7 +24,7 @@ export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Dep
     member: new StsMemberAccess({ config: cfg, ...(opts.purpose ? { purpose: opts.purpose } : {}) }),
     veeam: () => Promise.resolve(veeam),
     ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl) } : {}),
-    now: () => new Date(),
-    sleep,
+    now: () => new Date(clock.now()),
+    sleep: clock.sleep,
   };
 }

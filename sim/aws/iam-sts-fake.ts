@@ -71,6 +71,8 @@ export interface FakeAccount {
   instanceProfiles: Map<string, FakeInstanceProfile>;
   /** AssumeRole into this account is denied this many more times (a brand-new account settling). */
   notReadyAttempts: number;
+  /** AssumeRole into this account is denied until this time (the fake's clock, epoch ms): a brand-new account. */
+  notReadyUntil?: number;
 }
 
 export interface FakeIdentity {
@@ -122,7 +124,10 @@ export interface IamStsFake {
   /** Calls of one command, optionally for one account. */
   callsOf(command: string, accountId?: string): FakeCall[];
   /** An account with its cross-account admin role(s) trusting the management account. */
-  addAccount(accountId: string, opts?: { memberRoles?: string[]; notReadyAttempts?: number }): FakeAccount;
+  addAccount(
+    accountId: string,
+    opts?: { memberRoles?: string[]; notReadyAttempts?: number; notReadyUntil?: number },
+  ): FakeAccount;
   /** A role put there by someone else (by hand, another tool): no tags unless given, trusting `trust`. */
   addRole(
     accountId: string,
@@ -542,6 +547,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         );
       const a = state.accounts.get(target);
       if (!a) throw denied();
+      if (a.notReadyUntil !== undefined && now() < a.notReadyUntil) throw denied();
       if (a.notReadyAttempts > 0) {
         a.notReadyAttempts--;
         throw denied();
@@ -686,6 +692,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     addAccount(accountId, o = {}) {
       const a = account(accountId);
       a.notReadyAttempts = o.notReadyAttempts ?? 0;
+      if (o.notReadyUntil !== undefined) a.notReadyUntil = o.notReadyUntil;
       const trust = JSON.stringify({
         Version: '2012-10-17',
         Statement: [

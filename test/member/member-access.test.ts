@@ -26,6 +26,7 @@ function access(over: Partial<MemberAccessOptions> = {}) {
     sts: new STSClient({ region: 'us-east-1', credentials: own }),
     iam: new IAMClient({ region: 'us-east-1', credentials: own }),
     now: () => clock,
+    random: () => 1,
     sleep: (ms) => {
       slept.push(ms);
       clock += ms;
