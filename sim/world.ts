@@ -35,7 +35,7 @@ type Handler<E, R> = (event: E, context: Context) => Promise<R>;
  */
 export interface WorldClock extends Clock {
   /** Skips `ms` ahead. */
-  advance(ms: number): void;
+  advance: (ms: number) => void;
 }
 
 function worldClock(): WorldClock {

@@ -2,8 +2,8 @@ import { sleep as realSleep } from './sleep';
 
 /** Time as the service sees it: now (epoch ms) and a wait. */
 export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
 }
 
 const systemClock: Clock = { now: () => Date.now(), sleep: realSleep };
