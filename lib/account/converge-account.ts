@@ -36,9 +36,11 @@ export function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOpt
       }
       const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries);
       const roles: RoleReport[] = [];
-      // Roles of one account run one after the other: IAM rate limits are per account.
-      for (const bp of deps.blueprints) {
-        const outcome = await convergeRole(ctx, bp);
+      // One round trip reads every role (about 5 calls, well inside IAM's per-account read rate); the writes, when
+      // any, run one role after the other, as IAM's lower per-account write rate asks.
+      const snapshots = await Promise.all(deps.blueprints.map((bp) => ctx.roles.read(bp)));
+      for (const [i, bp] of deps.blueprints.entries()) {
+        const outcome = await convergeRole(ctx, bp, snapshots[i]);
         // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date.
         roles.push(outcome.state?.rotating && !opts.dryRun ? await advanceRotation(ctx, bp, outcome) : outcome.report);
       }

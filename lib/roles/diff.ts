@@ -65,13 +65,8 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
 
   if (!snapshot.exists) {
     ops.push({ kind: 'create-role', detail: `role ${bp.roleName}: created`, trust: wantTrust, tags: wantTags });
-  } else {
-    if (!trustEquivalent(snapshot.trustDocument, wantTrust))
-      ops.push({ kind: 'update-trust', detail: trustDetail(snapshot, trust), trust: wantTrust });
-    const { set, remove } = tagDiff(snapshot.tags, wantTags);
-    if (Object.keys(set).length)
-      ops.push({ kind: 'tag-role', detail: `tags set: ${Object.keys(set).sort().join(', ')}`, tags: set });
-    if (remove.length) ops.push({ kind: 'untag-role', detail: `tags removed: ${remove.join(', ')}`, keys: remove });
+  } else if (!trustEquivalent(snapshot.trustDocument, wantTrust)) {
+    ops.push({ kind: 'update-trust', detail: trustDetail(snapshot, trust), trust: wantTrust });
   }
 
   const wanted = new Set(bp.policies.map((p) => p.name));
@@ -93,6 +88,14 @@ export function planRole(bp: RoleBlueprint, trust: DesiredTrust, snapshot: RoleS
         detail: `inline policy ${name}: removed (not in blueprint ${bp.key})`,
         policyName: name,
       });
+  }
+  if (snapshot.exists) {
+    // After the policy writes: the policies tag says "no other policy of ours is here" (lib/roles/read.ts), so a
+    // crash before the deletes must leave the old tag, and the next read lists again.
+    const { set, remove } = tagDiff(snapshot.tags, wantTags);
+    if (Object.keys(set).length)
+      ops.push({ kind: 'tag-role', detail: `tags set: ${Object.keys(set).sort().join(', ')}`, tags: set });
+    if (remove.length) ops.push({ kind: 'untag-role', detail: `tags removed: ${remove.join(', ')}`, keys: remove });
   }
 
   if (bp.instanceProfile) {

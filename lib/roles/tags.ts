@@ -1,9 +1,21 @@
+import { createHash } from 'node:crypto';
 import type { RoleBlueprint } from './types';
 
 /** Every tag key this service writes starts with this; keys without it belong to someone else. */
 export const TAG_PREFIX = 'veeam-org-sync:';
 export const MANAGED_TAG = `${TAG_PREFIX}managed`;
 export const BLUEPRINT_TAG = `${TAG_PREFIX}blueprint`;
+/**
+ * Names the set of inline policies the role was last converged to (a short hash of the sorted names). While it matches
+ * the blueprint, no policy of ours can be there besides the blueprint's, so a read skips ListRolePolicies; when a
+ * blueprint drops or renames a policy, the tag differs and the read lists (lib/roles/read.ts).
+ */
+export const POLICIES_TAG = `${TAG_PREFIX}policies`;
+
+export function policySetTag(bp: Pick<RoleBlueprint, 'policies'>): string {
+  const names = bp.policies.map((p) => p.name).sort();
+  return createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 16);
+}
 
 export function ownershipTags(bp: Pick<RoleBlueprint, 'key'>): Record<string, string> {
   return { [MANAGED_TAG]: 'true', [BLUEPRINT_TAG]: bp.key };
@@ -14,8 +26,11 @@ export function isOwned(tags: Record<string, string>): boolean {
   return tags[MANAGED_TAG] === 'true';
 }
 
-export function desiredTags(bp: Pick<RoleBlueprint, 'key'>, stateTags: Record<string, string>): Record<string, string> {
-  return { ...stateTags, ...ownershipTags(bp) };
+export function desiredTags(
+  bp: Pick<RoleBlueprint, 'key' | 'policies'>,
+  stateTags: Record<string, string>,
+): Record<string, string> {
+  return { ...stateTags, ...ownershipTags(bp), [POLICIES_TAG]: policySetTag(bp) };
 }
 
 export function tagsFromList(
