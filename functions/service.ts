@@ -1,4 +1,5 @@
 import { convergeAccount } from '../lib/account/converge-account';
+import { knownFromPlan } from '../lib/account/planned';
 import { recordAccount } from '../lib/account/record-account';
 import type { AccountReport } from '../lib/account/account-report';
 import type { Deps } from '../lib/deps';
@@ -21,10 +22,15 @@ export interface SyncService {
 function createService(deps: Deps): SyncService {
   return {
     async handle(req) {
+      const known = knownFromPlan(req.plan, deps.now());
       const report =
         req.action === 'rotate'
           ? await rotateAccount(deps, req.accountId, { ...(req.force ? { force: true } : {}) })
-          : await convergeAccount(deps, req.accountId, { dryRun: false, reason: req.reason });
+          : await convergeAccount(deps, req.accountId, {
+              dryRun: false,
+              reason: req.reason,
+              ...(known ? { known } : {}),
+            });
       recordAccount(report);
       return report;
     },

@@ -68,18 +68,26 @@ export async function completeEntries(ctx: AccountContext): Promise<void> {
 
 /**
  * Reads what every per-account operation starts from: the account's Veeam entries (unless a reconcile plan just
- * listed them) and a member-account session, concurrently.
+ * listed them) and a member-account session, concurrently. `searchAgain`: the known entries are from an earlier
+ * listing (a queued plan), so ours are searched by name again and the listing contributes the entries under other names.
  */
 export async function openAccount(
   deps: Deps,
   accountId: string,
   dryRun: boolean,
   knownEntries?: VeeamEntry[],
+  opts: { searchAgain?: boolean } = {},
 ): Promise<AccountContext> {
   const veeam = await deps.veeam();
-  const [entries, roles] = await Promise.all([
-    knownEntries ?? searchAccountEntries(veeam, accountId),
+  const search = !knownEntries || opts.searchAgain;
+  const [searched, roles] = await Promise.all([
+    search ? searchAccountEntries(veeam, accountId) : Promise.resolve([]),
     deps.member.roles(accountId),
   ]);
+  let entries = knownEntries ?? searched;
+  if (knownEntries && search) {
+    const pattern = accountId.toLowerCase();
+    entries = [...searched, ...knownEntries.filter((e) => !e.name.toLowerCase().startsWith(pattern))];
+  }
   return { deps, accountId, roles, veeam, entries, entriesComplete: knownEntries !== undefined, dryRun };
 }

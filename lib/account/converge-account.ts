@@ -14,8 +14,12 @@ export interface ConvergeOptions {
   dryRun: boolean;
   /** Why it was called (event name, 'reconcile', 'manual'): logged only, never decides anything. */
   reason?: string;
-  /** What a reconcile plan read moments ago (scope, this account's Veeam entries), so it is not read again. */
-  known?: { scope: ScopeDecision; entries: VeeamEntry[] };
+  /**
+   * What a reconcile plan read (scope, this account's Veeam entries under any name), so it is not read again.
+   * `listedAt` set: the listing is not from this very moment (a queued plan), so the entries under our names are
+   * searched again and the plan only adds the others.
+   */
+  known?: { scope: ScopeDecision; entries: VeeamEntry[]; listedAt?: Date };
 }
 
 /**
@@ -34,7 +38,9 @@ export function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOpt
         log.info('account not in scope', { reason: scope.reason, trigger: opts.reason });
         return offboardAccount(deps, accountId, scope.reason, opts);
       }
-      const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries);
+      const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries, {
+        searchAgain: opts.known?.listedAt !== undefined,
+      });
       const roles: RoleReport[] = [];
       // One round trip reads every role (about 5 calls, well inside IAM's per-account read rate); the writes, when
       // any, run one role after the other, as IAM's lower per-account write rate asks.

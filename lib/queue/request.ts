@@ -10,6 +10,22 @@ const accountRequestSchema = z.strictObject({
   reason: z.string().min(1, 'must say why (an event name, reconcile, rotation-due, manual)'),
   eventId: z.string().min(1).optional(),
   force: z.boolean().optional(),
+  plan: z
+    .strictObject({
+      plannedAt: z.iso.datetime(),
+      inScope: z.boolean(),
+      scopeReason: z.string(),
+      entries: z.array(
+        z.strictObject({
+          id: z.string(),
+          name: z.string(),
+          description: z.string().nullable(),
+          accountId: z.string(),
+          roleName: z.string(),
+        }),
+      ),
+    })
+    .optional(),
 });
 
 /** Reads one account-queue message body; an InvalidInputError names every wrong field, so it goes to the DLQ as is. */
