@@ -7,7 +7,7 @@
  * memory; each with the bound the simulated latencies allow and the ratio measured/bound. Each scenario runs in a
  * fresh Node process (peak memory is its own) with the Veeam simulator in a further child process.
  *   default  1,000 and 10,000 (the CLI's in-process 10,000 and the 10,000 install extrapolated)
- *   --quick  1,000 (and 60) only
+ *   --quick  1,000 (and 60) only, the first install into 200
  *   --full   also runs the CLI's in-process 10,000 (about 2 minutes more on 2 cores)
  * Prints only; `--record` also writes bench/RESULTS.md with the command that produced it.
  */
@@ -253,7 +253,8 @@ async function main(): Promise<void> {
   const single60 = singleOf(await run({ mode: 'single', accounts: 60 }));
   const single1 = singleOf(await run({ mode: 'single', accounts: 1_000 }));
   const single10 = quick ? undefined : singleOf(await run({ mode: 'single', accounts: 10_000 }));
-  const install1 = installOf(await run({ mode: 'install', accounts: 1_000, workers }));
+  // --quick installs into 200 accounts: the drain is most of a run's time.
+  const install1 = installOf(await run({ mode: 'install', accounts: quick ? 200 : 1_000, workers }));
   const fan1 = reconcileOf(await run({ mode: 'fan-out', accounts: 1_000 }));
   const fan10 = quick ? undefined : reconcileOf(await run({ mode: 'fan-out', accounts: 10_000 }));
   const inp1 = reconcileOf(await run({ mode: 'in-process', accounts: 1_000 }));
@@ -262,7 +263,7 @@ async function main(): Promise<void> {
   // What is not run is extrapolated: planning from the 10,000 walk, convergence x 10 from 1,000.
   const plan = (f: ReconcileFigures) => f.wallMs - f.enqueueMs;
   const inp10Estimate = fan10 && !inp10 ? plan(fan10) + (inp1.wallMs - plan(fan1)) * 10 : undefined;
-  const install10Estimate = fan10 ? fan10.wallMs + install1.drainMs * 10 : undefined;
+  const install10Estimate = fan10 ? fan10.wallMs + install1.drainMs * (10_000 / install1.accounts) : undefined;
 
   const waits: Row[] = [];
   const e2p = (label: string, s: SingleFigures) => {
@@ -286,7 +287,7 @@ async function main(): Promise<void> {
   const installBound = (f: InstallFigures, planMs: number) => planMs + (f.accounts * bounds.newPlan) / f.workers;
   waits.push(
     row(
-      `first install, 1,000 new accounts, ${workers} workers: every account protected`,
+      `first install, ${n(install1.accounts)} new accounts, ${workers} workers: every account protected`,
       install1.wallMs,
       installBound(install1, planBound({ calls: install1.calls, veeam: { requests: 1 } })),
     ),
@@ -374,7 +375,7 @@ async function main(): Promise<void> {
     ...(inp10 ? [{ title: `in-process 10,000 (c=${inp10.concurrency})`, f: inp10 }] : []),
   ]);
   const cRows = costRows2(single1.costs);
-  const installNote = `First install 1,000: plan + enqueue ${sec(install1.planMs)}, ${workers} workers drain ${sec(install1.drainMs)}; ${n(install1.protectedAccounts)} protected, ${install1.errors} errors; calls Org ${n(install1.calls.organizations)}, STS ${n(install1.calls.sts)}, IAM ${n(install1.calls.iam)}, SQS ${n(install1.calls.sqs)}, Veeam ${n(install1.veeam.requests)} requests (${n(install1.veeam.writes)} writes); throttled attempts Org ${install1.throttled.organizations}, IAM ${install1.throttled.iam}; peak heap ${install1.memory.peakHeapMb} MB, RSS ${install1.memory.peakRssMb} MB.`;
+  const installNote = `First install ${n(install1.accounts)}: plan + enqueue ${sec(install1.planMs)}, ${workers} workers drain ${sec(install1.drainMs)}; ${n(install1.protectedAccounts)} protected, ${install1.errors} errors; calls Org ${n(install1.calls.organizations)}, STS ${n(install1.calls.sts)}, IAM ${n(install1.calls.iam)}, SQS ${n(install1.calls.sqs)}, Veeam ${n(install1.veeam.requests)} requests (${n(install1.veeam.writes)} writes); throttled attempts Org ${install1.throttled.organizations}, IAM ${install1.throttled.iam}; peak heap ${install1.memory.peakHeapMb} MB, RSS ${install1.memory.peakRssMb} MB.`;
   const notes = [
     'Bounds: the round trips on the critical path if every call that can run concurrently did and nothing else took time, from the latency profile and the calls counted (the Organizations walk at 4 calls in flight, the Veeam listing one page after the other, IAM writes one after the other, SendMessageBatch 4 at a time, in-process convergence spread over SYNC_CONCURRENCY). Jitter and throttling are not in the bounds.',
     `Per-account bounds: converged from an event ${bounds.convergedEvent} ms (Organizations, STS beside the Veeam name search, one IAM round trip), from a fresh reconcile message ${bounds.convergedPlan} ms, new account from an event ${bounds.newEvent} ms (+${NEW_ACCOUNT_IAM_WRITES} IAM writes and 2 POSTs); event -> protected adds the intake's SendMessage (${L.sqs} ms). The queue's own delivery delay (Lambda polling) is not simulated.`,
