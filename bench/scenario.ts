@@ -14,11 +14,11 @@ import { installIamStsFake, type IamStsFake } from '../sim/aws/iam-sts-fake';
 import { installSqsFake } from '../sim/aws/sqs-fake';
 import { installEventBridgeFake } from '../sim/aws/eventbridge-fake';
 import { DEFAULT_SIM_USER } from '../sim/veeam';
-import { installAwsLatency, type LatencyHandle, type LatencyProfile } from './fakes-latency';
+import { installAwsLatency, type LatencyHandle, type LatencyProfile, type NoiseProfile } from './fakes-latency';
 import { SimProcess } from './sim-client';
 import type { SimCounters } from './veeam-sim-process';
 
-export type ScenarioMode = 'fan-out' | 'in-process' | 'single';
+export type ScenarioMode = 'fan-out' | 'in-process' | 'single' | 'install';
 
 export interface BenchLatency extends LatencyProfile {
   veeam: number;
@@ -29,6 +29,9 @@ export interface ScenarioSpec {
   /** Member accounts in the organization (the management account not counted). */
   accounts: number;
   latency: BenchLatency;
+  noise: NoiseProfile;
+  /** install: worker invocations at once (the stack's workerMaximumConcurrency). */
+  workers?: number;
 }
 
 type Service = keyof LatencyProfile;
@@ -69,6 +72,7 @@ export interface ReconcileFigures {
   calls: Calls;
   orgByCommand: Record<string, number>;
   peakInFlight: Calls;
+  throttled: Calls;
   iamWrites: number;
   veeam: VeeamFigures;
   memory: Memory;
@@ -86,8 +90,33 @@ export interface AccountCost {
   veeam: VeeamFigures;
 }
 
+export interface SingleFigures {
+  costs: AccountCost[];
+  /** Event -> protected for new accounts on a warm worker: enqueue (as the intake does), receive, converge. */
+  eventToProtectedMs: number[];
+  /** Veeam requests of each of those new accounts (a warm worker: no login). */
+  newAccountVeeamRequests: number[];
+}
+
+export interface InstallFigures {
+  accounts: number;
+  workers: number;
+  /** Reconcile (plan + enqueue) then the workers draining the queue. */
+  planMs: number;
+  drainMs: number;
+  wallMs: number;
+  protectedAccounts: number;
+  errors: number;
+  calls: Calls;
+  throttled: Calls;
+  veeam: VeeamFigures;
+  memory: Memory;
+}
+
 export type ScenarioResult =
-  { kind: 'reconcile'; figures: ReconcileFigures } | { kind: 'single'; costs: AccountCost[] };
+  | { kind: 'reconcile'; figures: ReconcileFigures }
+  | { kind: 'single'; single: SingleFigures }
+  | { kind: 'install'; install: InstallFigures };
 
 export const MANAGEMENT_ACCOUNT = '100000000000';
 const REGION = 'us-east-1';
@@ -168,8 +197,13 @@ const veeamDiff = (a: SimCounters, b: SimCounters): VeeamFigures => ({
   writes: a.writes - b.writes,
 });
 
+/** The single-account measurements touch only the first accounts: IAM state for those is enough. */
+const SINGLE_IAM_ACCOUNTS = 200;
+
 export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
-  const needIam = spec.mode !== 'fan-out';
+  const needIam = (i: number) =>
+    spec.mode === 'in-process' || spec.mode === 'install' || (spec.mode === 'single' && i < SINGLE_IAM_ACCOUNTS);
+  const kind = (i: number) => (spec.mode === 'install' ? 'new' : kindOf(i));
   const sim = await SimProcess.start();
   const org = buildOrg({
     accounts: spec.accounts,
@@ -215,7 +249,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const { generateExternalId } = await import('../lib/external-id');
   const { ISSUED_TAG } = await import('../lib/account/id-state');
 
-  for (let i = 0; i < spec.accounts; i++) if (kindOf(i) === 'suspended') org.fake.suspend(org.accountId(i));
+  for (let i = 0; i < spec.accounts; i++) if (kind(i) === 'suspended') org.fake.suspend(org.accountId(i));
 
   // A template account converged by the real code (latency off): its roles are what "converged" looks like.
   const setupDeps = buildDeps();
@@ -241,9 +275,9 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   };
   for (let i = 1; i < spec.accounts; i++) {
     const id = org.accountId(i);
-    if (needIam) iam.addAccount(id);
-    if (kindOf(i) === 'new') continue;
-    const acct = needIam ? iam.account(id) : undefined;
+    if (needIam(i)) iam.addAccount(id);
+    if (kind(i) === 'new') continue;
+    const acct = needIam(i) ? iam.account(id) : undefined;
     for (const r of perRole) {
       const externalId = generateExternalId();
       batch.push({
@@ -298,17 +332,19 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   let queued = 0;
   const forgetHistory = () => {
     stubs.forEach((s) => s.resetHistory?.());
-    // Messages the fake queue holds are the harness's too: counted, then taken off the queue.
-    queued += sqs.take(QUEUE_URL, Number.MAX_SAFE_INTEGER).length;
+    // Messages the fake queue holds are the harness's too: counted, then taken off the queue (the install's
+    // workers take their own).
+    if (spec.mode !== 'install') queued += sqs.take(QUEUE_URL, Number.MAX_SAFE_INTEGER).length;
   };
-  const latency = installAwsLatency(spec.latency);
+  const latency = installAwsLatency(spec.latency, spec.noise);
   const tally = iamTally(iam, forgetHistory);
   tally.drain();
   tally.reset();
   org.fake.resetCalls();
 
   try {
-    if (spec.mode === 'single') return { kind: 'single', costs: await singleCosts() };
+    if (spec.mode === 'single') return { kind: 'single', single: await singleCosts() };
+    if (spec.mode === 'install') return { kind: 'install', install: await installRun() };
     return { kind: 'reconcile', figures: await reconcileRun(spec.mode) };
   } finally {
     latency.undo();
@@ -363,6 +399,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       calls,
       orgByCommand: { ...org.fake.calls },
       peakInFlight: { ...latency.peakInFlight },
+      throttled: { ...latency.throttled },
       iamWrites: tally.t.writes,
       veeam: veeamDiff(veeam1, veeam0),
       memory,
@@ -371,16 +408,31 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     };
   }
 
-  async function singleCosts(): Promise<AccountCost[]> {
+  async function singleCosts(): Promise<SingleFigures> {
+    const { knownFromPlan } = await import('../lib/account/planned');
     const deps = buildDeps();
     const costs: AccountCost[] = [];
-    const measure = async (label: string, accountId: string) => {
+    const measure = async (label: string, accountId: string, fromPlan = false) => {
+      // A reconcile's message: what its plan read about the account a moment ago.
+      const known = fromPlan
+        ? knownFromPlan(
+            {
+              plannedAt: new Date().toISOString(),
+              inScope: true,
+              scopeReason: 'in scope (bench plan)',
+              entries: (await (await deps.veeam()).listEntries({ searchPattern: `${accountId}*` })).filter(
+                (e) => e.accountId === accountId,
+              ),
+            },
+            new Date(),
+          )
+        : undefined;
       tally.drain();
       tally.reset();
       const calls0 = snap(latency);
       const veeam0 = await sim.counters();
       const started = performance.now();
-      const r = await convergeAccount(deps, accountId, { dryRun: false, reason: 'bench' });
+      const r = await convergeAccount(deps, accountId, { dryRun: false, reason: 'bench', ...(known ? { known } : {}) });
       const ms = performance.now() - started;
       tally.drain();
       costs.push({
@@ -393,9 +445,81 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
         veeam: veeamDiff(await sim.counters(), veeam0),
       });
     };
-    await measure('converged account, cold container', org.accountId(1));
-    await measure('converged account, warm container', org.accountId(2));
-    await measure('new account, warm container', org.accountId(19));
-    return costs;
+    await measure('converged account, event, cold container', org.accountId(1));
+    // Warm: this container has converged accounts of the same OU before, so their parent chain is cached (an
+    // organization has a handful of OUs; a warm worker soon knows them all).
+    await measure('converged account, event, warm container', org.accountId(10));
+    await measure('converged account, reconcile message, warm', org.accountId(3), true);
+    await measure('new account, event, warm container', org.accountId(19));
+
+    // Event -> protected: the intake's enqueue, the worker's receive, the convergence (the same call as functions/service).
+    const eventToProtectedMs: number[] = [];
+    const newAccountVeeamRequests: number[] = [];
+    for (const i of [39, 59, 79, 99, 119, 139, 159].filter((x) => x < Math.min(spec.accounts, SINGLE_IAM_ACCOUNTS))) {
+      const id = org.accountId(i);
+      const veeam0 = await sim.counters();
+      const started = performance.now();
+      await deps.queue!.send([
+        { accountId: id, action: 'sync', reason: 'CreateAccountResult', eventId: `bench-${id}` },
+      ]);
+      const [message] = sqs.take(QUEUE_URL, 1);
+      if (!message) throw new Error('the event was not enqueued');
+      const r = await convergeAccount(deps, id, { dryRun: false, reason: 'CreateAccountResult' });
+      eventToProtectedMs.push(performance.now() - started);
+      if (r.action !== 'create') throw new Error(`new account ${id}: ${r.action} ${r.error?.message ?? ''}`);
+      newAccountVeeamRequests.push(veeamDiff(await sim.counters(), veeam0).requests);
+    }
+    tally.drain();
+    return { costs, eventToProtectedMs, newAccountVeeamRequests };
+  }
+
+  /** A first install: every account new; the reconcile fans out, `workers` worker invocations drain the queue. */
+  async function installRun(): Promise<InstallFigures> {
+    const { knownFromPlan } = await import('../lib/account/planned');
+    const { parseAccountRequest } = await import('../lib/queue/request');
+    const { mapLimit } = await import('../lib/util/map-limit');
+    const workers = spec.workers ?? 5;
+    const deps = buildDeps();
+    // One Deps per concurrent worker invocation, as each Lambda container builds its own (credential cache, clients).
+    const workerDeps = Array.from({ length: workers }, () => buildDeps());
+    const calls0 = snap(latency);
+    const veeam0 = await sim.counters();
+    const sampler = startSampler(tally.drain);
+    const started = performance.now();
+    await reconcile(deps, { dryRun: false, mode: 'fan-out' });
+    const planMs = performance.now() - started;
+    const messages = sqs.take(QUEUE_URL, Number.MAX_SAFE_INTEGER);
+    let next = 0;
+    let protectedAccounts = 0;
+    let errors = 0;
+    await mapLimit(workerDeps, workers, async (wd) => {
+      while (next < messages.length) {
+        const req = parseAccountRequest(messages[next++]!.body);
+        const known = knownFromPlan(req.plan, wd.now());
+        const r = await convergeAccount(wd, req.accountId, {
+          dryRun: false,
+          reason: req.reason,
+          ...(known ? { known } : {}),
+        });
+        if (r.action === 'error') errors++;
+        else if (r.inScope) protectedAccounts++;
+      }
+    });
+    const wallMs = performance.now() - started;
+    const memory = sampler.stop();
+    tally.drain();
+    return {
+      accounts: spec.accounts,
+      workers,
+      planMs,
+      drainMs: wallMs - planMs,
+      wallMs,
+      protectedAccounts,
+      errors,
+      calls: diff(snap(latency), calls0),
+      throttled: { ...latency.throttled },
+      veeam: veeamDiff(await sim.counters(), veeam0),
+      memory,
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { convergeAccount } from '../lib/account/converge-account';
+import { knownFromPlan } from '../lib/account/planned';
 import { recordAccount } from '../lib/account/record-account';
 import type { AccountReport } from '../lib/account/account-report';
 import type { Deps } from '../lib/deps';
@@ -28,10 +29,16 @@ function createService(deps: Deps): SyncService {
   return {
     async handle(req, opts = {}) {
       const last = opts.lastAttempt === false ? { lastAttempt: false } : {};
+      const known = knownFromPlan(req.plan, deps.now());
       const report =
         req.action === 'rotate'
           ? await rotateAccount(deps, req.accountId, { ...(req.force ? { force: true } : {}), ...last })
-          : await convergeAccount(deps, req.accountId, { dryRun: false, reason: req.reason, ...last });
+          : await convergeAccount(deps, req.accountId, {
+              dryRun: false,
+              reason: req.reason,
+              ...(known ? { known } : {}),
+              ...last,
+            });
       recordAccount(report);
       return report;
     },

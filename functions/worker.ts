@@ -5,6 +5,7 @@ import { describeError, RetryableError } from '../lib/errors';
 import { logger } from '../lib/log';
 import { metrics } from '../lib/metrics';
 import { sendToDeadLetter } from '../lib/queue/dead-letter';
+import { delayRedelivery, redeliveryDelaySeconds } from '../lib/queue/redelivery';
 import { parseAccountRequest } from '../lib/queue/request';
 import { queueUrls } from '../lib/queue/urls';
 import { getService } from './service';
@@ -15,8 +16,12 @@ type Failure = { code: string; message: string; retryable: boolean };
 /** Must equal the queue's redrive maxReceiveCount (serverless.yml sets both from one parameter). */
 function maxReceiveCount(): number {
   const n = Number(process.env.MAX_RECEIVE_COUNT);
-  return Number.isInteger(n) && n > 0 ? n : 5;
+  return Number.isInteger(n) && n > 0 ? n : 10;
 }
+
+/** Redelivery delay (seconds) per message group whose request could not proceed yet, for this batch. */
+const retryDelays = new Map<string, number>();
+const groupOf = (record: SQSRecord) => record.attributes.MessageGroupId ?? record.messageId;
 
 async function deadLetter(record: SQSRecord, failure: Failure, receiveCount: number): Promise<void> {
   const { WORKER_DLQ_URL } = queueUrls(['WORKER_DLQ_URL']);
@@ -67,6 +72,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
       code: failure.code,
       reason: failure.message,
     });
+    retryDelays.set(groupOf(record), redeliveryDelaySeconds(receiveCount));
     throw new RetryableError(failure.message, { code: failure.code });
   }
   await deadLetter(record, failure, receiveCount);
@@ -80,11 +86,48 @@ const processor = new SqsFifoPartialProcessorAsync();
  * the Errors alarm means "the worker itself broke", not "an account is still settling".
  */
 export async function worker(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, processRecord, processor, {
+  retryDelays.clear();
+  const response = await processPartialResponse(event, processRecord, processor, {
     context,
     skipGroupOnError: true,
     throwOnFullBatchFailure: false,
   });
+  await shortenRedelivery(event, response);
+  return response;
+}
+
+/**
+ * A request that could not proceed yet (new account not assumable, access role not deployed, appliance busy) comes
+ * back after 10 s, doubling to 5 minutes per receive, not after the 30-minute visibility timeout. The later messages
+ * of its group that the batch skipped get the same delay: a FIFO group delivers nothing while one of them is
+ * invisible. If the call fails, the visibility timeout still brings the message back: it is delayed, never lost.
+ */
+async function shortenRedelivery(event: SQSEvent, response: SQSBatchResponse): Promise<void> {
+  if (!retryDelays.size) return;
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const records = event.Records.filter((r) => failed.has(r.messageId) && retryDelays.has(groupOf(r)));
+  if (!records.length) return;
+  let queueUrl: string;
+  try {
+    queueUrl = queueUrls(['ACCOUNT_QUEUE_URL']).ACCOUNT_QUEUE_URL;
+  } catch (err) {
+    logger.warn('redelivery delay not set: the visibility timeout applies', { error: describeError(err) });
+    return;
+  }
+  await Promise.all(
+    records.map(async (record) => {
+      const delaySeconds = retryDelays.get(groupOf(record))!;
+      try {
+        await delayRedelivery({ queueUrl, receiptHandle: record.receiptHandle, delaySeconds });
+        logger.info('request redelivery delayed', { messageId: record.messageId, delaySeconds });
+      } catch (err) {
+        logger.warn('redelivery delay not set: the visibility timeout applies', {
+          messageId: record.messageId,
+          error: describeError(err),
+        });
+      }
+    }),
+  );
 }
 
 export const handler = wrap(worker);

@@ -7,7 +7,7 @@ import { AwsOrganization } from './org/aws-organization';
 import { SqsAccountQueue } from './queue/sqs-queue';
 import { blueprints } from './roles/blueprints';
 import { createSecretSource } from './secrets';
-import { sleep } from './util/sleep';
+import { clock } from './util/clock';
 import { createVeeamClient } from './veeam/client';
 
 /**
@@ -26,7 +26,7 @@ export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Dep
     veeam: () => Promise.resolve(veeam),
     ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl) } : {}),
     lifecycle: new EventBridgeLifecycle(cfg.eventBusName),
-    now: () => new Date(),
-    sleep,
+    now: () => new Date(clock.now()),
+    sleep: clock.sleep,
   };
 }

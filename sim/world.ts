@@ -6,6 +6,7 @@ import { installSqsFake } from './aws/sqs-fake';
 import { lambdaContext, sqsRecord } from './lambda';
 import { startSecretsExtensionSimulator, type SecretsExtensionSimulator } from './secrets-extension';
 import { DEFAULT_SIM_USER, startVeeamSimulator, type VeeamSimulator } from './veeam';
+import { useClock, type Clock } from '../lib/util/clock';
 
 export const MANAGEMENT_ACCOUNT = '111111111111';
 export const APPLIANCE_ROLE_ARN = `arn:aws:iam::${MANAGEMENT_ACCOUNT}:role/VeeamApplianceImpersonation`;
@@ -29,20 +30,46 @@ export interface WorldOptions {
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
 /**
+ * The world's time: real time plus whatever has been skipped. A wait of the service (clock.sleep) and a wait for a
+ * message to become visible again skip ahead instead of passing, so minutes of retries take milliseconds, and the
+ * fakes (AssumeRole readiness, credential expiry, SQS visibility) all read this one clock.
+ */
+export interface WorldClock extends Clock {
+  /** Skips `ms` ahead. */
+  advance: (ms: number) => void;
+}
+
+function worldClock(): WorldClock {
+  let skipped = 0;
+  return {
+    now: () => Date.now() + skipped,
+    advance(ms) {
+      skipped += Math.max(0, ms);
+    },
+    sleep(ms) {
+      skipped += Math.max(0, ms);
+      return new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+}
+
+/**
  * The whole product on one machine: an in-memory organization, IAM/STS and SQS (aws-sdk-client-mock over
  * stateful fakes), the Veeam REST simulator over HTTPS with its self-signed certificate pinned, and the
  * Parameters and Secrets extension simulator. The real Lambda handlers run against it, configured only through
  * the environment, exactly as in AWS.
  */
 export async function startWorld(opts: WorldOptions = {}) {
+  const clock = worldClock();
   // The simulated StackSet gives every account iam.addAccount creates the dedicated access role (MEMBER_ACCESS
   // defaults to dedicated); MEMBER_ACCESS=existing in `env` makes the functions use OrganizationAccountAccessRole.
   const iam: IamStsFake = installIamStsFake({
     managementAccountId: MANAGEMENT_ACCOUNT,
     accessRole: { roleName: 'VeeamOrgSyncAccess', manages: ['VeeamBackupRole', 'VeeamWorkerRole'] },
+    now: clock.now,
   });
   const org = new OrganizationsFake({ managementAccountId: MANAGEMENT_ACCOUNT });
-  const sqs = installSqsFake();
+  const sqs = installSqsFake({ now: clock.now });
   // Lifecycle events the service puts (Account Protected, ...).
   const eventBus = installEventBridgeFake();
   const veeam: VeeamSimulator = await startVeeamSimulator({
@@ -83,6 +110,7 @@ export async function startWorld(opts: WorldOptions = {}) {
   if (scope?.length) env.SCOPE_OU_IDS = scope.join(',');
   const saved = { ...process.env };
   Object.assign(process.env, env);
+  useClock(clock);
 
   // Imported after the environment is set, as Lambda loads a handler after its configuration.
   const intake = (await import('../functions/intake')).handler as unknown as Handler<unknown, unknown>;
@@ -105,25 +133,35 @@ export async function startWorld(opts: WorldOptions = {}) {
     veeam,
     ext,
     env,
+    clock,
     deliverEvent: (event: unknown) => intake(event, lambdaContext('intake')),
     invokeReconcile: (payload: unknown) => reconcile(payload, lambdaContext('reconcile')),
     invokeRotate: (payload: unknown) => rotate(payload, lambdaContext('rotate')),
     invokeWorker: (event: SQSEvent) => worker(event, lambdaContext('worker')),
     /**
      * Feeds the account queue to the worker in batches of 10, like the event source mapping; failed items go
-     * back on the queue (visibility timeout). Stops when the queue is empty or after `maxRounds` deliveries.
+     * back on the queue and are delivered again once visible (the redelivery delay the worker set, or the
+     * visibility timeout): when nothing is visible, the clock skips to the next message. Stops when the queue is
+     * empty or after `maxRounds` deliveries.
      */
     async drain(maxRounds = 20): Promise<{ delivered: number; failed: number }> {
       let delivered = 0;
       let failed = 0;
       for (let round = 0; round < maxRounds; round++) {
-        const batch = sqs.take(QUEUES.account, 10);
-        if (!batch.length) break;
+        let batch = sqs.take(QUEUES.account, 10);
+        if (!batch.length) {
+          const next = sqs.nextVisibleAt(QUEUES.account);
+          if (next === undefined) break;
+          clock.advance(next - clock.now());
+          batch = sqs.take(QUEUES.account, 10);
+          if (!batch.length) break;
+        }
         delivered += batch.length;
         const res = await worker({ Records: batch.map((m) => sqsRecord(m)) }, lambdaContext('worker'));
         const failedIds = new Set(res.batchItemFailures.map((f) => f.itemIdentifier));
         failed += failedIds.size;
         if (failedIds.size) sqs.failed(batch.filter((m) => failedIds.has(m.messageId)));
+        sqs.done(batch.filter((m) => !failedIds.has(m.messageId)));
       }
       return { delivered, failed };
     },
@@ -134,6 +172,7 @@ export async function startWorld(opts: WorldOptions = {}) {
       org.restore();
       sqs.restore();
       eventBus.restore();
+      useClock();
       for (const k of Object.keys(env)) delete process.env[k];
       Object.assign(process.env, saved);
     },

@@ -16,8 +16,12 @@ export interface ConvergeOptions {
   dryRun: boolean;
   /** Why it was called (event name, 'reconcile', 'manual'): logged only, never decides anything. */
   reason?: string;
-  /** What a reconcile plan read moments ago (scope, this account's Veeam entries), so it is not read again. */
-  known?: { scope: ScopeDecision; entries: VeeamEntry[] };
+  /**
+   * What a reconcile plan read (scope, this account's Veeam entries under any name), so it is not read again.
+   * `listedAt` set: the listing is not from this very moment (a queued plan), so the entries under our names are
+   * searched again and the plan only adds the others.
+   */
+  known?: { scope: ScopeDecision; entries: VeeamEntry[]; listedAt?: Date };
   /** false while the worker will retry a retryable failure: no lifecycle event for it yet (default true). */
   lastAttempt?: boolean;
 }
@@ -39,13 +43,18 @@ export async function convergeAccount(deps: Deps, accountId: string, opts: Conve
         logger.info('account not in scope', { accountId, reason: scope.reason, trigger: opts.reason });
         return offboardAccount(deps, accountId, scope.reason, opts);
       }
-      const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries);
+      const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries, {
+        searchAgain: opts.known?.listedAt !== undefined,
+      });
       const roles: RoleReport[] = [];
-      // Roles of one account run one after the other: IAM rate limits are per account.
-      for (const bp of deps.blueprints) {
+      // One round trip reads every role (about 5 calls, well inside IAM's per-account read rate); the writes, when
+      // any, run one role after the other, as IAM's lower per-account write rate asks. A role decided again after
+      // another writer's change is read afresh.
+      const snapshots = await Promise.all(deps.blueprints.map((bp) => ctx.roles.read(bp)));
+      for (const [i, bp] of deps.blueprints.entries()) {
         roles.push(
-          await decideAgainOnConcurrentChange(ctx, bp, async () => {
-            const outcome = await convergeRole(ctx, bp);
+          await decideAgainOnConcurrentChange(ctx, bp, async (attempt) => {
+            const outcome = await convergeRole(ctx, bp, attempt === 0 ? snapshots[i] : undefined);
             // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date.
             return outcome.state?.rotating && !opts.dryRun ? advanceRotation(ctx, bp, outcome) : outcome.report;
           }),

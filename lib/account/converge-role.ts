@@ -4,7 +4,7 @@ import { roleConflictReason } from '../roles/conflicts';
 import type { DesiredTrust, RoleBlueprint, RoleSnapshot } from '../roles/types';
 import { ensureRegistration, findEntry, entryFingerprint } from '../veeam/registration';
 import type { VeeamEntry } from '../veeam/types';
-import type { AccountContext } from './account-context';
+import { completeEntries, type AccountContext } from './account-context';
 import { assertTrustAccepts, assertVeeamHoldsOneOf } from './concurrent';
 import { ConcurrentChangeError } from '../errors';
 
@@ -87,9 +87,10 @@ export async function applyState(
  * the trust already accepts. One exception: a role whose trust names no external ID (the condition was removed by
  * hand, or the appliance statement is gone) accepts the appliance with any ID or not at all, so there the appliance
  * learns the new ID first and the trust is narrowed to it second: it is never left holding a refused ID.
+ * `read`: the role as just read (convergeAccount reads all of an account's roles in one concurrent round trip).
  */
-export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Promise<RoleOutcome> {
-  const snapshot = await ctx.roles.read(bp);
+export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint, read?: RoleSnapshot): Promise<RoleOutcome> {
+  const snapshot = read ?? (await ctx.roles.read(bp));
   const base = { blueprint: bp.key, roleName: bp.roleName };
   if (snapshot.exists && !snapshot.owned) {
     return {
@@ -102,6 +103,8 @@ export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint): Prom
     };
   }
 
+  // Our role exists but its entry is not under our name: renamed by hand, so look beyond the name search.
+  if (bp.register && snapshot.exists && !findEntry(ctx.entries, ctx.accountId, bp)) await completeEntries(ctx);
   const found = findEntry(ctx.entries, ctx.accountId, bp);
   const state = decideIds(snapshot, found?.owned ? entryFingerprint(found.entry) : undefined, ctx.deps.now());
   const report: RoleReport = {

@@ -1,6 +1,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { MemberAccessError } from '../errors';
+import { backoffDelay } from '../util/backoff';
 import type { Sleep } from '../util/sleep';
 
 /** Role chaining (our execution role -> member role) fails outright above 1 h rather than being truncated. */
@@ -19,6 +20,10 @@ export interface AssumeIntoOptions {
   firstDelayMs: number;
   /** The error to throw when every role stayed denied (default: a retryable MemberAccessError naming the fix). */
   deniedError?: (cause: unknown) => Error;
+  /** Longest single wait (default 8 s): the queue's redelivery delay takes over for longer waits. */
+  maxDelayMs?: number;
+  /** Jitter source (default Math.random): spreads the retries of many new accounts created at once. */
+  random?: () => number;
 }
 
 function isAccessDenied(err: unknown): boolean {
@@ -28,14 +33,16 @@ function isAccessDenied(err: unknown): boolean {
 
 /**
  * Tries each configured role name in order. AccessDenied on all of them is what a brand-new account returns for
- * its first minutes, so the round is repeated with exponential backoff within a short budget; after that the
- * message goes back to the queue (retryable) instead of holding a Lambda in a long sleep.
+ * its first minutes, so the round is repeated with capped, jittered exponential backoff within a short budget; after
+ * that the message goes back to the queue (retryable, redelivered after a growing delay) instead of holding a Lambda
+ * in a long sleep.
  */
 export async function assumeInto(
   o: AssumeIntoOptions,
 ): Promise<{ credentials: AwsCredentialIdentity; roleName: string }> {
   const started = o.now();
-  let delay = o.firstDelayMs;
+  const policy = { baseDelayMs: o.firstDelayMs, maxDelayMs: o.maxDelayMs ?? 8_000 };
+  const random = o.random ?? Math.random;
   let rounds = 0;
   let lastDenied: unknown;
   for (;;) {
@@ -66,10 +73,9 @@ export async function assumeInto(
         lastDenied = err;
       }
     }
-    const elapsed = o.now() - started;
-    if (elapsed + delay > o.budgetMs) break;
+    const delay = backoffDelay(policy, rounds, random);
+    if (o.now() - started + delay > o.budgetMs) break;
     await o.sleep(delay);
-    delay *= 2;
   }
   if (o.deniedError) throw o.deniedError(lastDenied);
   const tried = o.roleNames.join(', ');

@@ -4,7 +4,8 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsClients, iamClientForCredentials } from '../aws/clients';
 import type { Config } from '../config';
 import { IamRoleStore } from '../roles/iam-role-store';
-import { sleep, type Sleep } from '../util/sleep';
+import type { Sleep } from '../util/sleep';
+import { clock } from '../util/clock';
 import type { RoleIam } from '../roles/types';
 import type { MemberAccess } from './types';
 import { assumeInto } from './assume';
@@ -30,6 +31,8 @@ export interface MemberAccessOptions {
   /** Time spent retrying AccessDenied in one call before giving the account back to the queue. */
   accessDeniedBudgetMs?: number;
   accessDeniedFirstDelayMs?: number;
+  /** Jitter source for those retries (default Math.random). */
+  random?: () => number;
 }
 
 interface Identity {
@@ -57,7 +60,7 @@ export class StsMemberAccess implements MemberAccess {
   private readonly now: () => number;
 
   constructor(private readonly o: MemberAccessOptions) {
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? clock.now;
     this.cache = new CredentialCache(this.now);
   }
 
@@ -82,7 +85,7 @@ export class StsMemberAccess implements MemberAccess {
         partition: me.partition,
         roleNames: memberRoleNamesFor(this.o.config),
         sessionName: `veeam-org-sync-${this.o.purpose ?? 'roles'}`.slice(0, 64),
-        sleep: this.o.sleep ?? sleep,
+        sleep: this.o.sleep ?? clock.sleep,
         now: this.now,
         // A missing access role lasts minutes (until the StackSet reaches the account): one attempt, then the
         // queue's short backoff, rather than holding the Lambda in a sleep.
@@ -91,6 +94,7 @@ export class StsMemberAccess implements MemberAccess {
         ...(dedicated
           ? { deniedError: (cause) => new AccessRoleMissingError(accountId, this.o.config.accessRoleName, { cause }) }
           : {}),
+        ...(this.o.random ? { random: this.o.random } : {}),
       });
       return credentials;
     });

@@ -17,6 +17,11 @@ import type { ThrottleRetryOptions } from './throttle';
 
 /** The largest page the API accepts for the list calls we make; fewer pages means fewer throttled calls. */
 const PAGE_SIZE = 20;
+/**
+ * Parents walked at once, one call in flight each. Organizations throttles its read APIs per account at a few requests
+ * per second sustained with bursts above that; 4 stays in the range the SDK's and withThrottleRetry's backoff absorb.
+ */
+const WALK_CONCURRENCY = 4;
 
 export interface AwsOrganizationOptions {
   client?: OrganizationsClient;
@@ -139,29 +144,48 @@ export class AwsOrganization implements Organization {
     } while (token);
   }
 
+  /**
+   * Breadth first over the OU tree, WALK_CONCURRENCY parents at a time (each parent's pages are sequential), so a
+   * wide organization is read in a fraction of the sequential time while Organizations sees at most that many calls
+   * in flight; a throttled call is retried by withThrottleRetry like any other. The accounts are collected (about
+   * 100 bytes each) and then yielded.
+   */
   private async *accountsUnder(parentIds: string[]): AsyncGenerator<OrgAccount> {
     // Overlapping scopes (an OU and one of its children both listed) must not yield an account twice; remembering
     // OUs, not accounts, keeps this small.
     const visited = new Set<string>();
-    for (const id of parentIds) yield* this.walk(id, visited);
+    const pending = [...parentIds];
+    const found: OrgAccount[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let active = 0;
+      let failed = false;
+      const pump = () => {
+        while (!failed && active < WALK_CONCURRENCY && pending.length) {
+          const id = pending.shift()!;
+          if (visited.has(id)) continue;
+          visited.add(id);
+          active++;
+          this.visit(id, found, pending).then(
+            () => {
+              active--;
+              pump();
+            },
+            (err: unknown) => {
+              failed = true;
+              reject(err instanceof Error ? err : new Error(String(err)));
+            },
+          );
+        }
+        if (!failed && active === 0 && pending.length === 0) resolve();
+      };
+      pump();
+    });
+    yield* found;
   }
 
-  /** Depth first, one page in memory per level (Organizations nests at most five OUs deep). */
-  private async *walk(parentId: string, visited: Set<string>): AsyncGenerator<OrgAccount> {
-    if (visited.has(parentId)) return;
-    visited.add(parentId);
+  /** One parent: its child OUs first (so their walks can start), then its accounts. */
+  private async visit(parentId: string, found: OrgAccount[], pending: string[]): Promise<void> {
     let token: string | undefined;
-    do {
-      const out = await this.call('ListAccountsForParent', () =>
-        this.client.send(
-          new ListAccountsForParentCommand({ ParentId: parentId, MaxResults: PAGE_SIZE, NextToken: token }),
-        ),
-      );
-      for (const a of out.Accounts ?? []) yield toOrgAccount(a);
-      token = out.NextToken;
-    } while (token);
-
-    token = undefined;
     do {
       const out = await this.call('ListOrganizationalUnitsForParent', () =>
         this.client.send(
@@ -172,8 +196,19 @@ export class AwsOrganization implements Organization {
         if (!ou.Id) continue;
         // Learned for free here; saves ListParents calls when ancestors() is asked later.
         this.ouParents.set(ou.Id, parentId);
-        yield* this.walk(ou.Id, visited);
+        pending.push(ou.Id);
       }
+      token = out.NextToken;
+    } while (token);
+
+    token = undefined;
+    do {
+      const out = await this.call('ListAccountsForParent', () =>
+        this.client.send(
+          new ListAccountsForParentCommand({ ParentId: parentId, MaxResults: PAGE_SIZE, NextToken: token }),
+        ),
+      );
+      for (const a of out.Accounts ?? []) found.push(toOrgAccount(a));
       token = out.NextToken;
     } while (token);
   }

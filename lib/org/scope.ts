@@ -67,16 +67,18 @@ export async function scopeOf(
   config: ScopeConfig,
   accountId: string,
 ): Promise<ScopeDecision & { account: OrgAccount | undefined }> {
-  const [account, managementAccountId] = await Promise.all([
+  // With SCOPE_OU_IDS the parent chain is needed for every active account: asked at once with the account, one round
+  // trip instead of two (a non-member's chain is [], a suspended account's is read for nothing).
+  const scoped = config.scopeOuIds.length > 0 && !config.excludedAccountIds.has(accountId);
+  const [account, managementAccountId, chain] = await Promise.all([
     org.describeAccount(accountId),
     org.managementAccountId(),
+    scoped ? org.ancestors(accountId) : Promise.resolve([]),
     assertScopeExists(org, config),
   ]);
   const needsAncestors =
-    account !== undefined &&
-    outOfScopeReason(account, config, managementAccountId) === undefined &&
-    config.scopeOuIds.length > 0;
-  const ancestors = needsAncestors ? await org.ancestors(accountId) : [];
+    scoped && account !== undefined && outOfScopeReason(account, config, managementAccountId) === undefined;
+  const ancestors = needsAncestors ? chain : [];
   return { ...decideScope({ config, account, ancestors, managementAccountId }), account };
 }
 

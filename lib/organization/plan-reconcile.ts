@@ -62,8 +62,11 @@ export interface PlanInput {
   explainOutOfScope?(accountId: string): Promise<string>;
 }
 
-/** Parallel explainOutOfScope calls; Organizations throttles hard, keep it small. */
-const EXPLAIN_CONCURRENCY = 4;
+/**
+ * Parallel explainOutOfScope calls; Organizations throttles hard, keep it small. Each one asks for the account and
+ * its parent chain at once (lib/org/scope.ts), so 2 keeps about 4 calls in flight, as the walk does.
+ */
+const EXPLAIN_CONCURRENCY = 2;
 
 interface EntryIndex {
   /** Role names of entries carrying our installation id: the only ones ever offboarded. */

@@ -62,14 +62,21 @@ export interface ReconcileReport {
 export async function planOrganization(
   deps: Deps,
   opts: { accountIds?: string[]; explain?: boolean } = {},
-): Promise<{ plan: ReconcilePlan; entries: VeeamEntry[] }> {
+): Promise<{ plan: ReconcilePlan; entries: VeeamEntry[]; plannedAt: Date }> {
   // A scope naming no OU of this organization would make every account look out of scope: stop before planning.
   await assertScopeExists(deps.org, deps.config);
+  const plannedAt = deps.now();
   const veeam = await deps.veeam();
-  const [entries, managementAccountId] = await Promise.all([veeam.listEntries(), deps.org.managementAccountId()]);
+  // The Organizations walk and the Veeam listing are independent: read both at once. Holding the walk's accounts
+  // (about 100 bytes each) is what this costs: a few MB at 10,000 accounts.
+  const [entries, accounts, managementAccountId] = await Promise.all([
+    veeam.listEntries(),
+    collect(deps.org.listAccountsUnder(deps.config.scopeOuIds)),
+    deps.org.managementAccountId(),
+  ]);
   const { installationId } = deps.config;
   const plan = await planReconcile({
-    desired: deps.org.listAccountsUnder(deps.config.scopeOuIds),
+    desired: iterate(accounts),
     config: deps.config,
     entries,
     blueprints: deps.blueprints.filter((b) => b.register).map((b) => ({ key: b.key, roleName: b.roleName })),
@@ -80,7 +87,18 @@ export async function planOrganization(
       : { explainOutOfScope: async (id: string) => (await scopeOf(deps.org, deps.config, id)).reason }),
     ...(opts.accountIds?.length ? { onlyAccountIds: new Set(opts.accountIds) } : {}),
   });
-  return { plan, entries };
+  return { plan, entries, plannedAt };
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+// eslint-disable-next-line @typescript-eslint/require-await -- an AsyncIterable over what is already in memory
+async function* iterate<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
 }
 
 /**
@@ -89,7 +107,7 @@ export async function planOrganization(
  */
 export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<ReconcileReport> {
   const loginsBefore = (await deps.veeam()).stats.logins;
-  const { plan, entries } = await planOrganization(deps, {
+  const { plan, entries, plannedAt } = await planOrganization(deps, {
     ...(opts.accountIds ? { accountIds: opts.accountIds } : {}),
   });
   recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
@@ -116,9 +134,9 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
   );
   // Named accounts (or all, with deep) get the full picture, IAM included, even in a dry run; so does the CLI.
   const converge = opts.mode === 'in-process' || (opts.dryRun && (opts.accountIds?.length || opts.deep));
+  const byAccount = entriesByAccount(entries);
   if (converge) {
     // The plan has just read every account's scope and entries: convergence takes them instead of asking again.
-    const byAccount = entriesByAccount(entries);
     let done = 0;
     const reports = await mapLimit(work, deps.config.concurrency, async (a) => {
       const account = await convergeAccount(deps, a.accountId, {
@@ -161,8 +179,19 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     if (!opts.dryRun) recordNotProtected(reports.filter(unprotected).length);
   } else if (!opts.dryRun) {
     if (!deps.queue) throw new Error('fan-out reconcile needs the account queue (ACCOUNT_QUEUE_URL)');
+    // Each message carries what the plan read about its account, so the worker skips those reads while it is fresh.
     await deps.queue.send(
-      work.map((a) => ({ accountId: a.accountId, action: 'sync' as const, reason: 'reconcile' })),
+      work.map((a) => ({
+        accountId: a.accountId,
+        action: 'sync' as const,
+        reason: 'reconcile',
+        plan: {
+          plannedAt: plannedAt.toISOString(),
+          inScope: a.action !== 'offboard',
+          scopeReason: a.reason,
+          entries: byAccount.get(a.accountId) ?? [],
+        },
+      })),
       { runId: deps.now().toISOString() },
     );
     report.enqueued = work.length;

@@ -10,6 +10,22 @@ const accountRequestSchema = z.strictObject({
   reason: z.string().check(z.minLength(1, 'must say why (an event name, reconcile, rotation-due, manual)')),
   eventId: z.optional(z.string().check(z.minLength(1))),
   force: z.optional(z.boolean()),
+  plan: z.optional(
+    z.strictObject({
+      plannedAt: z.iso.datetime(),
+      inScope: z.boolean(),
+      scopeReason: z.string(),
+      entries: z.array(
+        z.strictObject({
+          id: z.string(),
+          name: z.string(),
+          description: z.nullable(z.string()),
+          accountId: z.string(),
+          roleName: z.string(),
+        }),
+      ),
+    }),
+  ),
 });
 
 /** Reads one account-queue message body; an InvalidInputError names every wrong field, so it goes to the DLQ as is. */

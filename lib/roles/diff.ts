@@ -89,10 +89,6 @@ export function planRole(
       });
     if (!trustEquivalent(snapshot.trustDocument, wantTrust))
       ops.push({ kind: 'update-trust', detail: trustDetail(snapshot, trust), trust: wantTrust });
-    const { set, remove } = tagDiff(snapshot.tags, wantTags);
-    if (Object.keys(set).length)
-      ops.push({ kind: 'tag-role', detail: `tags set: ${Object.keys(set).sort().join(', ')}`, tags: set });
-    if (remove.length) ops.push({ kind: 'untag-role', detail: `tags removed: ${remove.join(', ')}`, keys: remove });
   }
 
   const wanted = new Set(bp.policies.map((p) => p.name));
@@ -114,6 +110,14 @@ export function planRole(
         detail: `inline policy ${name}: removed (not in blueprint ${bp.key})`,
         policyName: name,
       });
+  }
+  if (snapshot.exists) {
+    // After the policy writes: the policies tag says "no other policy of ours is here" (lib/roles/read.ts), so a
+    // crash before the deletes must leave the old tag, and the next read lists again.
+    const { set, remove } = tagDiff(snapshot.tags, wantTags);
+    if (Object.keys(set).length)
+      ops.push({ kind: 'tag-role', detail: `tags set: ${Object.keys(set).sort().join(', ')}`, tags: set });
+    if (remove.length) ops.push({ kind: 'untag-role', detail: `tags removed: ${remove.join(', ')}`, keys: remove });
   }
 
   if (bp.instanceProfile) {

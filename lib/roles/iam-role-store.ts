@@ -31,7 +31,11 @@ export class IamRoleStore implements RoleIam {
   }
 
   read(bp: RoleBlueprint): Promise<RoleSnapshot> {
-    return readRole(this.iam, bp, this.options.principalArn);
+    return readRole(this.iam, bp, this.readOptions());
+  }
+
+  private readOptions(complete = false) {
+    return { ...(this.options.principalArn ? { principalArn: this.options.principalArn } : {}), complete };
   }
 
   async ensure(
@@ -86,7 +90,8 @@ export class IamRoleStore implements RoleIam {
   }
 
   async remove(bp: RoleBlueprint, opts: { dryRun: boolean }): Promise<RoleChange[]> {
-    const snap = await this.read(bp);
+    // Every inline and attached policy: IAM refuses to delete a role that still has one.
+    const snap = await readRole(this.iam, bp, this.readOptions(true));
     // Offboarding removes only roles carrying this installation's id: legacy ones are never removed by anyone.
     if (!snap.exists || snap.owner.kind !== 'ours') return [];
     const ops: RoleOp[] = planRemoval(bp, snap);

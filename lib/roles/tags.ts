@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ownerOf, type Owner } from '../ownership';
 import type { RoleBlueprint } from './types';
 
@@ -5,6 +6,17 @@ import type { RoleBlueprint } from './types';
 export const TAG_PREFIX = 'veeam-org-sync:';
 export const MANAGED_TAG = `${TAG_PREFIX}managed`;
 export const BLUEPRINT_TAG = `${TAG_PREFIX}blueprint`;
+/**
+ * Names the set of inline policies the role was last converged to (a short hash of the sorted names). While it matches
+ * the blueprint, no policy of ours can be there besides the blueprint's, so a read skips ListRolePolicies; when a
+ * blueprint drops or renames a policy, the tag differs and the read lists (lib/roles/read.ts).
+ */
+export const POLICIES_TAG = `${TAG_PREFIX}policies`;
+
+export function policySetTag(bp: Pick<RoleBlueprint, 'policies'>): string {
+  const names = bp.policies.map((p) => p.name).sort();
+  return createHash('sha256').update(names.join('\n')).digest('hex').slice(0, 16);
+}
 
 /** The value of the managed tag written before installation ids; INSTALLATION_ID may not take it. */
 export const LEGACY_MANAGED_VALUE = 'true';
@@ -22,8 +34,11 @@ export function tagOwner(tags: Record<string, string>, installationId: string): 
   return ownerOf(value === LEGACY_MANAGED_VALUE ? '' : value, installationId);
 }
 
-export function desiredTags(bp: Owned, stateTags: Record<string, string>): Record<string, string> {
-  return { ...stateTags, ...ownershipTags(bp) };
+export function desiredTags(
+  bp: Owned & Pick<RoleBlueprint, 'policies'>,
+  stateTags: Record<string, string>,
+): Record<string, string> {
+  return { ...stateTags, ...ownershipTags(bp), [POLICIES_TAG]: policySetTag(bp) };
 }
 
 export function tagsFromList(

@@ -86,6 +86,8 @@ export interface FakeAccount {
   policies: Set<string>;
   /** The simulated StackSet reaches this account after this many more AssumeRole attempts on the access role. */
   accessRolePending: number;
+  /** AssumeRole into this account is denied until this time (the fake's clock, epoch ms): a brand-new account. */
+  notReadyUntil?: number;
 }
 
 export interface FakeIdentity {
@@ -141,7 +143,12 @@ export interface IamStsFake {
   /** An account with its cross-account admin role(s) trusting the management account. */
   addAccount(
     accountId: string,
-    opts?: { memberRoles?: string[]; notReadyAttempts?: number; accessRoleAfterAttempts?: number },
+    opts?: {
+      memberRoles?: string[];
+      notReadyAttempts?: number;
+      notReadyUntil?: number;
+      accessRoleAfterAttempts?: number;
+    },
   ): FakeAccount;
   /** What the StackSet deploys in one account: the boundary policy and the access role (option `accessRole`). */
   deployAccessRole(accountId: string): void;
@@ -627,6 +634,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         );
       const a = state.accounts.get(target);
       if (!a) throw denied();
+      if (a.notReadyUntil !== undefined && now() < a.notReadyUntil) throw denied();
       if (opts.accessRole && roleName === opts.accessRole.roleName && a.accessRolePending > 0) {
         // The StackSet has not reached the account yet: the role is not there, which STS reports as AccessDenied.
         if (--a.accessRolePending === 0) fake.deployAccessRole(target);
@@ -779,6 +787,7 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     addAccount(accountId, o = {}) {
       const a = account(accountId);
       a.notReadyAttempts = o.notReadyAttempts ?? 0;
+      if (o.notReadyUntil !== undefined) a.notReadyUntil = o.notReadyUntil;
       const trust = JSON.stringify({
         Version: '2012-10-17',
         Statement: [

@@ -308,7 +308,7 @@ describe('when a rotation is due', () => {
     const A = await protectedAccount();
     const iam = world.iam.writes(A).length;
     const veeam = world.veeam.state.writes();
-    const r = await rotateAccount({ ...deps, now: () => new Date(Date.now() + 89 * DAY) }, A);
+    const r = await rotateAccount({ ...deps, now: () => new Date(deps.now().getTime() + 89 * DAY) }, A);
     expect(r.action).toBe('ok');
     expect(r.roles.every((x) => x.rotation === undefined)).toBe(true);
     expect(world.iam.writes(A)).toHaveLength(iam);
@@ -318,7 +318,7 @@ describe('when a rotation is due', () => {
   it('due by age (EXTERNAL_ID_MAX_AGE_DAYS = 90 by default): rotates without force', async () => {
     const A = await protectedAccount();
     const before = heldIds(A);
-    const later = new Date(Date.now() + 90 * DAY);
+    const later = new Date(deps.now().getTime() + 90 * DAY);
     const r = await rotateAccount({ ...deps, now: () => later }, A);
     expect(r.action).toBe('rotate');
     for (const role of ROLES) {

@@ -1,4 +1,6 @@
 import { convergeAccount } from '../../lib/account/converge-account';
+import { reconcile } from '../../lib/organization/reconcile';
+import type { AccountReport } from '../../lib/account/account-report';
 import { depsFor } from '../support/account-harness';
 import { startWorld, type World } from '../../sim/world';
 
@@ -28,18 +30,54 @@ describe("finding an account's Veeam entries beyond the name search", () => {
     ).toEqual([`${A}-backup`, `${A}-worker`]);
   });
 
-  it('a role already registered by someone else under another name is reported as a conflict, not registered twice', async () => {
+  it('a role already registered by someone else under another name is found by reconcile (it lists every entry) and reported as a conflict, not registered twice', async () => {
     world.veeam.state.addEntry({
       name: 'registered by hand',
       accountId: A,
       roleName: 'VeeamBackupRole',
       description: 'the backup team',
     });
-    const report = await convergeAccount(depsFor(), A, { dryRun: false });
+    const run = await reconcile(depsFor(), { dryRun: false, mode: 'in-process' });
+    const report = run.accounts.find((a) => a.accountId === A) as AccountReport;
     expect(report.action).toBe('conflict');
     expect(world.veeam.state.list().filter((e) => e.accountId === A && e.roleName === 'VeeamBackupRole')).toHaveLength(
       1,
     );
     expect(world.veeam.state.findByName('registered by hand')!.description).toBe('the backup team');
+  });
+});
+
+describe("a new account's Veeam requests do not grow with the appliance", () => {
+  let world: World;
+  beforeEach(async () => {
+    world = await startWorld();
+  });
+  afterEach(() => world.stop());
+
+  async function requestsForNewAccount(others: number): Promise<number> {
+    for (let i = 0; i < others; i++)
+      world.veeam.state.addEntry({
+        name: `other-${i}`,
+        accountId: String(700000000000 + i),
+        roleName: 'VeeamBackupRole',
+        description: 'someone else',
+      });
+    const id = String(555500000000 + others);
+    world.org.createAccount({ id, name: 'new' });
+    world.iam.addAccount(id);
+    const deps = depsFor();
+    const veeam = await deps.veeam();
+    const before = veeam.stats.requests - veeam.stats.logins;
+    const report = await convergeAccount(deps, id, { dryRun: false, reason: 'CreateAccountResult' });
+    expect(report.action).toBe('create');
+    // The login is once per container (the token is reused), not per account.
+    return veeam.stats.requests - veeam.stats.logins - before;
+  }
+
+  it('one name search and the two POSTs (plus at most the login), with 10 or 600 other entries (several pages)', async () => {
+    const few = await requestsForNewAccount(10);
+    const many = await requestsForNewAccount(600);
+    expect(few).toBe(many);
+    expect(many).toBe(3);
   });
 });

@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -15,6 +15,7 @@ jest.mock('../../functions/service', () => ({ getService: () => getService() }))
 import { handler } from '../../functions/worker';
 
 const WORKER_DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/111111111111/veeam-org-sync-test-worker-dlq.fifo';
+const ACCOUNT_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111111111111/veeam-org-sync-test-accounts.fifo';
 const sqs = mockClient(SQSClient);
 
 function report(accountId: string, error?: AccountReport['error']): AccountReport {
@@ -52,7 +53,14 @@ beforeEach(() => {
   getService.mockClear();
   process.env.WORKER_DLQ_URL = WORKER_DLQ_URL;
   process.env.MAX_RECEIVE_COUNT = '5';
+  process.env.ACCOUNT_QUEUE_URL = ACCOUNT_QUEUE_URL;
 });
+
+const visibilityChanges = () =>
+  sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => ({
+    handle: c.args[0].input.ReceiptHandle,
+    seconds: c.args[0].input.VisibilityTimeout,
+  }));
 
 describe('worker handler', () => {
   it('acknowledges every converged account', async () => {
@@ -81,7 +89,39 @@ describe('worker handler', () => {
       [first.messageId, sameAccountLater.messageId].sort(),
     );
     expect(handle).toHaveBeenCalledTimes(2); // the later message of the failed account is not processed out of order
-    expect(sqs.calls()).toHaveLength(0);
+    // Both come back in 10 s (first receive), not after the visibility timeout; nothing is dead-lettered.
+    expect(visibilityChanges()).toEqual(
+      expect.arrayContaining([
+        { handle: first.receiptHandle, seconds: 10 },
+        { handle: sameAccountLater.receiptHandle, seconds: 10 },
+      ]),
+    );
+    expect(visibilityChanges()).toHaveLength(2);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('waits longer on each receive of a request that cannot proceed yet, up to 5 minutes', async () => {
+    handle.mockResolvedValue(
+      report('111111111111', { code: 'MemberAccessDenied', message: 'new account', retryable: true }),
+    );
+    process.env.MAX_RECEIVE_COUNT = '10';
+    const seen: number[] = [];
+    for (const receiveCount of [1, 2, 3, 4, 5, 6, 9]) {
+      sqs.resetHistory();
+      const out = await invoke([record(sync('111111111111'), { receiveCount })]);
+      expect(out.batchItemFailures).toHaveLength(1);
+      seen.push(visibilityChanges()[0]!.seconds!);
+    }
+    expect(seen).toEqual([10, 20, 40, 80, 160, 300, 300]);
+  });
+
+  it('still retries (after the visibility timeout) when the delay cannot be set', async () => {
+    handle.mockResolvedValue(report('111111111111', { code: 'Throttling', message: 'Rate exceeded', retryable: true }));
+    sqs.on(ChangeMessageVisibilityCommand).rejects(new Error('AccessDenied'));
+    const msg = record(sync('111111111111'));
+    const out = await invoke([msg]);
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: msg.messageId }]);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
   it('sends a non-retryable failure to the worker DLQ with its reason and acknowledges it', async () => {

@@ -28,6 +28,7 @@ function access(over: Partial<MemberAccessOptions> = {}) {
     sts: new STSClient({ region: 'us-east-1', credentials: own }),
     iam: new IAMClient({ region: 'us-east-1', credentials: own }),
     now: () => clock,
+    random: () => 1,
     sleep: (ms) => {
       slept.push(ms);
       clock += ms;
@@ -142,6 +143,15 @@ describe('a brand-new account that still denies AssumeRole', () => {
     const roles = await access().roles(MEMBER);
     expect(roles.accountId).toBe(MEMBER);
     expect(slept).toEqual([1000, 2000]);
+  });
+
+  it('waits at most 8 s between rounds (capped backoff), however long the budget', async () => {
+    fake.addAccount(MEMBER, { notReadyAttempts: 1000 });
+    await access({ accessDeniedBudgetMs: 60_000 })
+      .roles(MEMBER)
+      .catch(() => undefined);
+    expect(slept.slice(0, 6)).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+    expect(Math.max(...slept)).toBe(8000);
   });
 
   it('is handed back to the queue (retryable) after ~20 s, and works on a later attempt', async () => {

@@ -143,13 +143,18 @@ describe('scopeOf over Organizations', () => {
     expect(await scopeOf(org, cfg([PROD]), closed)).toMatchObject({ inScope: false, reason: 'account is CLOSED' });
   });
 
-  it('does not walk the OU tree when the answer cannot depend on it', async () => {
+  it('does not walk the OU tree when the answer cannot depend on it (whole organization, excluded account)', async () => {
     const id = fake.createAccount({ parentId: TEAM });
     await scopeOf(org, cfg([]), id);
     await scopeOf(org, cfg([PROD], [id]), id);
-    fake.suspend(id);
-    await scopeOf(org, cfg([PROD]), id);
     expect(fake.calls.ListParents).toBe(0);
+  });
+
+  it('with SCOPE_OU_IDS, asks for the account and its parent chain at once (one round trip), even if it is suspended', async () => {
+    const id = fake.createAccount({ parentId: TEAM });
+    fake.suspend(id);
+    expect(await scopeOf(org, cfg([PROD]), id)).toMatchObject({ inScope: false, reason: 'account is SUSPENDED' });
+    expect(fake.calls.ListParents).toBeGreaterThan(0);
   });
 
   it('decides the management account from where it sits', async () => {

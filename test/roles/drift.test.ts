@@ -90,12 +90,15 @@ const drifts: Drift[] = [
   {
     name: 'an extra inline policy under our prefix (left over from an older blueprint)',
     bp: () => BACKUP,
-    drift: () =>
+    drift: () => {
       role('VeeamBackupRole').inline.set(
         'veeam-org-sync-old',
         JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
-      ),
-    expectKinds: ['delete-policy'],
+      );
+      // The older blueprint's set of policy names, as its convergence tagged it.
+      role('VeeamBackupRole').tags.set('veeam-org-sync:policies', 'older-blueprint');
+    },
+    expectKinds: ['delete-policy', 'tag-role'],
     check: () => expect([...role('VeeamBackupRole').inline.keys()]).toEqual(['veeam-org-sync-ec2-backup-restore']),
   },
   {

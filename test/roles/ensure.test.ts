@@ -1,5 +1,6 @@
 import { EntityAlreadyExistsException, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { externalIdFingerprint } from '../../lib/external-id';
+import { policySetTag } from '../../lib/roles/tags';
 import { APPLIANCE, BACKUP, desired, ID_A, ID_B, MEMBER, WORKER, world, type World } from './iam-world';
 
 const OWNED_PROFILE_TAGS: Array<[string, string]> = [
@@ -38,6 +39,7 @@ describe('fresh account', () => {
       'veeam-org-sync:managed': 'veeam-org-sync',
       'veeam-org-sync:blueprint': 'backup',
       'veeam-org-sync:external-id-issued': '2026-11-01T00:00:00.000Z',
+      'veeam-org-sync:policies': policySetTag(BACKUP),
     });
     expect([...role.inline.keys()]).toEqual(['veeam-org-sync-ec2-backup-restore']);
     expect(role.description).toMatch(/Veeam/);
@@ -75,8 +77,26 @@ describe('converged role', () => {
     expect(w.fake.writes()).toHaveLength(before);
     expect(b).toMatchObject({ status: 'ok', changes: [] });
     expect(k).toMatchObject({ status: 'ok', changes: [] });
-    // The read is a small fixed set: GetRole, ListRolePolicies, GetRolePolicy, ListAttachedRolePolicies (+ GetInstanceProfile).
-    expect(w.fake.calls.length - readsBefore).toBe(4 + 5);
+    // The read is GetRole and GetRolePolicy by name (+ GetInstanceProfile): nothing is listed on a converged role.
+    expect(w.fake.calls.length - readsBefore).toBe(2 + 3);
+    expect(w.fake.calls.slice(readsBefore).map((c) => c.command)).not.toContain('ListRolePolicies');
+  });
+
+  it('a role converged by an earlier version (no policies tag) is listed once, tagged, then read without listing', async () => {
+    await w.ensure(BACKUP);
+    w.fake.role(MEMBER, 'VeeamBackupRole')!.tags.delete('veeam-org-sync:policies');
+    const mark = w.fake.calls.length;
+    const first = await w.ensure(BACKUP);
+    expect(first.changes.map((c) => c.kind)).toEqual(['tag-role']);
+    expect(w.fake.calls.slice(mark).map((c) => c.command)).toContain('ListRolePolicies');
+    const again = w.fake.calls.length;
+    expect(await w.ensure(BACKUP)).toMatchObject({ status: 'ok', changes: [] });
+    expect(
+      w.fake.calls
+        .slice(again)
+        .map((c) => c.command)
+        .sort(),
+    ).toEqual(['GetRole', 'GetRolePolicy']);
   });
 
   it('dry run on a fresh account lists the same changes and writes nothing', async () => {
@@ -140,6 +160,7 @@ describe('tags', () => {
       'veeam-org-sync:managed': 'veeam-org-sync',
       'veeam-org-sync:blueprint': 'backup',
       'veeam-org-sync:external-id-issued': '2026-12-01T00:00:00.000Z',
+      'veeam-org-sync:policies': policySetTag(BACKUP),
       CostCenter: '42',
     });
     const untag = w.fake.callsOf('UntagRole')[0]!;

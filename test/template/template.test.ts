@@ -101,7 +101,7 @@ describe('queues and delivery', () => {
     expect(q).toMatchObject({
       FifoQueue: true,
       ContentBasedDeduplication: false,
-      RedrivePolicy: { deadLetterTargetArn: 'WorkerDlq.Arn', maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: 'WorkerDlq.Arn', maxReceiveCount: 10 },
     });
     expect(queue(byDefault, 'WorkerDlq').FifoQueue).toBe(true);
     expect(q.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn(byDefault, 'WorkerLambdaFunction').Timeout);
