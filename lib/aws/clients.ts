@@ -1,6 +1,5 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -24,7 +23,6 @@ export interface AwsClients {
   iam: IAMClient;
   organizations: OrganizationsClient;
   sqs: SQSClient;
-  secretsManager: SecretsManagerClient;
 }
 
 let clients: Partial<AwsClients> = {};
@@ -36,8 +34,6 @@ export const stsClient = (): STSClient => (clients.sts ??= new STSClient({ ...ST
 export const iamClient = (): IAMClient => (clients.iam ??= new IAMClient({ ...IAM_RETRY }));
 export const organizationsClient = (): OrganizationsClient =>
   (clients.organizations ??= new OrganizationsClient({ ...ORGANIZATIONS_RETRY, region: ORGANIZATIONS_REGION }));
-export const secretsManagerClient = (): SecretsManagerClient =>
-  (clients.secretsManager ??= new SecretsManagerClient({ ...DEFAULT_RETRY }));
 
 let all: AwsClients | undefined;
 
@@ -52,7 +48,6 @@ export function awsClients(): AwsClients {
     iam: iamClient(),
     organizations: organizationsClient(),
     sqs: sqsClient(),
-    secretsManager: secretsManagerClient(),
   };
   return all;
 }

@@ -1,21 +1,14 @@
 import { z } from 'zod';
+import { DETAIL_TYPES, LIFECYCLE_SOURCE } from './detail-types';
+
+export { DETAIL_TYPES, LIFECYCLE_SOURCE } from './detail-types';
 
 /**
  * The contract of the lifecycle events' `detail`, published as JSON Schema in docs/events/ (generated from these by
- * `npm run docs:events`; test/lifecycle/ fails when the files are stale and validates real events against them).
- * Additive changes only; a breaking change raises schemaVersion.
+ * `npx tsx scripts/event-schemas.ts`; test/lifecycle/ fails when the files are stale and validates real events
+ * against them). Additive changes only; a breaking change raises schemaVersion. Full zod, for its JSON Schema
+ * output: only scripts and tests load this module, never a function bundle.
  */
-/** The `source` of every event this service puts; rules match on it. */
-export const LIFECYCLE_SOURCE = 'veeam-org-sync';
-
-/** The event's detail-type for each change of an account's protection (and for the offboarding guard). */
-export const DETAIL_TYPES = {
-  protected: 'Account Protected',
-  protectionFailed: 'Account Protection Failed',
-  offboarded: 'Account Offboarded',
-  rotated: 'External ID Rotated',
-  offboardingHeld: 'Offboarding Held',
-} as const;
 
 const accountId = z.string().regex(/^\d{12}$/);
 

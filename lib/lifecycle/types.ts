@@ -1,7 +1,8 @@
 import type { z } from 'zod';
-import type { accountEventDetail, DETAIL_TYPES, offboardingHeldDetail } from './schemas';
+import type { DETAIL_TYPES } from './detail-types';
+import type { accountEventDetail, offboardingHeldDetail } from './schemas';
 
-export { DETAIL_TYPES, LIFECYCLE_SOURCE } from './schemas';
+export { DETAIL_TYPES, LIFECYCLE_SOURCE } from './detail-types';
 
 export type AccountDetailType = Exclude<(typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], 'Offboarding Held'>;
 export type AccountEventDetail = z.infer<typeof accountEventDetail>;

@@ -1,7 +1,7 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { awsClients, iamClientForCredentials } from '../aws/clients';
+import { iamClient, iamClientForCredentials, stsClient } from '../aws/clients';
 import type { Config } from '../config';
 import { IamRoleStore } from '../roles/iam-role-store';
 import type { Sleep } from '../util/sleep';
@@ -65,7 +65,7 @@ export class StsMemberAccess implements MemberAccess {
   }
 
   private sts(): STSClient {
-    return this.o.sts ?? awsClients().sts;
+    return this.o.sts ?? stsClient();
   }
 
   /** Own account and partition, from a single GetCallerIdentity per container. */
@@ -115,7 +115,7 @@ export class StsMemberAccess implements MemberAccess {
       ? (this.o.iamFor ?? ((c: AwsCredentialIdentity) => iamClientForCredentials(c, { region: this.o.config.region })))(
           credentials,
         )
-      : (this.o.iam ?? awsClients().iam);
+      : (this.o.iam ?? iamClient());
     const store = new IamRoleStore(accountId, iam, {
       principalArn: this.o.config.veeamPrincipalArn,
       partition: me.partition,

@@ -9,7 +9,7 @@ import {
   ListRootsCommand,
 } from '@aws-sdk/client-organizations';
 import type { Account, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { awsClients } from '../aws/clients';
+import { organizationsClient } from '../aws/clients';
 import { memoUntilFailure } from '../util/memo-until-failure';
 import type { OrgAccount, Organization } from './types';
 import { DEFAULT_THROTTLE_RETRY, withThrottleRetry } from './throttle';
@@ -46,7 +46,7 @@ export class AwsOrganization implements Organization {
   private readonly existingParents = new Set<string>();
 
   constructor(options: AwsOrganizationOptions = {}) {
-    this.client = options.client ?? awsClients().organizations;
+    this.client = options.client ?? organizationsClient();
     this.retry = { ...DEFAULT_THROTTLE_RETRY, ...options.retry };
   }
 

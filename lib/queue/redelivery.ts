@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { awsClients } from '../aws/clients';
+import { sqsClient } from '../aws/clients';
 
 /** First redelivery delay and its cap: a not-ready account is looked at again in seconds, then every 5 minutes. */
 export const REDELIVERY_BASE_SECONDS = 10;
@@ -28,7 +28,7 @@ export function retryWindowSeconds(maxReceiveCount: number): number {
  */
 export async function delayRedelivery(
   message: { queueUrl: string; receiptHandle: string; delaySeconds: number },
-  client: SQSClient = awsClients().sqs,
+  client: SQSClient = sqsClient(),
 ): Promise<void> {
   await client.send(
     new ChangeMessageVisibilityCommand({

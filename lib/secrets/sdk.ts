@@ -1,11 +1,9 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsClients } from '../aws/clients';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerClient } from '../aws/secrets-manager-client';
 import { SecretError } from '../errors';
 import { memoUntilFailure } from '../util/memo-until-failure';
 import { parseCredentials } from './parse';
 import type { SecretSource, VeeamCredentials } from './types';
-
-const secretsManager = (): SecretsManagerClient => awsClients().secretsManager;
 
 const NOT_RETRYABLE = new Set([
   'ResourceNotFoundException',
@@ -36,7 +34,7 @@ function explain(err: unknown, secretId: string): SecretError {
 export async function readSecretWithSdk(secretId: string, timeoutMs = 5_000): Promise<VeeamCredentials> {
   let out;
   try {
-    out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }), {
+    out = await secretsManagerClient().send(new GetSecretValueCommand({ SecretId: secretId }), {
       abortSignal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
