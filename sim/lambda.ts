@@ -52,3 +52,18 @@ export function sqsRecord(m: SqsMessage): SQSRecord {
     awsRegion: REGION,
   };
 }
+
+/** What EventBridge delivers for a scheduled rule without a configured input: its documented envelope, whole. */
+export function scheduledEvent(rule: 'reconcile' | 'rotate'): Record<string, unknown> {
+  return {
+    version: '0',
+    id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: ACCOUNT,
+    time: '2026-11-30T06:00:00Z',
+    region: REGION,
+    resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/veeam-org-sync-dev-${rule}-schedule`],
+    detail: {},
+  };
+}

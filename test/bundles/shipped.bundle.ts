@@ -10,7 +10,7 @@ import {
   type ShippedFunction,
 } from '../../bench/bundle-runner';
 import { endpointEnv, queueUrlVia, startAwsHttpGateway, type AwsHttpGateway } from '../../sim/aws/http-gateway';
-import { lambdaContext, sqsRecord } from '../../sim/lambda';
+import { lambdaContext, scheduledEvent, sqsRecord } from '../../sim/lambda';
 import { DEFAULT_SIM_USER } from '../../sim/veeam';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 
@@ -170,17 +170,7 @@ describe('the packaged functions, run from their zips', () => {
   });
 
   it('runs the daily rotation schedule from its zip (nothing is due right after protection)', async () => {
-    const run = await invoke('rotate', {
-      version: '0',
-      id: 'b1c2d3e4-0000-4000-8000-000000000001',
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: '111111111111',
-      time: '2026-11-30T06:00:00Z',
-      region: 'us-east-1',
-      resources: ['arn:aws:events:us-east-1:111111111111:rule/veeam-org-sync-dev-rotate-schedule'],
-      detail: {},
-    });
+    const run = await invoke('rotate', scheduledEvent('rotate'));
     expectOk(run);
     expect(run.result).toMatchObject({ enqueued: 0 });
   });

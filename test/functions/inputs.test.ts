@@ -1,18 +1,8 @@
 import { parseReconcileInput, parseRotateInput } from '../../functions/inputs';
 import { InvalidInputError } from '../../lib/errors';
+import { scheduledEvent } from '../../sim/lambda';
 
-// What EventBridge delivers for a scheduled rule without a configured input (its documented envelope, whole).
-const scheduled = {
-  version: '0',
-  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '111111111111',
-  time: '2026-11-30T06:00:00Z',
-  region: 'us-east-1',
-  resources: ['arn:aws:events:us-east-1:111111111111:rule/veeam-org-sync-dev-reconcile-schedule'],
-  detail: {},
-};
+const scheduled = scheduledEvent('reconcile');
 
 function errorOf(parse: () => unknown): Error {
   try {

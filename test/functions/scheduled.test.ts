@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../lib/errors';
-import { lambdaContext } from '../../sim/lambda';
+import { lambdaContext, scheduledEvent } from '../../sim/lambda';
 
 // The domain service stands in for Organizations, IAM and Veeam: these handlers only validate, delegate and return.
 const reconcile = jest.fn((opts: unknown) =>
@@ -44,17 +44,7 @@ describe('reconcile handler', () => {
 
 describe('rotate handler', () => {
   it('schedules rotations for everything on the daily schedule', async () => {
-    const scheduled = {
-      version: '0',
-      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: '111111111111',
-      time: '2026-11-30T06:00:00Z',
-      region: 'us-east-1',
-      resources: ['arn:aws:events:us-east-1:111111111111:rule/veeam-org-sync-dev-rotate-schedule'],
-      detail: {},
-    };
+    const scheduled = scheduledEvent('rotate');
     const out = await rotateHandler(scheduled, lambdaContext());
     expect(scheduleRotations).toHaveBeenCalledWith({});
     expect(out).toEqual({ enqueued: 2, accounts: ['111111111111', '222222222222'] });
