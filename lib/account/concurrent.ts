@@ -36,16 +36,22 @@ export async function decideAgainOnConcurrentChange<T>(
 
 /**
  * The compare before a trust write: the ID the appliance holds right now (read from Veeam, not from the listing
- * the decision used) must be among the IDs the new trust accepts; otherwise another writer pushed an ID since, and
- * writing would leave Veeam with an ID the trust rejects.
+ * the decision used) must be among the IDs the new trust accepts, or be the one the decision was made from
+ * (`decidedFingerprint`: a trust edited by hand away from Veeam's ID, which the decision repairs by pushing the trust's
+ * ID next); otherwise another writer pushed an ID since, and writing would leave Veeam with an ID the trust rejects.
  */
-export async function assertVeeamHoldsOneOf(ctx: AccountContext, bp: RoleBlueprint, ids: string[]): Promise<void> {
+export async function assertVeeamHoldsOneOf(
+  ctx: AccountContext,
+  bp: RoleBlueprint,
+  ids: string[],
+  decidedFingerprint?: string,
+): Promise<void> {
   if (!bp.register) return;
   const listed = await ctx.veeam.listEntries({ searchPattern: entryName(ctx.accountId, bp.key) });
   const found = findEntry(listed, ctx.accountId, bp);
   if (!found?.owned) return;
   const fp = entryFingerprint(found.entry);
-  if (fp && !ids.some((id) => externalIdFingerprint(id) === fp))
+  if (fp && fp !== decidedFingerprint && !ids.some((id) => externalIdFingerprint(id) === fp))
     throw new ConcurrentChangeError(
       `Veeam's entry for ${bp.roleName} in ${ctx.accountId} now holds an ID the new trust would not accept (another writer); deciding again`,
     );

@@ -76,9 +76,12 @@ export async function applyState(
     throw new ConcurrentChangeError(
       `the trust of ${bp.roleName} in ${ctx.accountId} is not what this step was decided from (another writer); deciding again`,
     );
+  // What the decision saw Veeam holding: an ID still there since is no other writer's.
+  const decided = findEntry(ctx.entries, ctx.accountId, bp);
+  const decidedFingerprint = decided?.owned ? entryFingerprint(decided.entry) : undefined;
   return ctx.roles.ensure(bp, desiredTrust(ctx, state), snap, {
     dryRun: ctx.dryRun,
-    beforeTrustWrite: () => assertVeeamHoldsOneOf(ctx, bp, state.trustIds),
+    beforeTrustWrite: () => assertVeeamHoldsOneOf(ctx, bp, state.trustIds, decidedFingerprint),
   });
 }
 
