@@ -39,7 +39,7 @@ function createService(deps: Deps): SyncService {
               ...(known ? { known } : {}),
               ...last,
             });
-      recordAccount(report);
+      recordAccount(report, last);
       return report;
     },
     reconcile: (o) => reconcile(deps, { ...o, mode: 'fan-out' }),

@@ -27,13 +27,19 @@ export function notProtectedReason(report: AccountReport): string | undefined {
 
 /**
  * One metric per account outcome; what the alarms and the dashboard count. A conflict or a failure is an unprotected
- * account: never silent, it is logged at WARN with the reason and counted in AccountsNotProtected (alarmed).
+ * account: never silent, it is logged at WARN with the reason and counted in AccountsNotProtected (alarmed). A
+ * retryable failure that the queue will deliver again (`lastAttempt: false`: a new account's access role not there
+ * yet, a busy appliance) is not that yet: logged at INFO, and counted only if its last attempt fails too.
  */
-export function recordAccount(report: AccountReport): void {
+export function recordAccount(report: AccountReport, opts: { lastAttempt?: boolean } = {}): void {
   const name = METRIC_OF[report.action];
   if (name) metrics().addMetric(name, MetricUnit.Count, 1);
   const reason = notProtectedReason(report);
   if (reason === undefined) return;
+  if (report.error?.retryable && opts.lastAttempt === false) {
+    logger.info('account not protected yet; the request will be retried', { accountId: report.accountId, reason });
+    return;
+  }
   metrics().addMetric('AccountsNotProtected', MetricUnit.Count, 1);
   logger.warn('account not protected', {
     accountId: report.accountId,

@@ -80,17 +80,24 @@ describe('an unprotected account is never silent', () => {
     expect(world.iam.role(OTHER, 'VeeamBackupRole')?.tags.get('veeam-org-sync:managed')).toBe('team-b');
   });
 
-  it('a failed account counts too', async () => {
+  it('a failed account counts too, once the queue has no retry left for it (not on each attempt)', async () => {
     world.veeam.faults.setDown(true);
     const failing = addAccount(world, '810000000003', SCOPE);
     await world.deliverEvent(createAccountResult(failing));
     await world.drain(1);
+    // A retryable failure the queue delivers again is not an unprotected account yet: no WARN, no alarmed metric.
+    expect(lines.filter((l) => l.message === 'account not protected')).toEqual([]);
+    expect(lines.find((l) => l.message === 'account not protected yet; the request will be retried')).toMatchObject({
+      level: 'INFO',
+      accountId: failing,
+    });
+    expect(metric('AccountsNotProtected')).toEqual([]);
+    await world.drain(); // the appliance stays down through the last attempt (MAX_RECEIVE_COUNT)
     world.veeam.faults.setDown(false);
     const warns = lines.filter((l) => l.message === 'account not protected');
     expect(warns).toHaveLength(1);
     expect(warns[0]).toMatchObject({ level: 'WARN', accountId: failing, action: 'error' });
     expect(metric('AccountsNotProtected')).toEqual([1]);
-    await world.drain();
   });
 });
 
