@@ -55,8 +55,11 @@ export async function convergeAccount(deps: Deps, accountId: string, opts: Conve
         roles.push(
           await decideAgainOnConcurrentChange(ctx, bp, async (attempt) => {
             const outcome = await convergeRole(ctx, bp, attempt === 0 ? snapshots[i] : undefined);
-            // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date.
-            return outcome.state?.rotating && !opts.dryRun ? advanceRotation(ctx, bp, outcome) : outcome.report;
+            // A rotation that stopped half-way (timeout, DLQ) is finished here instead of at the next due date, on the
+            // same terms as the rotate path: never for a role or entry this installation does not own.
+            const { report } = outcome;
+            const resumable = bp.register && report.role !== 'conflict' && report.veeam !== 'conflict';
+            return outcome.state?.rotating && resumable && !opts.dryRun ? advanceRotation(ctx, bp, outcome) : report;
           }),
         );
       }

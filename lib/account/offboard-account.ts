@@ -21,11 +21,14 @@ export async function offboardAccount(
   deps: Deps,
   accountId: string,
   scopeReason: string,
-  opts: { dryRun: boolean; known?: { entries: VeeamEntry[] } },
+  opts: { dryRun: boolean; known?: { entries: VeeamEntry[]; listedAt?: Date } },
 ): Promise<AccountReport> {
   const { offboardMode } = deps.config;
   const veeam = await deps.veeam();
-  const entries = opts.known?.entries ?? (await accountEntries(deps, veeam, accountId));
+  // A listing from this very run is used as it is; one carried in a queued message (listedAt) is read again, since
+  // removing protection must go by what Veeam holds now.
+  const fresh = opts.known && !opts.known.listedAt;
+  const entries = fresh ? opts.known!.entries : await accountEntries(deps, veeam, accountId);
   const roles: RoleReport[] = [];
   /** Roles whose entry stays in Veeam (refused, or not ours to remove): deleting the role would break it. */
   const keepRole = new Set<string>();

@@ -154,7 +154,18 @@ export async function advanceRotation(
   // From [current, next] only, and only while Veeam still holds next (both re-read right before the write).
   const expected = state.trustIds;
   state = narrow(state, deps.now());
-  await applyState(ctx, bp, state, undefined, expected);
+  const narrowed = await applyState(ctx, bp, state, undefined, expected);
+  if (narrowed.status === 'conflict') {
+    // Nothing was narrowed (e.g. the instance profile is no longer ours): both IDs stay trusted, and no rotation is
+    // reported as done.
+    report.role = 'conflict';
+    report.rotation = 'in-progress';
+    report.changes.push(
+      ...(narrowed.reason ? [narrowed.reason] : []),
+      'rotation not finished: the trust was not narrowed',
+    );
+    return report;
+  }
   announce(ctx, bp, 'narrowed', opts);
   report.rotation = 'completed';
   report.externalIdAgeDays = 0;

@@ -123,7 +123,7 @@ describe('session outcomes from the documented status and result values', () => 
     [{ status: 'Failed', result: 'Failed' }, 'failed'],
     [{ status: 'Canceled', result: 'Cancelled' }, 'failed'],
     [{ status: '', result: 'Cancelled' }, 'failed'],
-    [{ status: 'NeverExecuted', result: '' }, 'failed'],
+    [{ status: 'NeverExecuted', result: '' }, 'running'],
     [{ status: 'SomethingNew', result: '' }, 'failed'],
   ])('%o is %s', (s, outcome) => {
     expect(sessionOutcome(s)).toBe(outcome);
