@@ -18,11 +18,16 @@ export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Dep
   const cfg = opts.config ?? envConfig();
   const secrets = createSecretSource(cfg);
   const veeam = createVeeamClient({ config: cfg, secrets, logger });
+  const org = new AwsOrganization();
   return {
     config: cfg,
     blueprints: blueprints(cfg),
-    org: new AwsOrganization(),
-    member: new StsMemberAccess({ config: cfg, ...(opts.purpose ? { purpose: opts.purpose } : {}) }),
+    org,
+    member: new StsMemberAccess({
+      config: cfg,
+      organizationManagementAccountId: () => org.managementAccountId(),
+      ...(opts.purpose ? { purpose: opts.purpose } : {}),
+    }),
     veeam: () => Promise.resolve(veeam),
     ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl) } : {}),
     lifecycle: new EventBridgeLifecycle(cfg.eventBusName),

@@ -24,6 +24,12 @@ export interface MemberAccessOptions {
   iamFor?: (credentials: AwsCredentialIdentity) => IAMClient;
   /** The account the service runs in; default: from one GetCallerIdentity. */
   managementAccountId?: string;
+  /**
+   * The organization's management account (Organizations' answer). In dedicated mode the service uses its own
+   * credentials only there (no StackSet deploys the access role to it); any other account, its own included when it
+   * runs in a delegated administrator account, is entered through the access role. Default: the account it runs in.
+   */
+  organizationManagementAccountId?: () => Promise<string>;
   /** Names the session in member-account CloudTrail: veeam-org-sync-<purpose>. */
   purpose?: string;
   sleep?: Sleep;
@@ -76,8 +82,8 @@ export class StsMemberAccess implements MemberAccess {
   /** Credentials for a member account (undefined = the service's own, for the management account). */
   private async credentials(accountId: string): Promise<AwsCredentialIdentity | undefined> {
     const me = await this.callerIdentity();
-    if (accountId === me.accountId) return undefined;
     const dedicated = this.o.config.memberAccess === 'dedicated';
+    if (accountId === me.accountId && (!dedicated || (await this.isManagementAccount(accountId)))) return undefined;
     return this.cache.get(accountId, async () => {
       const { credentials } = await assumeInto({
         sts: this.sts(),
@@ -98,6 +104,10 @@ export class StsMemberAccess implements MemberAccess {
       });
       return credentials;
     });
+  }
+
+  private async isManagementAccount(accountId: string): Promise<boolean> {
+    return !this.o.organizationManagementAccountId || (await this.o.organizationManagementAccountId()) === accountId;
   }
 
   async roles(accountId: string): Promise<RoleIam> {

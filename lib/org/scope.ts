@@ -32,10 +32,12 @@ export function outOfScopeReason(
   config: ScopeConfig,
   managementAccountId: string | undefined,
 ): string | undefined {
-  if (config.excludedAccountIds.has(account.id)) return 'excluded by EXCLUDED_ACCOUNT_IDS';
   // The backup role's documented permissions (iam:PassRole, ec2:RunInstances, ssm:SendCommand on *) are a path to
-  // organization-wide administrator when they exist in the management account: only on request.
+  // organization-wide administrator when they exist in the management account: only on request. Checked first, so
+  // the management account always carries this reason, which offboarding keys on to leave its roles alone (the
+  // functions have no IAM permission there without the opt-in), even when EXCLUDED_ACCOUNT_IDS names it too.
   if (account.id === managementAccountId && !config.includeManagementAccount) return MANAGEMENT_ACCOUNT_EXCLUDED;
+  if (config.excludedAccountIds.has(account.id)) return 'excluded by EXCLUDED_ACCOUNT_IDS';
   if (account.status !== 'ACTIVE') return `account is ${account.status}`;
   return undefined;
 }

@@ -25,8 +25,9 @@ beforeEach(() => {
 });
 afterEach(() => fake.restore());
 
-function access(memberAccess: 'dedicated' | 'existing' = 'dedicated') {
+function access(memberAccess: 'dedicated' | 'existing' = 'dedicated', management?: string) {
   return new StsMemberAccess({
+    ...(management ? { organizationManagementAccountId: () => Promise.resolve(management) } : {}),
     config: {
       memberAccess,
       accessRoleName: 'VeeamOrgSyncAccess',
@@ -49,6 +50,21 @@ async function converge(a: StsMemberAccess, accountId: string) {
 }
 
 describe('dedicated member access (MEMBER_ACCESS=dedicated)', () => {
+  it('enters the account it runs in through the access role when that is not the management account (delegated administrator)', async () => {
+    // The service's own credentials belong to MGMT here; Organizations names another account as the management one,
+    // so MGMT is a delegated administrator account, which the StackSet reaches like any member.
+    fake.deployAccessRole(MGMT);
+    await expect(access('dedicated', '999900001111').roles(MGMT)).resolves.toBeDefined();
+    expect(fake.callsOf('AssumeRole').map((c) => c.input.RoleArn)).toEqual([
+      `arn:aws:iam::${MGMT}:role/VeeamOrgSyncAccess`,
+    ]);
+  });
+
+  it('uses its own credentials in the management account, where no StackSet deploys the access role', async () => {
+    await access('dedicated', MGMT).roles(MGMT);
+    expect(fake.callsOf('AssumeRole')).toEqual([]);
+  });
+
   it('assumes only the access role, and creates the Veeam roles with the boundary', async () => {
     fake.addAccount(MEMBER);
     await converge(access(), MEMBER);

@@ -1,6 +1,6 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { AwsOrganization } from '../../lib/org/aws-organization';
-import { decideScope, scopeOf } from '../../lib/org/scope';
+import { decideScope, MANAGEMENT_ACCOUNT_EXCLUDED, scopeOf } from '../../lib/org/scope';
 import type { ScopeConfig } from '../../lib/org/scope';
 import type { OrgAccount } from '../../lib/org/types';
 import { OrganizationsFake } from '../../sim/aws/organizations-fake';
@@ -64,6 +64,17 @@ describe('decideScope', () => {
       decideScope({ config: cfg([ROOT], [MGMT]), account: active(MGMT), ancestors: [ROOT], managementAccountId: MGMT })
         .inScope,
     ).toBe(false);
+  });
+
+  it('gives the management account its own reason even when EXCLUDED_ACCOUNT_IDS names it too (offboarding leaves its roles alone on that reason)', () => {
+    expect(
+      decideScope({
+        config: cfg([ROOT], [MGMT], false),
+        account: active(MGMT),
+        ancestors: [ROOT],
+        managementAccountId: MGMT,
+      }),
+    ).toEqual({ inScope: false, reason: MANAGEMENT_ACCOUNT_EXCLUDED });
   });
 
   it.each(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED'])('keeps a %s account out', (status) => {
