@@ -44,16 +44,21 @@ export const ACCESS_READ_ACTIONS = [
   'iam:ListInstanceProfilesForRole',
   'iam:GetInstanceProfile',
 ] as const;
-/** Writes of lib/roles/apply.ts on an existing role of ours (CreateRole and the boundary have statements of their own). */
-export const ACCESS_ROLE_WRITE_ACTIONS = [
+/**
+ * Writes of lib/roles/apply.ts on an existing role of ours (CreateRole and the boundary have statements of their own).
+ * Only on a role that carries our boundary (IAM evaluates iam:PermissionsBoundary for each of these): a same-named
+ * role someone else made cannot be given a trust or a policy through the access role without first being bounded by
+ * VeeamOrgSyncBoundary, so whoever controls the service never gets more than Veeam needs in any account.
+ */
+export const ACCESS_BOUNDED_ROLE_WRITE_ACTIONS = [
   'iam:UpdateAssumeRolePolicy',
-  'iam:TagRole',
-  'iam:UntagRole',
   'iam:PutRolePolicy',
   'iam:DeleteRolePolicy',
   'iam:DetachRolePolicy',
   'iam:DeleteRole',
 ] as const;
+/** Tags carry no boundary condition key in IAM; a tag alone changes no permission. */
+export const ACCESS_ROLE_TAG_ACTIONS = ['iam:TagRole', 'iam:UntagRole'] as const;
 export const ACCESS_PROFILE_WRITE_ACTIONS = [
   'iam:CreateInstanceProfile',
   'iam:TagInstanceProfile',
@@ -81,7 +86,14 @@ export function accessPolicyStatements(): CfnStatement[] {
   const withBoundary = { StringEquals: { 'iam:PermissionsBoundary': BOUNDARY_ARN } };
   return [
     { Sid: 'ReadOurRoles', Effect: 'Allow', Action: [...ACCESS_READ_ACTIONS], Resource: [...ROLE_ARNS, PROFILE_ARN] },
-    { Sid: 'ChangeOurRoles', Effect: 'Allow', Action: [...ACCESS_ROLE_WRITE_ACTIONS], Resource: ROLE_ARNS },
+    {
+      Sid: 'ChangeOurBoundedRoles',
+      Effect: 'Allow',
+      Action: [...ACCESS_BOUNDED_ROLE_WRITE_ACTIONS],
+      Resource: ROLE_ARNS,
+      Condition: withBoundary,
+    },
+    { Sid: 'TagOurRoles', Effect: 'Allow', Action: [...ACCESS_ROLE_TAG_ACTIONS], Resource: ROLE_ARNS },
     // A role can only be born with the boundary, and a boundary can only be (re)set to ours (drift repair).
     {
       Sid: 'CreateOurRolesWithBoundary',

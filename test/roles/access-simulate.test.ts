@@ -86,10 +86,15 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
   });
 
   it('may put an inline policy on our roles only', async () => {
-    expect(await decide('iam:PutRolePolicy', role('VeeamBackupRole'))).toBe('Allowed');
+    expect(await decide('iam:PutRolePolicy', role('VeeamBackupRole'), withBoundary)).toBe('Allowed');
     for (const name of ['Other', 'OrganizationAccountAccessRole', 'VeeamOrgSyncAccess'])
-      expect(await decide('iam:PutRolePolicy', role(name))).not.toBe('Allowed');
-    expect(await decide('iam:UpdateAssumeRolePolicy', role('Other'))).not.toBe('Allowed');
+      expect(await decide('iam:PutRolePolicy', role(name), withBoundary)).not.toBe('Allowed');
+    expect(await decide('iam:UpdateAssumeRolePolicy', role('Other'), withBoundary)).not.toBe('Allowed');
+  });
+
+  it('may not change the trust or the policies of a same-named role that lacks our boundary (someone else made it)', async () => {
+    for (const action of ['iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:DeleteRolePolicy', 'iam:DeleteRole'])
+      expect(await decide(action, role('VeeamBackupRole'))).not.toBe('Allowed');
   });
 
   it('may never remove a boundary, and may only set ours', async () => {
@@ -134,11 +139,23 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
       });
       for (const bp of [BACKUP, WORKER]) await store.ensure(bp, desired(), await store.read(bp), { dryRun: false });
       // A role of ours created before the boundary existed is repaired; then everything is removed again.
+      const boundaryRemovedAt = fake.calls.length;
       delete fake.role(MEMBER, 'VeeamBackupRole')!.boundary;
       await store.ensure(BACKUP, desired(), await store.read(BACKUP), { dryRun: false });
       expect(fake.role(MEMBER, 'VeeamBackupRole')!.boundary).toBe(BOUNDARY);
       for (const bp of [BACKUP, WORKER]) await store.remove(bp, { dryRun: false });
 
+      // IAM evaluates iam:PermissionsBoundary from the request (create, put boundary) or from the role as it is.
+      const boundaries = new Map<string, string>();
+      const contextOf = new Map<(typeof fake.calls)[number], Record<string, string>>();
+      fake.calls.forEach((call, i) => {
+        if (i === boundaryRemovedAt) boundaries.delete('VeeamBackupRole');
+        const name = String(call.input.RoleName);
+        const requested = call.input.PermissionsBoundary as string | undefined;
+        const current = requested ?? boundaries.get(name);
+        contextOf.set(call, current ? { 'iam:PermissionsBoundary': current } : {});
+        if (requested && !call.error) boundaries.set(name, requested);
+      });
       const iamCalls = fake.calls.filter((x) => x.service === 'iam');
       expect(iamCalls.filter((x) => x.error && x.error !== 'NoSuchEntityException')).toEqual([]);
       const commands = new Set(iamCalls.map((x) => x.command));
@@ -149,9 +166,7 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
         const resource = profile
           ? `arn:aws:iam::${MEMBER}:instance-profile/${profile}`
           : role(String(call.input.RoleName));
-        const context: Record<string, string> = call.input.PermissionsBoundary
-          ? { 'iam:PermissionsBoundary': call.input.PermissionsBoundary as string }
-          : {};
+        const context = contextOf.get(call) ?? {};
         expect([call.command, resource, await decide(`iam:${call.command}`, resource, context)]).toEqual([
           call.command,
           resource,
