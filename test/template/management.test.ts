@@ -14,6 +14,7 @@ const DIR = join(ROOT, 'management');
 
 let minimal: Template;
 let full: Template;
+let placeholders: Template;
 
 beforeAll(async () => {
   const common = { serviceAccountId: SERVICE, targetBusArn: BUS, trustedRoleArns: TRUSTED };
@@ -22,7 +23,26 @@ beforeAll(async () => {
     { ...common, createStackSet: 'true', includeManagementAccount: 'true', scopeOuIds: 'ou-ab12-11111111' },
     DIR,
   );
+  placeholders = await packageTemplate({}, DIR);
 }, 300_000);
+
+type Rule = { Assertions: { Assert: unknown; AssertDescription: string }[] };
+/** What CloudFormation refuses the stack with, before any resource: the failing Rules' descriptions. */
+const refused = (t: Template) =>
+  Object.values((t as Template & { Rules?: Record<string, Rule> }).Rules ?? {}).flatMap((r) =>
+    r.Assertions.filter((a) => evaluate(t, a.Assert) === false).map((a) => a.AssertDescription),
+  );
+
+describe('placeholder parameters of the management stack', () => {
+  it('refuse the stack while the service account, its roles or its bus are the examples, naming each', () => {
+    expect(refused(placeholders)).toEqual([
+      expect.stringMatching(/^Parameter serviceAccountId is still the placeholder/),
+      expect.stringMatching(/^Parameter trustedRoleArns is still the placeholder/),
+      expect.stringMatching(/^Parameter targetBusArn is still the placeholder/),
+    ]);
+    expect(refused(minimal)).toEqual([]);
+  });
+});
 
 /** organizations:<Command> for every Organizations command lib/org sends. */
 function organizationsCallsOfTheService(): string[] {
