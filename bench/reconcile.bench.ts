@@ -12,7 +12,7 @@
  * Prints only; `--record` also writes bench/RESULTS.md with the command that produced it.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_LATENCY, type NoiseProfile } from './fakes-latency';
@@ -426,8 +426,16 @@ async function main(): Promise<void> {
     ...notes.map((x) => `- ${x}`),
     '',
   ].join('\n');
-  writeFileSync(path.join(__dirname, 'RESULTS.md'), md);
+  const file = path.join(__dirname, 'RESULTS.md');
+  writeFileSync(file, md + bundlesSection(existsSync(file) ? readFileSync(file, 'utf8') : ''));
   console.log('wrote bench/RESULTS.md');
+}
+
+/** The "Bundles" section belongs to `npm run bench:bundles -- --write` (bench/bundles.ts): kept as it is. */
+function bundlesSection(current: string): string {
+  const at = current.indexOf('<!-- bundles:start');
+  const end = current.indexOf('<!-- bundles:end -->');
+  return at >= 0 && end > at ? `\n${current.slice(at, end + '<!-- bundles:end -->'.length)}\n` : '';
 }
 
 main().catch((err: unknown) => {
