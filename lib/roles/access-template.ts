@@ -1,4 +1,4 @@
-import type { PolicyDocument, PolicyStatement } from './policy-document';
+import type { PolicyStatement } from './policy-document';
 import type { RoleBlueprint } from './types';
 
 /**
@@ -26,11 +26,32 @@ export function boundaryActions(bps: readonly RoleBlueprint[]): string[] {
   return [...seen.values()].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
 }
 
-/** The boundary: the union of the blueprints' permissions on "*" (as the blueprints grant them), nothing else. */
-export function boundaryDocument(bps: readonly RoleBlueprint[]): PolicyDocument {
+/** IAM actions that change something (reads: Get, List, Simulate, Generate). */
+const IAM_WRITE = /^iam:(?!(Get|List|Simulate|Generate))/i;
+
+/**
+ * The boundary: the union of the blueprints' permissions, nothing else; on "*" as the blueprints grant them, except
+ * the IAM writes (iam:PassRole), which only ever act on a role and here are limited to this account's roles: the same
+ * effect for every real request, and no IAM write on "*" in any template the project ships.
+ */
+export function boundaryDocument(bps: readonly RoleBlueprint[]): { Version: string; Statement: CfnStatement[] } {
+  const actions = boundaryActions(bps);
+  const writes = actions.filter((a) => IAM_WRITE.test(a));
   return {
     Version: '2012-10-17',
-    Statement: [{ Sid: 'VeeamBlueprints', Effect: 'Allow', Action: boundaryActions(bps), Resource: '*' }],
+    Statement: [
+      { Sid: 'VeeamBlueprints', Effect: 'Allow', Action: actions.filter((a) => !writes.includes(a)), Resource: '*' },
+      ...(writes.length
+        ? [
+            {
+              Sid: 'VeeamBlueprintsOnThisAccountsRoles',
+              Effect: 'Allow' as const,
+              Action: writes,
+              Resource: THIS_ACCOUNT_ROLES,
+            },
+          ]
+        : []),
+    ],
   };
 }
 
@@ -74,6 +95,7 @@ const ROLE_ARNS = [
   sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${BackupRoleName}'),
   sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${WorkerRoleName}'),
 ];
+const THIS_ACCOUNT_ROLES = sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*');
 const PROFILE_ARN = sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/${WorkerRoleName}');
 
 interface CfnStatement extends Omit<PolicyStatement, 'Resource' | 'Condition' | 'Principal'> {

@@ -24,12 +24,11 @@ describe('the StackSet template of the access role', () => {
     expect(boundary).toEqual(boundaryDocument(bps));
     const actions = boundary.Statement.flatMap((s) => list(s.Action));
     expect(new Set(actions.map((a) => a.toLowerCase()))).toEqual(new Set(granted.map((a) => a.toLowerCase())));
-    expect(actions).toEqual(boundaryActions(bps));
+    expect([...actions].sort()).toEqual([...boundaryActions(bps)].sort());
   });
 
   it('grants nothing by itself: the boundary is attached to no role, user or group', () => {
-    // Its only IAM write on "*" is iam:PassRole, which Veeam's blueprints grant on "*" and check with
-    // iam:SimulatePrincipalPolicy on "*" (a boundary narrower than the role would fail that check).
+    // It is a ceiling only: without an attachment it grants nothing, whatever it lists.
     expect(Object.keys(template.Resources.VeeamOrgSyncBoundary!.Properties).sort()).toEqual([
       'Description',
       'ManagedPolicyName',

@@ -131,7 +131,9 @@ describe.each(Object.keys(VARIANTS))('every IAM policy shipped (%s)', (label) =>
     const access = (
       body.Resources.VeeamOrgSyncAccessRole!.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]
     ).flatMap((p) => p.PolicyDocument.Statement);
-    return [...own, ...access];
+    const boundary = (body.Resources.VeeamOrgSyncBoundary!.Properties.PolicyDocument as { Statement: Statement[] })
+      .Statement;
+    return [...own, ...access, ...boundary];
   };
 
   it('never allows "*" as an action, nor an IAM write on "*"', () => {
