@@ -3,7 +3,7 @@ import type { ReconcileReport } from './service';
 import { getService } from './service';
 import { parseReconcileInput } from './inputs';
 import { wrap } from './wrap';
-import { requireAccountQueueUrl } from './account-queue-url';
+import { queueUrls } from '../lib/queue/urls';
 
 /**
  * Scheduled ({"dryRun": false}) or manual ({"dryRun": true, "accountIds": [...]}): plans desired vs actual and
@@ -11,7 +11,9 @@ import { requireAccountQueueUrl } from './account-queue-url';
  */
 export async function reconcile(event: unknown): Promise<ReconcileReport> {
   const input = parseReconcileInput(event);
-  if (!input.dryRun) requireAccountQueueUrl('a reconcile that is not a dry run');
+  // Before any Organizations or Veeam call is spent; a dry run needs no queue.
+  if (!input.dryRun)
+    queueUrls(['ACCOUNT_QUEUE_URL'], process.env, 'a reconcile that is not a dry run enqueues on the account queue');
   logger.info('reconcile started', { dryRun: input.dryRun, accountIds: input.accountIds });
   const service = await getService();
   const report = await service.reconcile(input);

@@ -5,12 +5,12 @@ import type { SyncService } from './service';
 import { getService } from './service';
 import { parseRotateInput } from './inputs';
 import { wrap } from './wrap';
-import { requireAccountQueueUrl } from './account-queue-url';
+import { queueUrls } from '../lib/queue/urls';
 
 /** Scheduled daily (or invoked with {"accountIds": [...], "force": true}): enqueues rotations for the accounts due. */
 export async function rotate(event: unknown): ReturnType<SyncService['scheduleRotations']> {
   const input = parseRotateInput(event);
-  requireAccountQueueUrl('the rotate function');
+  queueUrls(['ACCOUNT_QUEUE_URL'], process.env, 'the rotate function enqueues the due rotations');
   const service = await getService();
   const result = await service.scheduleRotations(input);
   metrics().addMetric('RotationsEnqueued', MetricUnit.Count, result.enqueued);

@@ -18,7 +18,7 @@ const DEFAULT_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
 /** The Organizations API endpoint lives in us-east-1 only, whatever region the function runs in. */
 const ORGANIZATIONS_REGION = 'us-east-1';
 
-export interface AwsClients {
+interface AwsClients {
   sts: STSClient;
   iam: IAMClient;
   organizations: OrganizationsClient;
@@ -27,35 +27,21 @@ export interface AwsClients {
 
 let clients: Partial<AwsClients> = {};
 
-// One factory per service: a function that only needs SQS (intake) references only sqsClient, so its bundle leaves
-// the other clients out (tree-shaking) and its cold start does not load them.
+/*
+ * Clients with the service's own credentials, each created once per container so connections and resolved
+ * credentials are reused across invocations. No `endpoint` is set: the SDK honours AWS_ENDPOINT_URL(_<SERVICE>) by
+ * itself, so the same code runs against any AWS-compatible endpoint. One factory per service: a function that only
+ * needs SQS (intake) references only sqsClient, so its bundle leaves the other clients out (tree-shaking).
+ */
 export const sqsClient = (): SQSClient => (clients.sqs ??= new SQSClient({ ...DEFAULT_RETRY }));
 export const stsClient = (): STSClient => (clients.sts ??= new STSClient({ ...STS_RETRY }));
 export const iamClient = (): IAMClient => (clients.iam ??= new IAMClient({ ...IAM_RETRY }));
 export const organizationsClient = (): OrganizationsClient =>
   (clients.organizations ??= new OrganizationsClient({ ...ORGANIZATIONS_RETRY, region: ORGANIZATIONS_REGION }));
 
-let all: AwsClients | undefined;
-
-/**
- * Clients with the service's own credentials, created once per container so connections and resolved credentials
- * are reused across invocations. No `endpoint` is set: the SDK honours AWS_ENDPOINT_URL(_<SERVICE>) by itself, so
- * the same code runs against any AWS-compatible endpoint.
- */
-export function awsClients(): AwsClients {
-  all ??= {
-    sts: stsClient(),
-    iam: iamClient(),
-    organizations: organizationsClient(),
-    sqs: sqsClient(),
-  };
-  return all;
-}
-
 /** Forget the cached clients (tests that change the environment between cases). */
 export function resetAwsClients(): void {
   clients = {};
-  all = undefined;
 }
 
 /** IAM acting in a member account through assumed-role credentials; same retry policy as the service's own. */

@@ -1,7 +1,13 @@
 import { GetRoleCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import type { HttpRequest } from '@smithy/types';
 import { Readable } from 'node:stream';
-import { awsClients, iamClientForCredentials, resetAwsClients } from '../../lib/aws/clients';
+import {
+  iamClient,
+  iamClientForCredentials,
+  organizationsClient,
+  resetAwsClients,
+  stsClient,
+} from '../../lib/aws/clients';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const throttled = `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>`;
@@ -62,16 +68,16 @@ describe('member-account IAM client', () => {
   });
 });
 
-describe('awsClients', () => {
+describe("the service's own clients", () => {
   beforeEach(() => resetAwsClients());
 
   it('creates each client once per container', () => {
-    expect(awsClients()).toBe(awsClients());
-    expect(awsClients().iam).toBe(awsClients().iam);
+    expect(iamClient()).toBe(iamClient());
+    expect(stsClient()).toBe(stsClient());
   });
 
   it('retries more than the SDK default and always calls Organizations in us-east-1', async () => {
-    const c = awsClients();
+    const c = { iam: iamClient(), sts: stsClient(), organizations: organizationsClient() };
     expect(await c.iam.config.maxAttempts()).toBe(8);
     expect(await c.sts.config.maxAttempts()).toBe(8);
     expect(await c.organizations.config.maxAttempts()).toBe(10);

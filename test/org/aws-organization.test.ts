@@ -3,7 +3,7 @@ import {
   OrganizationsClient,
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
-import { awsClients } from '../../lib/aws/clients';
+import { organizationsClient } from '../../lib/aws/clients';
 import { AwsOrganization } from '../../lib/org/aws-organization';
 import { RetryableError } from '../../lib/errors';
 import { OrganizationsFake, buildOrg } from '../../sim/aws/organizations-fake';
@@ -26,8 +26,8 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 describe('AwsOrganization', () => {
   it('uses one us-east-1 client per container with standard retries and no pinned endpoint', async () => {
     fake = new OrganizationsFake();
-    const client = awsClients().organizations;
-    expect(awsClients().organizations).toBe(client);
+    const client = organizationsClient();
+    expect(organizationsClient()).toBe(client);
     expect(await client.config.region()).toBe('us-east-1');
     expect(await client.config.maxAttempts()).toBe(10);
     // An endpoint set here would override AWS_ENDPOINT_URL.
