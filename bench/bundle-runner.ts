@@ -21,7 +21,7 @@ export interface ShippedFunction {
   entries: ZipEntry[];
   /** Folder the zip was extracted into (outside the repository: no node_modules above it). */
   dir: string;
-  /** e.g. functions/intake.js and handler */
+  /** The handler's module as packaged (functions/intake.mjs) and its export (handler). */
   file: string;
   exportName: string;
 }
@@ -57,13 +57,17 @@ export function extractShipped(): Shipped {
     const dir = path.join(base, name);
     const entries = extractZip(zip, dir);
     const dot = fn.handler.lastIndexOf('.');
+    const module = fn.handler.slice(0, dot);
+    // The Lambda runtime looks for the handler's module as .js, .mjs, then .cjs.
+    const file = ['.js', '.mjs', '.cjs'].map((ext) => module + ext).find((f) => entries.some((e) => e.name === f));
+    if (!file) throw new Error(`${zip} holds no ${module}.js, .mjs or .cjs for the handler ${fn.handler}`);
     return {
       name,
       zip,
       zipBytes: statSync(zip).size,
       entries,
       dir,
-      file: `${fn.handler.slice(0, dot)}.js`,
+      file,
       exportName: fn.handler.slice(dot + 1),
     };
   });
@@ -83,40 +87,62 @@ export function extractShipped(): Shipped {
 const RUNNER = `'use strict';
 const Module = require('node:module');
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 const root = __dirname;
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  const found = resolve.call(this, request, parent, ...rest);
-  if (Module.isBuiltin(found) || found.startsWith(root + path.sep)) return found;
-  throw new Error('the bundle reached outside itself: ' + request + ' -> ' + found);
-};
+const outside = (request, found) => new Error('the bundle reached outside itself: ' + request + ' -> ' + found);
+Module._resolveFilename = ((resolve) =>
+  function (request, parent, ...rest) {
+    const found = resolve.call(this, request, parent, ...rest);
+    if (Module.isBuiltin(found) || found.startsWith(root + path.sep)) return found;
+    throw outside(request, found);
+  })(Module._resolveFilename);
 const [file, exportName, mode] = process.argv.slice(2);
+// The same fence for ES modules, as a resolve hook. It runs on a loader thread of its own that the Lambda runtime does
+// not have, so 'time' (the benchmark, after a fenced 'load' of the same zip) leaves it out.
+if (mode !== 'time') Module.register(
+  'data:text/javascript,' +
+    encodeURIComponent(
+      'const root = ' + JSON.stringify(pathToFileURL(root + path.sep).href) + ';' +
+        'export async function resolve(specifier, context, next) {' +
+        '  const found = await next(specifier, context);' +
+        '  if (found.url.startsWith("node:") || found.url.startsWith(root)) return found;' +
+        '  throw new Error("the bundle reached outside itself: " + specifier + " -> " + found.url);' +
+        '}',
+    ),
+);
 const done = (out) => { process.stdout.write('\\n@@bundle-result@@' + JSON.stringify(out) + '\\n', () => process.exit(0)); };
-const cpu0 = process.cpuUsage();
-const t0 = process.hrtime.bigint();
-let handler;
-try {
-  handler = require(path.join(root, file))[exportName];
-} catch (err) {
-  done({ ok: false, phase: 'init', error: { name: err.name, message: err.message } });
-  return;
-}
-const initMs = Number(process.hrtime.bigint() - t0) / 1e6;
-const cpu = process.cpuUsage(cpu0);
-const initCpuMs = (cpu.user + cpu.system) / 1000;
-if (mode === 'load') return done({ ok: typeof handler === 'function', initMs, initCpuMs });
-let input = '';
-process.stdin.on('data', (c) => (input += c));
-process.stdin.on('end', () => {
-  const { event, context } = JSON.parse(input);
-  const ctx = { ...context, getRemainingTimeInMillis: () => 300000, done() {}, fail() {}, succeed() {} };
-  Promise.resolve()
-    .then(() => handler(event, ctx))
-    .then(
-      (result) => done({ ok: true, initMs, initCpuMs, result }),
-      (err) => done({ ok: false, phase: 'invoke', initMs, initCpuMs, error: { name: err && err.name, message: err && err.message } }),
-    );
-});
+(async () => {
+  // Start the loader thread before timing: Lambda's runtime has its own loader up before it imports a handler.
+  await import('node:path');
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let handler;
+  try {
+    // Like the Lambda runtime: an .mjs handler is imported, a .js one required.
+    const target = path.join(root, file);
+    const mod = file.endsWith('.mjs') ? await import(pathToFileURL(target).href) : require(target);
+    handler = mod[exportName];
+  } catch (err) {
+    done({ ok: false, phase: 'init', error: { name: err.name, message: err.message } });
+    return;
+  }
+  const initMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const initCpuMs = (cpu.user + cpu.system) / 1000;
+  if (mode !== 'invoke') return done({ ok: typeof handler === 'function', initMs, initCpuMs });
+  let input = '';
+  process.stdin.on('data', (c) => (input += c));
+  process.stdin.on('end', () => {
+    const { event, context } = JSON.parse(input);
+    const ctx = { ...context, getRemainingTimeInMillis: () => 300000, done() {}, fail() {}, succeed() {} };
+    Promise.resolve()
+      .then(() => handler(event, ctx))
+      .then(
+        (result) => done({ ok: true, initMs, initCpuMs, result }),
+        (err) => done({ ok: false, phase: 'invoke', initMs, initCpuMs, error: { name: err && err.name, message: err && err.message } }),
+      );
+  });
+})();
 `;
 
 export interface RunResult {
@@ -139,13 +165,13 @@ export function bundleNode(): string {
 }
 
 /**
- * One cold start of `fn` in a fresh process: `load` only requires the handler (module init); `invoke` also runs it
- * with `event`. The environment is exactly `env` plus NODE_OPTIONS as deployed and an empty NODE_PATH.
+ * One cold start of `fn` in a fresh process: `load` only loads the handler (module init); `invoke` also runs it with
+ * `event`; `time` loads it as the Lambda runtime does, without the fence's resolve hook (the benchmark's timing). The environment is exactly `env` plus NODE_OPTIONS as deployed and an empty NODE_PATH.
  */
 export function runShipped(
   fn: ShippedFunction,
   opts: {
-    mode: 'load' | 'invoke';
+    mode: 'load' | 'invoke' | 'time';
     env: Record<string, string>;
     nodeOptions: string;
     event?: unknown;

@@ -41,7 +41,7 @@ export function seededRandom(seed: number): () => number {
 /**
  * What the SDK's standard retry mode does with a throttled attempt, emulated here because aws-sdk-client-mock
  * replaces the client's whole middleware stack (retries included): wait a full-jitter backoff (base 500 ms for
- * throttling, doubling, 20 s cap) and try again, up to the client's maxAttempts (lib/aws/clients.ts); after the
+ * throttling, doubling, 20 s cap) and try again, up to the client's maxAttempts (lib/aws/retry-policy.ts); after the
  * last attempt the error reaches the service's own code (withThrottleRetry for Organizations, the queue for IAM).
  */
 const THROTTLE_BASE_MS = 500;

@@ -241,7 +241,10 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   delete process.env.AWS_PROFILE;
 
   // After the environment: the logger and the configuration read it when first loaded, as in Lambda.
-  const { buildDeps } = await import('../lib/wiring');
+  const wiring = await import('../lib/wiring');
+  const { stsMemberAccess } = await import('../lib/member/member-access');
+  // As the worker builds them: member access at once (its per-account IAM clients are measured below).
+  const buildDeps = () => wiring.buildDeps({ memberAccess: stsMemberAccess });
   const { reconcile } = await import('../lib/organization/reconcile');
   const { convergeAccount } = await import('../lib/account/converge-account');
   const { resetVeeamSessions } = await import('../lib/veeam/session-cache');

@@ -8,7 +8,7 @@ import { reconcile, type ReconcileReport } from '../lib/organization/reconcile';
 import type { AccountRequest } from '../lib/queue/types';
 import { rotateAccount } from '../lib/account/rotate-account';
 import { memoUntilFailure } from '../lib/util/memo-until-failure';
-import { buildDeps } from '../lib/wiring';
+import { buildDeps, type WiringOptions } from '../lib/wiring';
 
 export type { ReconcileReport } from '../lib/organization/reconcile';
 
@@ -47,10 +47,19 @@ function createService(deps: Deps): SyncService {
   };
 }
 
-const service = memoUntilFailure(() => Promise.resolve().then(() => createService(buildDeps())));
+type FunctionWiring = Pick<WiringOptions, 'memberAccess'>;
+let wiring: FunctionWiring = {};
+const service = memoUntilFailure(() => Promise.resolve().then(() => createService(buildDeps(wiring))));
 
-/** Once per container; a ConfigError is not cached, so every invocation reports it until the stack is fixed. */
-export const getService = (): Promise<SyncService> => service.get();
+/**
+ * Once per container; a ConfigError is not cached, so every invocation reports it until the stack is fixed.
+ * `functionWiring` is what the calling function bundles for use at once (the worker: member access). A container
+ * runs one function, which always passes the same, so the first build uses it.
+ */
+export const getService = (functionWiring: FunctionWiring = {}): Promise<SyncService> => {
+  wiring = functionWiring;
+  return service.get();
+};
 
 /** Tests and the sandbox start each story from a cold container. */
 export const resetService = (): void => service.reset();

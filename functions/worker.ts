@@ -8,6 +8,7 @@ import { sendToDeadLetter } from '../lib/queue/dead-letter';
 import { delayRedelivery, redeliveryDelaySeconds } from '../lib/queue/redelivery';
 import { parseAccountRequest } from '../lib/queue/request';
 import { queueUrls } from '../lib/queue/urls';
+import { stsMemberAccess } from '../lib/member/member-access';
 import { getService } from './service';
 import { wrap } from './wrap';
 
@@ -55,7 +56,8 @@ async function processRecord(record: SQSRecord): Promise<void> {
     logger.setCorrelationId(request.eventId ?? record.messageId);
     // Records of a FIFO batch run one at a time, so every line logged for this record names its account.
     logger.appendKeys({ accountId: request.accountId });
-    const service = await getService();
+    // Every message enters a member account: member access is part of this bundle and of its cold start.
+    const service = await getService({ memberAccess: stsMemberAccess });
     const report = await service.handle(request, { lastAttempt: receiveCount >= maxReceiveCount() });
     if (report.error) failure = report.error;
     else

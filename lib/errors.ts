@@ -3,17 +3,16 @@
  * `retryable` alone, so no call site needs its own try/catch policy.
  */
 abstract class SyncError extends Error {
+  /** Spelled out in every class: the bundles are minified, and a class's own name does not survive that. */
+  abstract override readonly name: string;
   abstract readonly code: string;
   /** true: try again later (requeue); false: retrying cannot help, send to the DLQ with this message. */
   abstract readonly retryable: boolean;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
 }
 
 /** Configuration is missing or invalid; lists every problem at once. */
 export class ConfigError extends SyncError {
+  override readonly name: string = 'ConfigError';
   readonly code = 'ConfigError';
   readonly retryable = false;
   constructor(readonly problems: string[]) {
@@ -25,12 +24,14 @@ export class ConfigError extends SyncError {
 
 /** The input (event, message, invocation payload) cannot be understood. */
 export class InvalidInputError extends SyncError {
+  override readonly name: string = 'InvalidInputError';
   readonly code = 'InvalidInput';
   readonly retryable = false;
 }
 
 /** A transient condition (throttling, new account not yet accessible, appliance down): requeue. */
 export class RetryableError extends SyncError {
+  override readonly name: string = 'RetryableError';
   readonly code: string;
   readonly retryable = true;
   constructor(message: string, options?: { cause?: unknown; code?: string }) {
@@ -45,6 +46,7 @@ export class RetryableError extends SyncError {
  * that keeps losing, the request is retried later like any transient failure.
  */
 export class ConcurrentChangeError extends RetryableError {
+  override readonly name: string = 'ConcurrentChangeError';
   constructor(message: string) {
     super(message, { code: 'ConcurrentChange' });
   }
@@ -52,6 +54,7 @@ export class ConcurrentChangeError extends RetryableError {
 
 /** We could not get into a member account with any configured role. */
 export class MemberAccessError extends SyncError {
+  override readonly name: string = 'MemberAccessError';
   readonly code = 'MemberAccessDenied';
   constructor(
     message: string,
@@ -64,6 +67,7 @@ export class MemberAccessError extends SyncError {
 
 /** The Veeam appliance answered with a problem (problem+json mapped to fields). */
 export class VeeamApiError extends SyncError {
+  override readonly name: string = 'VeeamApiError';
   readonly code: string;
   readonly retryable: boolean;
   constructor(
@@ -80,6 +84,7 @@ export class VeeamApiError extends SyncError {
 
 /** TLS verification of the appliance failed; names the setting that fixes it. */
 export class VeeamTlsError extends SyncError {
+  override readonly name: string = 'VeeamTlsError';
   readonly code = 'VeeamTlsVerification';
   readonly retryable = false;
   constructor(
@@ -93,6 +98,7 @@ export class VeeamTlsError extends SyncError {
 
 /** Reading the Veeam credentials failed. */
 export class SecretError extends SyncError {
+  override readonly name: string = 'SecretError';
   readonly code = 'SecretUnavailable';
   constructor(
     message: string,

@@ -1,8 +1,10 @@
 import { config as envConfig, type Config } from './config';
 import type { Deps } from './deps';
-import { EventBridgeLifecycle } from './lifecycle/eventbridge-lifecycle';
+import { eventBridgeOnFirstUse } from './lifecycle/on-first-use';
 import { logger } from './log';
-import { StsMemberAccess } from './member/member-access';
+import type { MemberAccessOptions } from './member/member-access';
+import { memberAccessOnFirstUse } from './member/on-first-use';
+import type { MemberAccess } from './member/types';
 import { AwsOrganization } from './org/aws-organization';
 import { SqsAccountQueue } from './queue/sqs-queue';
 import { blueprints } from './roles/blueprints';
@@ -10,27 +12,38 @@ import { createSecretSource } from './secrets';
 import { clock } from './util/clock';
 import { createVeeamClient } from './veeam/client';
 
+export interface WiringOptions {
+  config?: Config;
+  purpose?: string;
+  /**
+   * How member access is built. Default: loaded on first use (the reconcile and rotate functions rarely enter a
+   * member account); the worker, which enters one with every message, passes the StsMemberAccess it bundles.
+   */
+  memberAccess?: (options: MemberAccessOptions) => MemberAccess;
+}
+
 /**
  * The production adapters, built once per container (SDK clients, credential cache and Veeam token survive
  * warm invocations). Nothing here does I/O: the first call does, inside the handler.
  */
-export function buildDeps(opts: { config?: Config; purpose?: string } = {}): Deps {
+export function buildDeps(opts: WiringOptions = {}): Deps {
   const cfg = opts.config ?? envConfig();
   const secrets = createSecretSource(cfg);
   const veeam = createVeeamClient({ config: cfg, secrets, logger });
   const org = new AwsOrganization();
+  const memberAccess = opts.memberAccess ?? memberAccessOnFirstUse;
   return {
     config: cfg,
     blueprints: blueprints(cfg),
     org,
-    member: new StsMemberAccess({
+    member: memberAccess({
       config: cfg,
       organizationManagementAccountId: () => org.managementAccountId(),
       ...(opts.purpose ? { purpose: opts.purpose } : {}),
     }),
     veeam: () => Promise.resolve(veeam),
     ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl) } : {}),
-    lifecycle: new EventBridgeLifecycle(cfg.eventBusName),
+    lifecycle: eventBridgeOnFirstUse(cfg.eventBusName),
     now: () => new Date(clock.now()),
     sleep: clock.sleep,
   };

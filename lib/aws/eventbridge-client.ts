@@ -1,9 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { cachedClient } from './client-cache';
+import { DEFAULT_RETRY } from './retry-policy';
 
-let client: EventBridgeClient | undefined;
-
-/** The service's own EventBridge client (lifecycle events), once per container; same retry policy as SQS. */
-export function eventBridgeClient(): EventBridgeClient {
-  client ??= new EventBridgeClient({ retryMode: 'standard', maxAttempts: 5 });
-  return client;
-}
+/** The service's own EventBridge client (lifecycle events). */
+export const eventBridgeClient = (): EventBridgeClient =>
+  cachedClient('eventbridge', () => new EventBridgeClient({ ...DEFAULT_RETRY }));

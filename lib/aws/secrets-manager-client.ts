@@ -1,12 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { cachedClient } from './client-cache';
+import { DEFAULT_RETRY } from './retry-policy';
 
-let client: SecretsManagerClient | undefined;
-
-/**
- * The service's own Secrets Manager client, once per container. Apart from lib/aws/clients.ts so that the functions,
- * which read the secret through the extension and need the SDK only as a fallback, load it only when they use it.
- */
-export function secretsManagerClient(): SecretsManagerClient {
-  client ??= new SecretsManagerClient({ retryMode: 'standard', maxAttempts: 5 });
-  return client;
-}
+/** The service's own Secrets Manager client (the functions read the secret through the extension first). */
+export const secretsManagerClient = (): SecretsManagerClient =>
+  cachedClient('secretsmanager', () => new SecretsManagerClient({ ...DEFAULT_RETRY }));

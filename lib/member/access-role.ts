@@ -7,6 +7,7 @@ import { RetryableError } from '../errors';
  * short backoff, and the final dead-letter reason is this message.
  */
 export class AccessRoleMissingError extends RetryableError {
+  override readonly name: string = 'AccessRoleMissingError';
   constructor(
     readonly accountId: string,
     readonly roleName: string,

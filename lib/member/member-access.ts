@@ -1,7 +1,8 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { iamClient, iamClientForCredentials, stsClient } from '../aws/clients';
+import { iamClient, iamClientForCredentials } from '../aws/iam-client';
+import { stsClient } from '../aws/sts-client';
 import type { Config } from '../config';
 import { IamRoleStore } from '../roles/iam-role-store';
 import type { Sleep } from '../util/sleep';
@@ -144,3 +145,6 @@ export class StsMemberAccess implements MemberAccess {
     return store;
   }
 }
+
+/** Member access built at once (the worker bundles it: every message enters an account). */
+export const stsMemberAccess = (options: MemberAccessOptions): MemberAccess => new StsMemberAccess(options);

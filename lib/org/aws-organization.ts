@@ -9,7 +9,7 @@ import {
   ListRootsCommand,
 } from '@aws-sdk/client-organizations';
 import type { Account, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { organizationsClient } from '../aws/clients';
+import { organizationsClient } from '../aws/organizations-client';
 import { memoUntilFailure } from '../util/memo-until-failure';
 import type { OrgAccount, Organization } from './types';
 import { DEFAULT_THROTTLE_RETRY, withThrottleRetry } from './throttle';

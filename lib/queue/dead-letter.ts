@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { sqsClient } from '../aws/clients';
+import { sqsClient } from '../aws/sqs-client';
 
 export interface DeadLetter {
   queueUrl: string;

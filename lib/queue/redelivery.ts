@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { sqsClient } from '../aws/clients';
+import { sqsClient } from '../aws/sqs-client';
 
 /** First redelivery delay and its cap: a not-ready account is looked at again in seconds, then every 5 minutes. */
 export const REDELIVERY_BASE_SECONDS = 10;

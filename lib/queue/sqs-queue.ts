@@ -3,7 +3,7 @@ import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sq
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../util/map-limit';
 import { RetryableError } from '../errors';
-import { sqsClient } from '../aws/clients';
+import { sqsClient } from '../aws/sqs-client';
 import { sleep, type Sleep } from '../util/sleep';
 import type { AccountQueue, AccountRequest } from './types';
 

@@ -25,6 +25,7 @@ function extensionPort(env: Env): number {
 
 /** Nothing listens on the extension port: the layer is probably not attached. Lets the caller fall back to the SDK. */
 export class ExtensionUnreachableError extends SecretError {
+  override readonly name: string = 'ExtensionUnreachableError';
   constructor(port: number, cause: unknown) {
     super(
       `The AWS Parameters and Secrets Lambda Extension is not listening on localhost:${port} (is the layer attached to the function?).`,
@@ -66,6 +67,7 @@ const code = (err: unknown) => (err as { code?: string } | null)?.code;
  * directly to tell them apart.
  */
 export class ExtensionRefusedError extends SecretError {
+  override readonly name: string = 'ExtensionRefusedError';
   constructor(
     readonly port: number,
     secretId: string,

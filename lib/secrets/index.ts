@@ -8,11 +8,9 @@ import {
   type Env,
   type ExtensionReadOptions,
 } from './extension';
-import { createSdkSecretSource, readSecretWithSdk } from './sdk';
 import type { SecretSource, VeeamCredentials } from './types';
 
 export type { SecretSource, VeeamCredentials } from './types';
-export { createSdkSecretSource } from './sdk';
 export { readSecretFromExtension, ExtensionRefusedError, ExtensionUnreachableError } from './extension';
 
 export interface SecretSourceOptions {
@@ -23,11 +21,18 @@ export interface SecretSourceOptions {
 }
 
 /**
+ * The Secrets Manager client is loaded when a read first needs it: a Lambda function reads through the extension and
+ * normally never does, so its bundle keeps the client in a chunk of its own that cold starts do not load.
+ */
+const readSecretWithSdk = async (secretId: string): Promise<VeeamCredentials> =>
+  (await import('./sdk')).readSecretWithSdk(secretId);
+
+/**
  * In Lambda: the Parameters and Secrets extension (local, cached, no SDK call per invocation), read lazily on the
  * first call inside the handler and memoised. `fresh` (after Veeam refused a login) goes to Secrets Manager
  * directly, because the extension may serve a value up to its TTL (300 s) old. When the extension is not listening
  * (layer missing), the SDK is used instead, with a warning.
- * Elsewhere (CLI, sandbox): the SDK.
+ * Elsewhere (CLI, sandbox): the SDK, memoised until `fresh` asks for a new read; a failed read is not remembered.
  *
  * Failures: the extension's transient answers are retried briefly and then retryable (see readSecretFromExtension);
  * a persistent 400 is settled by one GetSecretValue, whose ResourceNotFound (or AccessDenied) is permanent. A
@@ -39,7 +44,10 @@ export function createSecretSource(
   opts: SecretSourceOptions = {},
 ): SecretSource {
   const secretId = config.veeamSecretId;
-  if (!env.AWS_LAMBDA_FUNCTION_NAME) return createSdkSecretSource(secretId);
+  if (!env.AWS_LAMBDA_FUNCTION_NAME) {
+    const sdk = memoUntilFailure(() => readSecretWithSdk(secretId));
+    return { veeamCredentials: ({ fresh = false } = {}) => (fresh ? sdk.refresh() : sdk.get()) };
+  }
   const log = opts.log ?? logger;
   let useSdk = false;
 

@@ -1,9 +1,8 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerClient } from '../aws/secrets-manager-client';
 import { SecretError } from '../errors';
-import { memoUntilFailure } from '../util/memo-until-failure';
 import { parseCredentials } from './parse';
-import type { SecretSource, VeeamCredentials } from './types';
+import type { VeeamCredentials } from './types';
 
 const NOT_RETRYABLE = new Set([
   'ResourceNotFoundException',
@@ -41,14 +40,4 @@ export async function readSecretWithSdk(secretId: string, timeoutMs = 5_000): Pr
     throw explain(err, secretId);
   }
   return parseCredentials(out.SecretString, secretId);
-}
-
-/** Outside Lambda (CLI, sandbox): the SDK, memoised until `fresh` asks for a new read; a failed read is not remembered. */
-export function createSdkSecretSource(secretId: string, opts: { timeoutMs?: number } = {}): SecretSource {
-  const memo = memoUntilFailure(() => readSecretWithSdk(secretId, opts.timeoutMs));
-  return {
-    veeamCredentials({ fresh } = {}) {
-      return fresh ? memo.refresh() : memo.get();
-    },
-  };
 }

@@ -73,10 +73,13 @@ describe('the packaged functions, run from their zips', () => {
     shipped?.cleanup();
   });
 
-  it('ships the four functions, each zip holding one minified bundle and no source map, at most 300 KB', () => {
+  it('ships the four functions: each zip holds its handler module and its own chunks, no source map, at most 300 KB', () => {
     expect(shipped.functions.map((f) => f.name).sort()).toEqual(['intake', 'reconcile', 'rotate', 'worker']);
     for (const f of shipped.functions) {
-      expect(f.entries.map((e) => e.name)).toEqual([f.file]);
+      expect(f.file).toBe(`functions/${f.name}.mjs`);
+      const own = (name: string) =>
+        name === f.file || new RegExp(`^functions/${f.name}\\.chunks/[^/]+\\.mjs$`).test(name);
+      expect(f.entries.map((e) => e.name).filter((name) => !own(name))).toEqual([]);
       expect(f.zipBytes).toBeLessThanOrEqual(ZIP_LIMIT_BYTES);
     }
     expect(shipped.nodeOptions).not.toMatch(/enable-source-maps/);
@@ -86,36 +89,36 @@ describe('the packaged functions, run from their zips', () => {
     for (const f of shipped.functions) {
       const run = await runShipped(f, { mode: 'load', env, nodeOptions: shipped.nodeOptions });
       expectOk(run);
-      const bundle = readFileSync(path.join(f.dir, f.file), 'utf8');
-      // The SDK is inside (class names are kept), and no source map is referenced.
-      expect(bundle).toContain('"SQSClient"');
-      expect(bundle).not.toMatch(/sourceMappingURL/);
+      const shippedCode = f.entries.map((e) => readFileSync(path.join(f.dir, e.name), 'utf8')).join('\n');
+      // The SDK is inside (its clients name themselves), and no source map is referenced.
+      expect(shippedCode).toContain('"SQSClient"');
+      expect(shippedCode).not.toMatch(/sourceMappingURL/);
+      // Credentials come from the environment Lambda sets: the default chain's SSO and profile providers stay out.
+      expect(shippedCode).toContain('AWS_ACCESS_KEY_ID');
+      expect(shippedCode).not.toContain('sso_start_url');
     }
   });
 
-  it('fences module resolution to the bundle: a bundle that needs node_modules fails even inside the repository', async () => {
-    // Inside the repository node_modules would be found by walking up: the runner must refuse it anyway.
-    const dir = path.join(__dirname, '..', '..', '.serverless', 'fence-probe');
-    mkdirSync(path.join(dir, 'functions'), { recursive: true });
-    writeFileSync(
-      path.join(dir, 'functions', 'external.js'),
-      "require('@aws-sdk/client-sqs'); exports.handler = async () => 1;",
-    );
-    try {
-      const probe: ShippedFunction = {
-        ...fn('intake'),
-        name: 'probe',
-        dir,
-        entries: [],
-        file: 'functions/external.js',
-      };
-      const run = await runShipped(probe, { mode: 'load', env, nodeOptions: shipped.nodeOptions });
-      expect(run.ok).toBe(false);
-      expect(run.error?.message).toMatch(/the bundle reached outside itself: @aws-sdk\/client-sqs/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.each([
+    ['an ES module', 'external.mjs', "import '@aws-sdk/client-sqs'; export const handler = async () => 1;"],
+    ['a CommonJS module', 'external.js', "require('@aws-sdk/client-sqs'); exports.handler = async () => 1;"],
+  ])(
+    'fences module resolution to the zip: %s that needs node_modules fails even inside the repository',
+    async (_, file, code) => {
+      // Inside the repository node_modules would be found by walking up: the runner must refuse it anyway.
+      const dir = path.join(__dirname, '..', '..', '.serverless', 'fence-probe');
+      mkdirSync(path.join(dir, 'functions'), { recursive: true });
+      writeFileSync(path.join(dir, 'functions', file), code);
+      try {
+        const probe: ShippedFunction = { ...fn('intake'), name: 'probe', dir, entries: [], file: `functions/${file}` };
+        const run = await runShipped(probe, { mode: 'load', env, nodeOptions: shipped.nodeOptions });
+        expect(run.ok).toBe(false);
+        expect(run.error?.message).toMatch(/the bundle reached outside itself: @aws-sdk\/client-sqs/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('drives a new account from its creation event to protected: intake -> queue -> worker', async () => {
     const intake = await invoke('intake', fixture('create-account-result-succeeded'));
@@ -145,6 +148,10 @@ describe('the packaged functions, run from their zips', () => {
     for (const service of ['sts', 'iam'])
       expect(gateway.calls.some((c) => c.service === service && c.path === `/${service}/`)).toBe(true);
     expect(world.sqs.messages(QUEUES.workerDlq)).toHaveLength(0);
+    // The EventBridge client, a chunk loaded on first use, announced it.
+    expect(gateway.events).toContainEqual(
+      expect.objectContaining({ Source: 'veeam-org-sync', DetailType: 'Account Protected' }),
+    );
 
     // What the shipped code logged carries no password, session token or external ID.
     const logged = [...intake.logs, ...worker.logs].join('\n');
@@ -161,10 +168,22 @@ describe('the packaged functions, run from their zips', () => {
     expect(gateway.calls.some((c) => c.service === 'organizations' && c.status === 200)).toBe(true);
   });
 
+  it('loads member access on first use from its zip: a deep dry run reads IAM in the member account', async () => {
+    const before = gateway.calls.length;
+    const run = await invoke('reconcile', { dryRun: true, deep: true, accountIds: [NEW_ACCOUNT] });
+    expectOk(run);
+    expect(JSON.stringify(run.result)).toContain(NEW_ACCOUNT);
+    const calls = gateway.calls.slice(before);
+    for (const service of ['sts', 'iam'])
+      expect(calls.some((c) => c.service === service && c.status === 200)).toBe(true);
+  });
+
   it('refuses a dry run dressed as a scheduled event from its zip, touching nothing', async () => {
     const before = gateway.calls.length;
     const run = await invoke('reconcile', { dryRun: true, 'detail-type': 'Scheduled Event' });
     expect(run.ok).toBe(false);
+    // Error classes keep their names in the minified bundle.
+    expect(run.error?.name).toBe('InvalidInputError');
     expect(run.error?.message).toMatch(/not a whole EventBridge "Scheduled Event"/);
     expect(gateway.calls.length).toBe(before);
   });

@@ -1,13 +1,10 @@
 import { GetRoleCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import type { HttpRequest } from '@smithy/types';
 import { Readable } from 'node:stream';
-import {
-  iamClient,
-  iamClientForCredentials,
-  organizationsClient,
-  resetAwsClients,
-  stsClient,
-} from '../../lib/aws/clients';
+import { resetAwsClients } from '../../lib/aws/client-cache';
+import { iamClient, iamClientForCredentials } from '../../lib/aws/iam-client';
+import { organizationsClient } from '../../lib/aws/organizations-client';
+import { stsClient } from '../../lib/aws/sts-client';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const throttled = `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>`;

@@ -3,7 +3,7 @@ import {
   OrganizationsClient,
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
-import { organizationsClient } from '../../lib/aws/clients';
+import { organizationsClient } from '../../lib/aws/organizations-client';
 import { AwsOrganization } from '../../lib/org/aws-organization';
 import { RetryableError } from '../../lib/errors';
 import { OrganizationsFake, buildOrg } from '../../sim/aws/organizations-fake';

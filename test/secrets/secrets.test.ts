@@ -5,12 +5,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SecretError } from '../../lib/errors';
-import {
-  createSecretSource,
-  createSdkSecretSource,
-  ExtensionUnreachableError,
-  readSecretFromExtension,
-} from '../../lib/secrets';
+import { createSecretSource, ExtensionUnreachableError, readSecretFromExtension } from '../../lib/secrets';
 import { startSecretsExtensionSimulator, type SecretsExtensionSimulator } from '../../sim/secrets-extension';
 
 const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:veeam/api-user-AbCdEf';
@@ -174,10 +169,10 @@ describe('createSecretSource', () => {
   });
 });
 
-describe('SDK source', () => {
+describe('outside Lambda (CLI, sandbox): the SDK', () => {
   it('memoises until fresh is asked for', async () => {
     sm.on(GetSecretValueCommand).resolves({ SecretString: GOOD });
-    const source = createSdkSecretSource('veeam/api-user');
+    const source = createSecretSource({ veeamSecretId: 'veeam/api-user' }, {});
     await source.veeamCredentials();
     await source.veeamCredentials();
     await source.veeamCredentials({ fresh: true });
@@ -188,7 +183,7 @@ describe('SDK source', () => {
     sm.on(GetSecretValueCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
       .resolves({ SecretBinary: new Uint8Array([1, 2]) });
-    const source = createSdkSecretSource('veeam/api-user');
+    const source = createSecretSource({ veeamSecretId: 'veeam/api-user' }, {});
     await expect(source.veeamCredentials()).rejects.toMatchObject({ retryable: true });
     await expect(source.veeamCredentials()).rejects.toThrow(/no SecretString/);
   });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,32 @@ export interface Template {
   Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: string }>;
   Conditions?: Record<string, unknown>;
   Outputs?: Record<string, { Value: unknown }>;
+}
+
+/**
+ * Runs `work` (a `serverless package` or `deploy` in `serviceDir`) while no other test packages there. osls builds every
+ * package in <serviceDir>/.serverless and only then moves it to `--package`, so two at once in one service folder
+ * delete each other's files (jest runs the template tests in parallel workers).
+ */
+export async function packagingAlone<T>(serviceDir: string, work: () => Promise<T>): Promise<T> {
+  const lock = join(serviceDir, '.serverless.lock');
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      // A lock older than any package (a killed test run) is left over, not held.
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 300_000) rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** `serverless package` into a fresh directory (offline, no credentials), returning the update-stack template. */
@@ -28,7 +54,9 @@ export async function packageTemplate(params: Record<string, string> = {}, cwd =
   ];
   // The CLI itself, not npx: on a bundling error osls prints the error and then never exits, and the timeout must
   // kill the process that hangs.
-  await run(process.execPath, args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 });
+  await packagingAlone(cwd, () =>
+    run(process.execPath, args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 }),
+  );
   return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }
 

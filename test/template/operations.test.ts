@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Template } from './cfn';
-import { asList, evaluate, packageTemplate, resourcesOfType, ROOT, roleStatements } from './cfn';
+import { asList, evaluate, packageTemplate, packagingAlone, ROOT, resourcesOfType, roleStatements } from './cfn';
 
 const CUSTOM = {
   orgId: 'o-abc123def4',
@@ -11,13 +11,9 @@ const CUSTOM = {
   eventBusName: 'platform-events',
 };
 
-// template.test.ts packages the same service in another jest worker: a work folder of our own keeps the two apart.
-process.env.ESBUILD_WORK_FOLDER = '.esbuild-operations-test';
-
 let byDefault: Template;
 let custom: Template;
 beforeAll(async () => {
-  // Sequential: both runs share the esbuild work directory.
   byDefault = await packageTemplate();
   custom = await packageTemplate(CUSTOM);
 }, 300_000);
@@ -42,30 +38,32 @@ describe('placeholder parameters', () => {
 
   it('`serverless deploy` with a placeholder stops before its first AWS call, naming the parameters', async () => {
     const run = promisify(execFile);
-    const err = await run(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'),
-        'deploy',
-        '--stage',
-        'dev',
-        `--param=orgId=${CUSTOM.orgId}`,
-      ],
-      {
-        cwd: ROOT,
-        timeout: 150_000,
-        env: {
-          ...process.env,
-          SLS_TELEMETRY_DISABLED: '1',
-          AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
-          AWS_SECRET_ACCESS_KEY: 'not-a-real-key',
-          // Any AWS call would go here and fail with ECONNREFUSED instead of the message below.
-          AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    const err = await packagingAlone(ROOT, () =>
+      run(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'),
+          'deploy',
+          '--stage',
+          'dev',
+          `--param=orgId=${CUSTOM.orgId}`,
+        ],
+        {
+          cwd: ROOT,
+          timeout: 150_000,
+          env: {
+            ...process.env,
+            SLS_TELEMETRY_DISABLED: '1',
+            AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
+            AWS_SECRET_ACCESS_KEY: 'not-a-real-key',
+            // Any AWS call would go here and fail with ECONNREFUSED instead of the message below.
+            AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+          },
         },
-      },
-    ).then(
-      () => undefined,
-      (e: { code?: number; stdout: string; stderr: string }) => e,
+      ).then(
+        () => undefined,
+        (e: { code?: number; stdout: string; stderr: string }) => e,
+      ),
     );
     expect(err?.code).toBe(1);
     const output = `${err?.stdout}${err?.stderr}`;

@@ -1,0 +1,41 @@
+import * as errors from '../lib/errors';
+import { AccessRoleMissingError } from '../lib/member/access-role';
+import { ExtensionRefusedError, ExtensionUnreachableError } from '../lib/secrets/extension';
+
+/**
+ * DLQ reasons, reports and log lines name an error by its `name`. The bundles are minified without keeping class
+ * names, so every class spells its own out: a class that forgets would report its parent's name instead.
+ */
+describe('error names', () => {
+  const samples: Error[] = [
+    new errors.ConfigError(['VEEAM_URL is required but not set.']),
+    new errors.InvalidInputError('not an account request'),
+    new errors.RetryableError('appliance busy'),
+    new errors.ConcurrentChangeError('trust changed between read and write'),
+    new errors.MemberAccessError('denied', true),
+    new errors.VeeamApiError('refused', 400),
+    new errors.VeeamTlsError('fingerprint mismatch'),
+    new errors.SecretError('unreadable', false),
+    new AccessRoleMissingError('444455556666', 'VeeamOrgSyncAccess'),
+    new ExtensionUnreachableError(2773, new Error('connect ECONNREFUSED')),
+    new ExtensionRefusedError(2773, 'veeam/api-user'),
+  ];
+
+  it.each(samples.map((e) => [e.constructor.name, e]))('%s is named after its class', (className, err) => {
+    expect(err.name).toBe(className);
+    expect(String(err)).toMatch(new RegExp(`^${className}: `));
+  });
+
+  it('covers every error class lib/errors.ts exports', () => {
+    const exported = Object.values(errors as Record<string, unknown>).filter(
+      (v): v is { name: string; prototype: unknown } =>
+        typeof v === 'function' && (v as { prototype: unknown }).prototype instanceof Error,
+    );
+    expect(exported.map((c) => c.name).sort()).toEqual(
+      samples
+        .filter((e) => Object.values(errors).includes(e.constructor as never))
+        .map((e) => e.constructor.name)
+        .sort(),
+    );
+  });
+});
