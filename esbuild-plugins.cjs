@@ -1,7 +1,7 @@
 // esbuild plugins for serverless-esbuild (custom.esbuild.plugins). Plain CommonJS: serverless-esbuild require()s it.
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose (see above) */
 /* global process */
-const { mkdirSync, readdirSync, renameSync } = require('node:fs');
+const { mkdirSync, readdirSync, renameSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
 /**
@@ -61,11 +61,33 @@ function chunksPerFunction() {
   };
 }
 
+/**
+ * The bundles are ES modules in .js files: a package.json of "type": "module" beside them says so to Node, to the
+ * Lambda runtime and to `serverless invoke local` (which cannot load .mjs). The packager puts it in every zip.
+ */
+function esModulePackageJson() {
+  return {
+    name: 'es-module-package-json',
+    setup(build) {
+      build.onEnd(() => {
+        const outdir = build.initialOptions.outdir;
+        if (outdir && build.initialOptions.format === 'esm')
+          writeFileSync(path.join(outdir, 'package.json'), '{ "type": "module" }\n');
+      });
+    },
+  };
+}
+
 module.exports = (serverless) => {
   const serviceDir = serverless.serviceDir ?? process.cwd();
   const packageDir = path.resolve(
     serviceDir,
     serverless.processedInput?.options?.package ?? serverless.service?.package?.path ?? '.serverless',
   );
-  return [lambdaCredentials(serviceDir), chunksPerFunction(), sourcemapsOutsideTheZip(packageDir)];
+  return [
+    lambdaCredentials(serviceDir),
+    chunksPerFunction(),
+    esModulePackageJson(),
+    sourcemapsOutsideTheZip(packageDir),
+  ];
 };

@@ -21,7 +21,7 @@ export interface ShippedFunction {
   entries: ZipEntry[];
   /** Folder the zip was extracted into (outside the repository: no node_modules above it). */
   dir: string;
-  /** The handler's module as packaged (functions/intake.mjs) and its export (handler). */
+  /** The handler's module as packaged (functions/intake.js) and its export (handler). */
   file: string;
   exportName: string;
 }
@@ -118,10 +118,8 @@ const done = (out) => { process.stdout.write('\\n@@bundle-result@@' + JSON.strin
   const t0 = process.hrtime.bigint();
   let handler;
   try {
-    // Like the Lambda runtime: an .mjs handler is imported, a .js one required.
-    const target = path.join(root, file);
-    const mod = file.endsWith('.mjs') ? await import(pathToFileURL(target).href) : require(target);
-    handler = mod[exportName];
+    // import() loads an ES module (.mjs, or .js under a package.json of "type": "module") and CommonJS alike.
+    handler = (await import(pathToFileURL(path.join(root, file)).href))[exportName];
   } catch (err) {
     done({ ok: false, phase: 'init', error: { name: err.name, message: err.message } });
     return;

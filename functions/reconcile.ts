@@ -3,6 +3,7 @@ import type { ReconcileReport } from './service';
 import { getService } from './service';
 import { parseReconcileInput } from './inputs';
 import { wrap } from './wrap';
+import { sqsAccountQueue } from '../lib/queue/sqs-queue';
 import { queueUrls } from '../lib/queue/urls';
 
 /**
@@ -15,7 +16,7 @@ export async function reconcile(event: unknown): Promise<ReconcileReport> {
   if (!input.dryRun)
     queueUrls(['ACCOUNT_QUEUE_URL'], process.env, 'a reconcile that is not a dry run enqueues on the account queue');
   logger.info('reconcile started', { dryRun: input.dryRun, accountIds: input.accountIds });
-  const service = await getService();
+  const service = await getService({ accountQueue: sqsAccountQueue });
   const report = await service.reconcile(input);
   // The full report can list every account of the organization: too big for every run's info log.
   logger.info('reconcile finished', { dryRun: report.dryRun });

@@ -47,13 +47,14 @@ function createService(deps: Deps): SyncService {
   };
 }
 
-type FunctionWiring = Pick<WiringOptions, 'memberAccess'>;
+type FunctionWiring = Pick<WiringOptions, 'memberAccess' | 'accountQueue'>;
 let wiring: FunctionWiring = {};
 const service = memoUntilFailure(() => Promise.resolve().then(() => createService(buildDeps(wiring))));
 
 /**
  * Once per container; a ConfigError is not cached, so every invocation reports it until the stack is fixed.
- * `functionWiring` is what the calling function bundles for use at once (the worker: member access). A container
+ * `functionWiring` is what the calling function bundles for use at once (the worker: member access; reconcile and
+ * rotate: the account queue). A container
  * runs one function, which always passes the same, so the first build uses it.
  */
 export const getService = (functionWiring: FunctionWiring = {}): Promise<SyncService> => {

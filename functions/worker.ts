@@ -4,8 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { describeError, RetryableError } from '../lib/errors';
 import { logger } from '../lib/log';
 import { metrics } from '../lib/metrics';
-import { sendToDeadLetter } from '../lib/queue/dead-letter';
-import { delayRedelivery, redeliveryDelaySeconds } from '../lib/queue/redelivery';
+import { redeliveryDelaySeconds } from '../lib/queue/redelivery-delay';
 import { parseAccountRequest } from '../lib/queue/request';
 import { queueUrls } from '../lib/queue/urls';
 import { stsMemberAccess } from '../lib/member/member-access';
@@ -24,8 +23,13 @@ function maxReceiveCount(): number {
 const retryDelays = new Map<string, number>();
 const groupOf = (record: SQSRecord) => record.attributes.MessageGroupId ?? record.messageId;
 
+/*
+ * The worker sends to SQS only for a request that failed (park it in the DLQ, or delay its redelivery): the SQS client
+ * is a chunk loaded then, not part of every cold start.
+ */
 async function deadLetter(record: SQSRecord, failure: Failure, receiveCount: number): Promise<void> {
   const { WORKER_DLQ_URL } = queueUrls(['WORKER_DLQ_URL']);
+  const { sendToDeadLetter } = await import('../lib/queue/dead-letter');
   await sendToDeadLetter({
     queueUrl: WORKER_DLQ_URL,
     body: record.body,
@@ -109,6 +113,7 @@ async function shortenRedelivery(event: SQSEvent, response: SQSBatchResponse): P
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   const records = event.Records.filter((r) => failed.has(r.messageId) && retryDelays.has(groupOf(r)));
   if (!records.length) return;
+  const { delayRedelivery } = await import('../lib/queue/redelivery');
   let queueUrl: string;
   try {
     queueUrl = queueUrls(['ACCOUNT_QUEUE_URL']).ACCOUNT_QUEUE_URL;

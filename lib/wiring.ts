@@ -6,7 +6,8 @@ import type { MemberAccessOptions } from './member/member-access';
 import { memberAccessOnFirstUse } from './member/on-first-use';
 import type { MemberAccess } from './member/types';
 import { AwsOrganization } from './org/aws-organization';
-import { SqsAccountQueue } from './queue/sqs-queue';
+import { sqsQueueOnFirstUse } from './queue/on-first-use';
+import type { AccountQueue } from './queue/types';
 import { blueprints } from './roles/blueprints';
 import { createSecretSource } from './secrets';
 import { clock } from './util/clock';
@@ -20,6 +21,9 @@ export interface WiringOptions {
    * member account); the worker, which enters one with every message, passes the StsMemberAccess it bundles.
    */
   memberAccess?: (options: MemberAccessOptions) => MemberAccess;
+  /** How the account queue is built. Default: its SQS code loaded with the first send; reconcile and rotate, which
+   * send on every run, pass the SqsAccountQueue they bundle. */
+  accountQueue?: (queueUrl: string) => AccountQueue;
 }
 
 /**
@@ -32,6 +36,7 @@ export function buildDeps(opts: WiringOptions = {}): Deps {
   const veeam = createVeeamClient({ config: cfg, secrets, logger });
   const org = new AwsOrganization();
   const memberAccess = opts.memberAccess ?? memberAccessOnFirstUse;
+  const accountQueue = opts.accountQueue ?? sqsQueueOnFirstUse;
   return {
     config: cfg,
     blueprints: blueprints(cfg),
@@ -42,7 +47,7 @@ export function buildDeps(opts: WiringOptions = {}): Deps {
       ...(opts.purpose ? { purpose: opts.purpose } : {}),
     }),
     veeam: () => Promise.resolve(veeam),
-    ...(cfg.accountQueueUrl ? { queue: new SqsAccountQueue(cfg.accountQueueUrl) } : {}),
+    ...(cfg.accountQueueUrl ? { queue: accountQueue(cfg.accountQueueUrl) } : {}),
     lifecycle: eventBridgeOnFirstUse(cfg.eventBusName),
     now: () => new Date(clock.now()),
     sleep: clock.sleep,

@@ -117,3 +117,6 @@ export class SqsAccountQueue implements AccountQueue {
     return failures.map((f) => `${byId.get(f.id) ?? f.id}: ${f.code} ${f.message}`.trim());
   }
 }
+
+/** The account queue built at once (reconcile and rotate bundle it: they send on every run). */
+export const sqsAccountQueue = (queueUrl: string): AccountQueue => new SqsAccountQueue(queueUrl);

@@ -76,9 +76,11 @@ describe('the packaged functions, run from their zips', () => {
   it('ships the four functions: each zip holds its handler module and its own chunks, no source map, at most 300 KB', () => {
     expect(shipped.functions.map((f) => f.name).sort()).toEqual(['intake', 'reconcile', 'rotate', 'worker']);
     for (const f of shipped.functions) {
-      expect(f.file).toBe(`functions/${f.name}.mjs`);
+      expect(f.file).toBe(`functions/${f.name}.js`);
       const own = (name: string) =>
-        name === f.file || new RegExp(`^functions/${f.name}\\.chunks/[^/]+\\.mjs$`).test(name);
+        name === f.file ||
+        name === 'functions/package.json' ||
+        new RegExp(`^functions/${f.name}\\.chunks/[^/]+\\.js$`).test(name);
       expect(f.entries.map((e) => e.name).filter((name) => !own(name))).toEqual([]);
       expect(f.zipBytes).toBeLessThanOrEqual(ZIP_LIMIT_BYTES);
     }
@@ -89,7 +91,14 @@ describe('the packaged functions, run from their zips', () => {
     for (const f of shipped.functions) {
       const run = await runShipped(f, { mode: 'load', env, nodeOptions: shipped.nodeOptions });
       expectOk(run);
-      const shippedCode = f.entries.map((e) => readFileSync(path.join(f.dir, e.name), 'utf8')).join('\n');
+      // ES modules, as the package.json beside them says.
+      expect(JSON.parse(readFileSync(path.join(f.dir, 'functions', 'package.json'), 'utf8'))).toEqual({
+        type: 'module',
+      });
+      const shippedCode = f.entries
+        .filter((e) => e.name.endsWith('.js'))
+        .map((e) => readFileSync(path.join(f.dir, e.name), 'utf8'))
+        .join('\n');
       // The SDK is inside (its clients name themselves), and no source map is referenced.
       expect(shippedCode).toContain('"SQSClient"');
       expect(shippedCode).not.toMatch(/sourceMappingURL/);
@@ -158,6 +167,22 @@ describe('the packaged functions, run from their zips', () => {
     expect(logged).toContain(NEW_ACCOUNT);
     for (const secret of [DEFAULT_SIM_USER.password, env.AWS_SESSION_TOKEN!, ...entries.map((e) => e.externalId)])
       expect(logged).not.toContain(secret);
+  });
+
+  it('parks a message it cannot understand in the worker DLQ with its reason, through the SQS chunk loaded then', async () => {
+    const record = sqsRecord({
+      messageId: 'm-bad',
+      body: '{"accountId":"not-an-account"}',
+      receiveCount: 1,
+      groupId: 'g',
+    });
+    const worker = await invoke('worker', { Records: [record] });
+    expectOk(worker);
+    expect(worker.result).toEqual({ batchItemFailures: [] });
+    const parked = world.sqs.messages(QUEUES.workerDlq);
+    expect(parked.map((m) => m.body)).toEqual([record.body]);
+    expect(parked[0]!.attributes.ERROR_CODE?.StringValue).toBe('InvalidInput');
+    expect(parked[0]!.attributes.ERROR_MESSAGE?.StringValue).toMatch(/accountId/);
   });
 
   it('answers a dry-run reconcile from its zip, reading Organizations and the appliance', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
-import { redeliveryDelaySeconds, retryWindowSeconds } from '../../lib/queue/redelivery';
+import { redeliveryDelaySeconds, retryWindowSeconds } from '../../lib/queue/redelivery-delay';
 
 const event = JSON.parse(
   readFileSync(path.join(__dirname, '../fixtures/create-account-result-succeeded.json'), 'utf8'),
