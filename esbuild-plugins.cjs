@@ -1,23 +1,23 @@
 // esbuild plugins for serverless-esbuild (custom.esbuild.plugins). Plain CommonJS: serverless-esbuild require()s it.
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose (see above) */
 /* global process */
-const { mkdirSync, readdirSync, renameSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
 /**
  * Source maps are for people, not for the hot path: esbuild writes them beside each bundle and chunk ("external", so
  * no file carries a sourceMappingURL) and this moves them out of the build folder before serverless-esbuild zips it,
- * to sourcemaps/ (same relative paths) in the package folder, next to the zips (.serverless/ unless `--package`
- * says otherwise, so packages made side by side keep apart). The zips stay small and Lambda never loads a map.
+ * to .serverless/sourcemaps/ (same relative paths) next to the zips; osls moves that folder to `--package` when one
+ * is given. The zips stay small and Lambda never loads a map.
  */
-function sourcemapsOutsideTheZip(packageDir) {
+function sourcemapsOutsideTheZip(serviceDir) {
   return {
     name: 'sourcemaps-outside-the-zip',
     setup(build) {
       build.onEnd(() => {
         const outdir = build.initialOptions.outdir;
         if (!outdir) return;
-        const target = path.join(packageDir, 'sourcemaps');
+        const target = path.join(serviceDir, '.serverless', 'sourcemaps');
         for (const entry of readdirSync(outdir, { recursive: true, withFileTypes: true })) {
           if (!entry.isFile() || !entry.name.endsWith('.map')) continue;
           const from = path.join(entry.parentPath ?? entry.path, entry.name);
@@ -56,7 +56,27 @@ function chunksPerFunction() {
     setup(build) {
       const [entry] = build.initialOptions.entryPoints ?? [];
       if (typeof entry !== 'string') return;
-      build.initialOptions.chunkNames = `${path.basename(entry, path.extname(entry))}.chunks/[name]-[hash]`;
+      const folder = `${path.basename(entry, path.extname(entry))}.chunks`;
+      build.initialOptions.chunkNames = `${folder}/[name]-[hash]`;
+      // Chunk names carry a content hash and the build folder outlives a build (invoke local): start it empty, or the
+      // zip would take last build's chunks too.
+      build.onStart(() => {
+        const outdir = build.initialOptions.outdir;
+        if (outdir) rmSync(path.join(outdir, folder), { recursive: true, force: true });
+      });
+    },
+  };
+}
+
+/**
+ * The SDK's user-agent code imports the browser parser `bowser` on demand, for browsers only; tree-shaking drops the
+ * importer but not the chunk (34 KB in every zip). On Node it is never loaded, so it stays out as an external.
+ */
+function noBrowserParser() {
+  return {
+    name: 'no-browser-parser',
+    setup(build) {
+      build.onResolve({ filter: /^bowser$/ }, () => ({ path: 'bowser', external: true }));
     },
   };
 }
@@ -80,14 +100,11 @@ function esModulePackageJson() {
 
 module.exports = (serverless) => {
   const serviceDir = serverless.serviceDir ?? process.cwd();
-  const packageDir = path.resolve(
-    serviceDir,
-    serverless.processedInput?.options?.package ?? serverless.service?.package?.path ?? '.serverless',
-  );
   return [
     lambdaCredentials(serviceDir),
+    noBrowserParser(),
     chunksPerFunction(),
     esModulePackageJson(),
-    sourcemapsOutsideTheZip(packageDir),
+    sourcemapsOutsideTheZip(serviceDir),
   ];
 };

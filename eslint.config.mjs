@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.serverless', '.esbuild*', 'coverage', 'bin/*.mjs'] },
+  { ignores: ['node_modules', '.serverless', '.esbuild', 'coverage', 'bin/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -112,7 +112,8 @@ if (mode !== 'time') Module.register(
 );
 const done = (out) => { process.stdout.write('\\n@@bundle-result@@' + JSON.stringify(out) + '\\n', () => process.exit(0)); };
 (async () => {
-  // Start the loader thread before timing: Lambda's runtime has its own loader up before it imports a handler.
+  // Bring up the ES module loader (and the fence's hook thread) before timing: Lambda's runtime has its loader up
+  // before it imports a handler.
   await import('node:path');
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
@@ -209,6 +210,26 @@ export function runShipped(
       resolve({ ...(JSON.parse(line) as Omit<RunResult, 'logs'>), logs });
     });
   });
+}
+
+/**
+ * The zip's files that the handler's module reaches through esbuild's minified relative imports: static ones
+ * (`from"./…"`, `import"./…"`: loaded at init) and, with `dynamic`, `import("./…")` (loaded on first use).
+ */
+export function modulesReached(fn: ShippedFunction, opts: { dynamic: boolean }): Set<string> {
+  const pattern = opts.dynamic
+    ? /(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g
+    : /(?:from|import)\s*"(\.{1,2}\/[^"]+)"/g;
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(path.join(fn.dir, file), 'utf8');
+    for (const m of code.matchAll(pattern))
+      visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1]!)));
+  };
+  visit(fn.file);
+  return seen;
 }
 
 export const median = (xs: number[]): number => {

@@ -14,7 +14,15 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { bundleNode, extractShipped, median, packageService, runShipped, type ShippedFunction } from './bundle-runner';
+import {
+  bundleNode,
+  extractShipped,
+  median,
+  modulesReached,
+  packageService,
+  runShipped,
+  type ShippedFunction,
+} from './bundle-runner';
 
 const ZIP_BOUND_BYTES = 300 * 1024;
 const INIT_BOUND_MS = 100;
@@ -124,18 +132,10 @@ async function main(): Promise<void> {
   if (over.length) process.exitCode = 1;
 }
 
-/** Bytes of the handler's module and of every chunk it imports statically (esbuild's minified `from"./…"`). */
+/** Bytes of the handler's module and of every chunk it imports statically. */
 function loadedAtInit(fn: ShippedFunction): number {
-  const seen = new Set<string>();
-  const visit = (file: string): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const code = readFileSync(path.join(fn.dir, file), 'utf8');
-    for (const m of code.matchAll(/(?:from|import)\s*"(\.{1,2}\/[^"]+)"/g))
-      visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1]!)));
-  };
-  visit(fn.file);
-  return [...seen].reduce((n, f) => n + (fn.entries.find((e) => e.name === f)?.size ?? 0), 0);
+  const files = modulesReached(fn, { dynamic: false });
+  return fn.entries.filter((e) => files.has(e.name)).reduce((n, e) => n + e.size, 0);
 }
 
 main().catch((err: unknown) => {

@@ -4,6 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { describeError, RetryableError } from '../lib/errors';
 import { logger } from '../lib/log';
 import { metrics } from '../lib/metrics';
+import type { delayRedelivery as DelayRedeliveryFn } from '../lib/queue/redelivery';
 import { redeliveryDelaySeconds } from '../lib/queue/redelivery-delay';
 import { parseAccountRequest } from '../lib/queue/request';
 import { queueUrls } from '../lib/queue/urls';
@@ -11,6 +12,7 @@ import { stsMemberAccess } from '../lib/member/member-access';
 import { getService } from './service';
 import { wrap } from './wrap';
 
+type DelayRedelivery = typeof DelayRedeliveryFn;
 type Failure = { code: string; message: string; retryable: boolean };
 
 /** Must equal the queue's redrive maxReceiveCount (serverless.yml sets both from one parameter). */
@@ -113,10 +115,11 @@ async function shortenRedelivery(event: SQSEvent, response: SQSBatchResponse): P
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   const records = event.Records.filter((r) => failed.has(r.messageId) && retryDelays.has(groupOf(r)));
   if (!records.length) return;
-  const { delayRedelivery } = await import('../lib/queue/redelivery');
   let queueUrl: string;
+  let delayRedelivery: DelayRedelivery;
   try {
     queueUrl = queueUrls(['ACCOUNT_QUEUE_URL']).ACCOUNT_QUEUE_URL;
+    ({ delayRedelivery } = await import('../lib/queue/redelivery'));
   } catch (err) {
     logger.warn('redelivery delay not set: the visibility timeout applies', { error: describeError(err) });
     return;

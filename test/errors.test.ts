@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as errors from '../lib/errors';
 import { AccessRoleMissingError } from '../lib/member/access-role';
 import { ExtensionRefusedError, ExtensionUnreachableError } from '../lib/secrets/extension';
@@ -37,5 +39,19 @@ describe('error names', () => {
         .map((e) => e.constructor.name)
         .sort(),
     );
+  });
+
+  it('every error class in lib/ spells out its own name', () => {
+    const lib = path.join(__dirname, '..', 'lib');
+    const files = readdirSync(lib, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const unnamed: string[] = [];
+    for (const file of files) {
+      const code = readFileSync(path.join(lib, file), 'utf8');
+      for (const [, name] of code.matchAll(/(?<!abstract )class (\w+) extends \w*Error\b/g)) {
+        if (!code.includes(`readonly name: string = '${name}'`) && !code.includes(`this.name = '${name}'`))
+          unnamed.push(`${file}: ${name}`);
+      }
+    }
+    expect(unnamed).toEqual([]);
   });
 });

@@ -1,8 +1,11 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import {
   extractShipped,
+  modulesReached,
   packageService,
   runShipped,
   type RunResult,
@@ -16,6 +19,7 @@ import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/wo
 
 const ZIP_LIMIT_BYTES = 300 * 1024;
 const NEW_ACCOUNT = '444455556666';
+const OU = 'ou-ab12-22222222';
 const fixture = (name: string) =>
   JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', `${name}.json`), 'utf8')) as Record<string, unknown>;
 
@@ -53,8 +57,8 @@ describe('the packaged functions, run from their zips', () => {
     shipped = extractShipped();
     world = await startWorld();
     gateway = await startAwsHttpGateway();
-    const ou = world.org.createOu(undefined, 'ou-ab12-22222222');
-    world.org.createAccount({ id: NEW_ACCOUNT, name: 'app-prod', parentId: ou });
+    world.org.createOu(undefined, OU);
+    world.org.createAccount({ id: NEW_ACCOUNT, name: 'app-prod', parentId: OU });
     world.iam.addAccount(NEW_ACCOUNT);
     env = {
       ...world.env,
@@ -82,6 +86,9 @@ describe('the packaged functions, run from their zips', () => {
         name === 'functions/package.json' ||
         new RegExp(`^functions/${f.name}\\.chunks/[^/]+\\.js$`).test(name);
       expect(f.entries.map((e) => e.name).filter((name) => !own(name))).toEqual([]);
+      // Every module shipped is one the handler can load, at init or on first use: no chunk of an earlier build.
+      const reached = modulesReached(f, { dynamic: true });
+      expect(f.entries.map((e) => e.name).filter((name) => name.endsWith('.js') && !reached.has(name))).toEqual([]);
       expect(f.zipBytes).toBeLessThanOrEqual(ZIP_LIMIT_BYTES);
     }
     expect(shipped.nodeOptions).not.toMatch(/enable-source-maps/);
@@ -183,6 +190,52 @@ describe('the packaged functions, run from their zips', () => {
     expect(parked.map((m) => m.body)).toEqual([record.body]);
     expect(parked[0]!.attributes.ERROR_CODE?.StringValue).toBe('InvalidInput');
     expect(parked[0]!.attributes.ERROR_MESSAGE?.StringValue).toMatch(/accountId/);
+  });
+
+  it('gives an account whose access role is not there yet back to the queue in seconds, through the SQS chunk', async () => {
+    const pending = '555566667777';
+    // In the organization, but the StackSet has not reached it: no access role to assume yet.
+    world.org.createAccount({ id: pending, name: 'app-staging', parentId: OU });
+    const event = JSON.parse(
+      // Its own account id and event ids (SQS FIFO deduplicates a repeated event id).
+      JSON.stringify(fixture('create-account-result-succeeded'))
+        .replaceAll(NEW_ACCOUNT, pending)
+        .replaceAll('-000000000001"', '-000000000002"'),
+    );
+    expectOk(await invoke('intake', event));
+    const messages = world.sqs.take(QUEUES.account, 10);
+    const before = gateway.calls.length;
+    const worker = await invoke('worker', { Records: messages.map((m) => sqsRecord(m)) });
+    expectOk(worker);
+    expect(worker.result).toEqual({ batchItemFailures: [{ itemIdentifier: messages[0]!.messageId }] });
+    expect(gateway.calls.slice(before)).toContainEqual(
+      expect.objectContaining({ service: 'sqs', action: 'ChangeMessageVisibility', status: 200 }),
+    );
+  });
+
+  it('reads the Veeam secret with Secrets Manager from its zip when the extension is not there (the SDK chunk)', async () => {
+    const sm = mockClient(SecretsManagerClient);
+    sm.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ username: DEFAULT_SIM_USER.username, password: DEFAULT_SIM_USER.password }),
+    });
+    try {
+      const run = await runShipped(fn('reconcile'), {
+        mode: 'invoke',
+        env: {
+          ...env,
+          AWS_LAMBDA_FUNCTION_NAME: 'veeam-org-sync-dev-reconcile',
+          PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '9',
+        },
+        nodeOptions: shipped.nodeOptions,
+        event: { dryRun: true },
+        context: lambdaContext('veeam-org-sync-dev-reconcile'),
+      });
+      expectOk(run);
+      expect(sm.commandCalls(GetSecretValueCommand, { SecretId: env.VEEAM_SECRET_ID })).toHaveLength(1);
+      expect(run.logs.join('\n')).toMatch(/extension not reachable/);
+    } finally {
+      sm.restore();
+    }
   });
 
   it('answers a dry-run reconcile from its zip, reading Organizations and the appliance', async () => {

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../lib/errors';
+import { sqsAccountQueue } from '../../lib/queue/sqs-queue';
 import { lambdaContext, scheduledEvent } from '../../sim/lambda';
 
 // The domain service stands in for Organizations, IAM and Veeam: these handlers only validate, delegate and return.
@@ -8,7 +9,8 @@ const reconcile = jest.fn((opts: unknown) =>
 const scheduleRotations = jest.fn((_opts: unknown) =>
   Promise.resolve({ enqueued: 2, accounts: ['111111111111', '222222222222'] }),
 );
-jest.mock('../../functions/service', () => ({ getService: () => Promise.resolve({ reconcile, scheduleRotations }) }));
+const getService = jest.fn((_wiring?: unknown) => Promise.resolve({ reconcile, scheduleRotations }));
+jest.mock('../../functions/service', () => ({ getService: (wiring?: unknown) => getService(wiring) }));
 
 // Imported after jest.mock so the handlers bind to the stand-in service.
 import { handler as reconcileHandler } from '../../functions/reconcile';
@@ -20,6 +22,7 @@ beforeEach(() => {
   process.env.ACCOUNT_QUEUE_URL = QUEUE;
   reconcile.mockClear();
   scheduleRotations.mockClear();
+  getService.mockClear();
 });
 
 describe('reconcile handler', () => {
@@ -27,6 +30,8 @@ describe('reconcile handler', () => {
     const out = await reconcileHandler({ dryRun: true, accountIds: ['444455556666'] }, lambdaContext());
     expect(reconcile).toHaveBeenCalledWith({ dryRun: true, accountIds: ['444455556666'] });
     expect(out).toEqual({ dryRun: true, enqueued: 0 });
+    // Reconcile sends on every run: its service is built with the account queue loaded at once.
+    expect(getService).toHaveBeenCalledWith({ accountQueue: sqsAccountQueue });
   });
 
   it("never turns a dry run that borrows a scheduled event's detail-type into a real run", async () => {

@@ -5,11 +5,12 @@ import 'aws-sdk-client-mock-jest';
 import { ConfigError } from '../../lib/errors';
 import type { AccountReport } from '../../lib/account/account-report';
 import { lambdaContext, sqsRecord } from '../../sim/lambda';
+import { stsMemberAccess } from '../../lib/member/member-access';
 
 // The domain service stands in for IAM, Organizations and Veeam: the worker's contract is what it does with a report.
 const handle = jest.fn<Promise<AccountReport>, [unknown]>();
-const getService = jest.fn(() => Promise.resolve({ handle }));
-jest.mock('../../functions/service', () => ({ getService: () => getService() }));
+const getService = jest.fn((_wiring?: unknown) => Promise.resolve({ handle }));
+jest.mock('../../functions/service', () => ({ getService: (wiring?: unknown) => getService(wiring) }));
 
 // Imported after jest.mock so the worker binds to the stand-in service.
 import { handler } from '../../functions/worker';
@@ -69,6 +70,8 @@ describe('worker handler', () => {
     expect(out).toEqual({ batchItemFailures: [] });
     expect(handle).toHaveBeenCalledTimes(2);
     expect(sqs.calls()).toHaveLength(0);
+    // Every message enters a member account: the worker builds its service with member access loaded at once.
+    expect(getService).toHaveBeenCalledWith({ memberAccess: stsMemberAccess });
   });
 
   it('retries a transient failure of one account without holding back the others, but holds back that account', async () => {

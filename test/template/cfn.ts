@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,19 +17,28 @@ export interface Template {
 /**
  * Runs `work` (a `serverless package` or `deploy` in `serviceDir`) while no other test packages there. osls builds every
  * package in <serviceDir>/.serverless and only then moves it to `--package`, so two at once in one service folder
- * delete each other's files (jest runs the template tests in parallel workers).
+ * delete each other's files (jest runs the template tests in parallel workers). The lock is a folder holding the
+ * owner's pid: a lock whose owner is gone (a killed run) is taken over at once, by one waiter only (the rename).
  */
 export async function packagingAlone<T>(serviceDir: string, work: () => Promise<T>): Promise<T> {
   const lock = join(serviceDir, '.serverless.lock');
   for (;;) {
     try {
       mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
       break;
     } catch (err) {
       if ((err as { code?: string }).code !== 'EEXIST') throw err;
-      // A lock older than any package (a killed test run) is left over, not held.
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 300_000) rmSync(lock, { recursive: true, force: true });
+      if (!ownerAlive(lock)) {
+        const aside = `${lock}.stale-${process.pid}`;
+        try {
+          renameSync(lock, aside);
+          rmSync(aside, { recursive: true, force: true });
+        } catch {
+          // Another waiter took it over first.
+        }
+        continue;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -37,6 +46,23 @@ export async function packagingAlone<T>(serviceDir: string, work: () => Promise<
     return await work();
   } finally {
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function ownerAlive(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    // No pid yet: just created (alive), unless its owner died in between, seconds ago.
+    const created = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+    return created === undefined || Date.now() - created < 10_000;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
   }
 }
 

@@ -70,7 +70,8 @@ describe('placeholder parameters', () => {
     expect(output).toMatch(/Parameter veeamSecretArn is still the placeholder/);
     expect(output).not.toMatch(/Parameter orgId/);
     expect(output).not.toMatch(/ECONNREFUSED/);
-  }, 150_000);
+    // The wait for other tests' packages (packagingAlone) counts too.
+  }, 300_000);
 });
 
 /** The template as packaged with other parameter values: only the rules' compared values change. */
