@@ -54,8 +54,7 @@ const service = memoUntilFailure(() => Promise.resolve().then(() => createServic
 /**
  * Once per container; a ConfigError is not cached, so every invocation reports it until the stack is fixed.
  * `functionWiring` is what the calling function bundles for use at once (the worker: member access; reconcile and
- * rotate: the account queue). A container
- * runs one function, which always passes the same, so the first build uses it.
+ * rotate: the account queue). A container runs one function, which always passes the same: the first build uses it.
  */
 export const getService = (functionWiring: FunctionWiring = {}): Promise<SyncService> => {
   wiring = functionWiring;
