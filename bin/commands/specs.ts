@@ -57,6 +57,13 @@ const timeout: OptionSpec = {
   range: [10, 3600],
   help: 'with --wait: give up waiting after this long (default 900)',
 };
+/** The three DLQs by name; each dlq command says what choosing one means for it. */
+const dlqOption = (help: string): OptionSpec => ({
+  name: 'queue',
+  value: 'QUEUE',
+  choices: ['events', 'intake', 'worker'],
+  help,
+});
 
 function stackOnly(args: ParsedArgs, usage: (m: string) => Error, ...names: string[]): void {
   for (const n of names)
@@ -190,12 +197,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'show each message parked in a dead-letter queue with its reason, without consuming it',
     positionals: { names: '', count: [0, 0] },
     options: [
-      {
-        name: 'queue',
-        value: 'QUEUE',
-        choices: ['events', 'intake', 'worker'],
-        help: 'which DLQ (default: all three)',
-      },
+      dlqOption('which DLQ (default: all three)'),
       { name: 'max', value: 'N', range: [1, 1000], help: 'at most N messages per queue (default 100)' },
     ],
     examples: [
@@ -209,14 +211,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: 'dlq redrive --stack NAME [--queue worker]',
     summary: 'move the worker DLQ’s messages back to the account queue (after fixing the cause)',
     positionals: { names: '', count: [0, 0] },
-    options: [
-      {
-        name: 'queue',
-        value: 'QUEUE',
-        choices: ['events', 'intake', 'worker'],
-        help: 'only the worker DLQ (the default) has a queue to go back to',
-      },
-    ],
+    options: [dlqOption('only the worker DLQ (the default) has a queue to go back to')],
     examples: ['veeam-org-sync dlq redrive --stack veeam-org-sync-prod'],
     stack: 'required',
     check(args, usage) {

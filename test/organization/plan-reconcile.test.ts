@@ -99,6 +99,19 @@ function plan(extra: Partial<PlanInput> = {}): Promise<ReconcilePlan> {
 }
 const byId = (p: ReconcilePlan) => new Map(p.accounts.map((a) => [a.accountId, a]));
 
+/** The plan with no OU set (the whole organization in scope), by account. */
+const planWholeOrganization = async (o: { includeManagementAccount: boolean }) =>
+  byId(
+    await planReconcile({
+      desired: org.listAccountsUnder([]),
+      config: { scopeOuIds: [], excludedAccountIds: new Set(), ...o },
+      entries,
+      blueprints: BLUEPRINTS,
+      owner,
+      managementAccountId: fake.managementAccountId,
+    }),
+  );
+
 describe('planReconcile', () => {
   it('classifies every account under the scope and every account we registered', async () => {
     const p = byId(await plan());
@@ -165,34 +178,14 @@ describe('planReconcile', () => {
   });
 
   it('treats every account of the organization as the scope when no OU is set', async () => {
-    const whole: ScopeConfig = { scopeOuIds: [], excludedAccountIds: new Set(), includeManagementAccount: true };
-    const p = byId(
-      await planReconcile({
-        desired: org.listAccountsUnder([]),
-        config: whole,
-        entries,
-        blueprints: BLUEPRINTS,
-        owner,
-        managementAccountId: fake.managementAccountId,
-      }),
-    );
+    const p = await planWholeOrganization({ includeManagementAccount: true });
     expect(p.get(fake.managementAccountId)).toMatchObject({ action: 'register' });
     expect(p.get(ids.movedOut!)).toMatchObject({ action: 'ok' });
     expect(p.get(ids.left!)).toMatchObject({ action: 'offboard', reason: 'not a member of the organization' });
   });
 
   it('leaves the management account out by default, with the reason', async () => {
-    const whole: ScopeConfig = { scopeOuIds: [], excludedAccountIds: new Set(), includeManagementAccount: false };
-    const p = byId(
-      await planReconcile({
-        desired: org.listAccountsUnder([]),
-        config: whole,
-        entries,
-        blueprints: BLUEPRINTS,
-        owner,
-        managementAccountId: fake.managementAccountId,
-      }),
-    );
+    const p = await planWholeOrganization({ includeManagementAccount: false });
     expect(p.get(fake.managementAccountId)).toMatchObject({
       action: 'skip',
       reason: expect.stringMatching(/^management account: out of scope unless INCLUDE_MANAGEMENT_ACCOUNT=true/),

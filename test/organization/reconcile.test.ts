@@ -76,21 +76,24 @@ beforeAll(async () => {
 });
 afterAll(() => world.stop());
 
+/** What every account needs, read from IAM and the appliance: what the in-process and the deep dry runs both report. */
+const fullPicture = () => ({
+  [A]: 'create',
+  [B]: 'repair',
+  [C]: 'register',
+  [D]: 'update',
+  [E]: 'offboard',
+  [F]: 'ok',
+  [G]: 'repair',
+  [H]: 'create',
+});
+
 describe('dry run: the plan, and zero writes of any kind', () => {
   it('in-process (CLI): per account create / repair / register / update / offboard / ok', async () => {
     const before = writeCounts(world);
     const report = await reconcile(deps, { dryRun: true, mode: 'in-process' });
     expect(writeCounts(world)).toEqual(before);
-    expect(actions(report.accounts)).toEqual({
-      [A]: 'create',
-      [B]: 'repair',
-      [C]: 'register',
-      [D]: 'update',
-      [E]: 'offboard',
-      [F]: 'ok',
-      [G]: 'repair',
-      [H]: 'create',
-    });
+    expect(actions(report.accounts)).toEqual(fullPicture());
     expect(report.accounts.every((a) => (a as AccountReport).dryRun === true)).toBe(true);
     // Every account that is not protected is named, with a reason.
     expect(new Set(report.notProtected.map((n) => n.accountId))).toEqual(new Set([A, B, C, D, E, G, H]));
@@ -128,16 +131,7 @@ describe('dry run: the plan, and zero writes of any kind', () => {
     const before = writeCounts(world);
     const report = (await world.invokeReconcile({ dryRun: true, deep: true })) as ReconcileReport;
     expect(writeCounts(world)).toEqual(before);
-    expect(actions(report.accounts)).toEqual({
-      [A]: 'create',
-      [B]: 'repair',
-      [C]: 'register',
-      [D]: 'update',
-      [E]: 'offboard',
-      [F]: 'ok',
-      [G]: 'repair',
-      [H]: 'create',
-    });
+    expect(actions(report.accounts)).toEqual(fullPicture());
   });
 
   it('refuses "deep" on a real run rather than guessing what was meant', async () => {
