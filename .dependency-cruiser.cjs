@@ -1,14 +1,14 @@
 /**
  * The layering of the project, as rules that fail the build (`npm run arch:check`, run by .ci/run):
  *   entry points (functions/, bin/, sandbox/, bench/, scripts/)
- *     -> use cases (lib/account: one account; lib/organization: the whole organization)
- *       -> the port bundle (lib/deps.ts) and adapters with their ports (lib/aws, events, lifecycle, member, org, queue,
+ *     -> use cases (lib/account: one account; lib/fleet: the whole organization)
+ *       -> the port bundle (lib/deps.ts) and adapters with their ports (lib/aws, intake, lifecycle, member, organizations, queue, registration,
  *          roles, secrets, veeam)
  *         -> cross-cutting root files (lib/*.ts) and lib/util
  * lib/wiring.ts builds the production adapters; only entry points use it. sim/ is test infrastructure.
  */
-const ADAPTERS = '^lib/(aws|events|lifecycle|member|org|queue|roles|secrets|veeam)/';
-const USE_CASES = '^lib/(account|organization)/';
+const ADAPTERS = '^lib/(aws|intake|lifecycle|member|organizations|queue|registration|roles|secrets|veeam)/';
+const USE_CASES = '^lib/(account|fleet)/';
 const ENTRY_POINTS = '^(functions|bin|sandbox|bench|scripts)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -82,7 +82,7 @@ module.exports = {
       severity: 'error',
       comment: 'lib/account converges one account; the organization-wide runs call it, never the reverse.',
       from: { path: '^lib/account/' },
-      to: { path: '^lib/organization/' },
+      to: { path: '^lib/fleet/' },
     },
     {
       name: 'use-cases-take-ports',

@@ -156,7 +156,7 @@ function argValue(args: string[], name: string, fallback: number): number {
  * concurrently does, nothing else costs time, and the calls made are the ones counted. L = per-call latency.
  */
 const L = LATENCY;
-/** Organizations walk: at most 4 calls in flight (lib/org/aws-organization.ts). */
+/** Organizations walk: at most 4 calls in flight (lib/organizations/aws-organization.ts). */
 const ORG_CONCURRENCY = 4;
 /** SendMessageBatch calls in flight (lib/queue/sqs-queue.ts). */
 const SQS_CONCURRENCY = 4;

@@ -245,10 +245,10 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const { stsMemberAccess } = await import('../lib/member/member-access');
   // As the worker builds them: member access at once (its per-account IAM clients are measured below).
   const buildDeps = () => wiring.buildDeps({ memberAccess: stsMemberAccess });
-  const { reconcile } = await import('../lib/organization/reconcile');
+  const { reconcile } = await import('../lib/fleet/reconcile');
   const { convergeAccount } = await import('../lib/account/converge-account');
   const { resetVeeamSessions } = await import('../lib/veeam/session-cache');
-  const { entryName, entryDescription } = await import('../lib/veeam/registration');
+  const { entryName, entryDescription } = await import('../lib/registration');
   const { generateExternalId } = await import('../lib/external-id');
   const { ISSUED_TAG } = await import('../lib/account/id-state');
 

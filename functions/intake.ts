@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { classifyEvent } from '../lib/events/classify';
+import { classifyEvent } from '../lib/intake/classify';
 import { logger } from '../lib/log';
 import { metrics } from '../lib/metrics';
 import { sendToDeadLetter } from '../lib/queue/dead-letter';

@@ -3,14 +3,14 @@ import { knownFromPlan } from '../lib/account/planned';
 import { recordAccount } from '../lib/account/record-account';
 import type { AccountReport } from '../lib/account/account-report';
 import type { Deps } from '../lib/deps';
-import { scheduleRotations, type RotationSchedule } from '../lib/organization/due-rotations';
-import { reconcile, type ReconcileReport } from '../lib/organization/reconcile';
+import { scheduleRotations, type RotationSchedule } from '../lib/fleet/due-rotations';
+import { reconcile, type ReconcileReport } from '../lib/fleet/reconcile';
 import type { AccountRequest } from '../lib/queue/types';
 import { rotateAccount } from '../lib/account/rotate-account';
 import { memoUntilFailure } from '../lib/util/memo-until-failure';
 import { buildDeps, type WiringOptions } from '../lib/wiring';
 
-export type { ReconcileReport } from '../lib/organization/reconcile';
+export type { ReconcileReport } from '../lib/fleet/reconcile';
 
 /** What the Lambda handlers call; each method is one use case over the same Deps. */
 export interface SyncService {

@@ -1,6 +1,6 @@
 import type { Config } from './config';
 import type { LifecycleEvents } from './lifecycle/types';
-import type { Organization } from './org/types';
+import type { Organization } from './organizations/types';
 import type { AccountQueue } from './queue/types';
 import type { MemberAccess } from './member/types';
 import type { RoleBlueprint } from './roles/types';

@@ -5,7 +5,7 @@ import { logger } from './log';
 import type { MemberAccessOptions } from './member/member-access';
 import { memberAccessOnFirstUse } from './member/on-first-use';
 import type { MemberAccess } from './member/types';
-import { AwsOrganization } from './org/aws-organization';
+import { AwsOrganization } from './organizations/aws-organization';
 import { sqsQueueOnFirstUse } from './queue/on-first-use';
 import type { AccountQueue } from './queue/types';
 import { blueprints } from './roles/blueprints';

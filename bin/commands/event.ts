@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { convergeAccount } from '../../lib/account/converge-account';
-import { classifyEvent } from '../../lib/events/classify';
+import { classifyEvent } from '../../lib/intake/classify';
 import { flag } from '../args';
 import type { CommandContext, CommandResult } from '../context';
 import { OperatorInputError } from '../failure';

@@ -1,4 +1,4 @@
-import type { ReconcileReport } from '../../lib/organization/reconcile';
+import type { ReconcileReport } from '../../lib/fleet/reconcile';
 import { flag, intValue, values } from '../args';
 import type { CommandContext, CommandResult } from '../context';
 import { renderAccounts, table } from '../render-accounts';

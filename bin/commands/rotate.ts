@@ -1,5 +1,5 @@
 import { rotateAccount } from '../../lib/account/rotate-account';
-import { dueAccounts, type RotationSchedule } from '../../lib/organization/due-rotations';
+import { dueAccounts, type RotationSchedule } from '../../lib/fleet/due-rotations';
 import { mapLimit } from '../../lib/util/map-limit';
 import { flag, intValue, values } from '../args';
 import type { CommandContext, CommandResult } from '../context';

@@ -1,6 +1,6 @@
 import type { AccountReport } from '../../lib/account/account-report';
-import { reconcile, type ReconcileReport } from '../../lib/organization/reconcile';
-import type { PlannedAccount } from '../../lib/organization/plan-reconcile';
+import { reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import type { PlannedAccount } from '../../lib/fleet/plan-reconcile';
 import { flag } from '../args';
 import type { CommandContext } from '../context';
 import type { Progress } from '../progress';

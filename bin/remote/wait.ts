@@ -1,4 +1,4 @@
-import type { ReconcileReport } from '../../lib/organization/reconcile';
+import type { ReconcileReport } from '../../lib/fleet/reconcile';
 import type { AccountReport } from '../../lib/account/account-report';
 import { peekDlq, queueDepth, type ParkedMessage } from './dlq';
 import type { Remote } from './stack';

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps';
 import type { VeeamApi, VeeamEntry } from '../veeam/types';
-import { entryName } from '../veeam/registration';
+import { entryName } from '../registration';
 import type { RoleIam } from '../roles/types';
 
 /** What convergence of one account works with, read once per account. */

@@ -2,7 +2,7 @@ import { ConcurrentChangeError } from '../errors';
 import { externalIdFingerprint } from '../external-id';
 import { logger } from '../log';
 import type { RoleBlueprint } from '../roles/types';
-import { entryFingerprint, entryName, findEntry } from '../veeam/registration';
+import { entryFingerprint, entryName, findEntry } from '../registration';
 import { accountEntries, type AccountContext } from './account-context';
 
 /** Re-decisions in place before the request is left to the queue's retry. */

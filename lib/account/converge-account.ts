@@ -6,7 +6,7 @@ import { convergeRole } from './converge-role';
 import type { Deps } from '../deps';
 import { logger } from '../log';
 import { offboardAccount } from './offboard-account';
-import type { ScopeDecision } from '../org/scope';
+import type { ScopeDecision } from '../organizations/scope';
 import type { AccountReport, RoleReport } from './account-report';
 import { advanceRotation } from './rotate-account';
 import { emitLifecycleEvent } from './lifecycle-event';

@@ -2,7 +2,7 @@ import { ageDays, decideIds, rotationStartedAt, type IdState } from './id-state'
 import type { RoleReport } from './account-report';
 import { roleConflictReason } from '../roles/conflicts';
 import type { DesiredTrust, RoleBlueprint, RoleSnapshot } from '../roles/types';
-import { ensureRegistration, findEntry, entryFingerprint } from '../veeam/registration';
+import { ensureRegistration, findEntry, entryFingerprint } from '../registration';
 import type { VeeamEntry } from '../veeam/types';
 import { completeEntries, type AccountContext } from './account-context';
 import { assertTrustAccepts, assertVeeamHoldsOneOf } from './concurrent';

@@ -5,7 +5,7 @@ import { DETAIL_TYPES, type AccountDetailType, type LifecycleEvent } from '../li
 import { logger } from '../log';
 import { metrics } from '../metrics';
 import type { RoleBlueprint } from '../roles/types';
-import { entryName } from '../veeam/registration';
+import { entryName } from '../registration';
 import type { AccountReport } from './account-report';
 
 export interface LifecycleContext {

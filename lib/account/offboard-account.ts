@@ -4,9 +4,9 @@ import type { Deps } from '../deps';
 import { MemberAccessError } from '../errors';
 import { AccessRoleMissingError } from '../member/access-role';
 import type { AccountReport, RoleReport } from './account-report';
-import { MANAGEMENT_ACCOUNT_EXCLUDED } from '../org/scope';
+import { MANAGEMENT_ACCOUNT_EXCLUDED } from '../organizations/scope';
 import { describeOwner, mayOffboard } from '../ownership';
-import { findEntry, unregister } from '../veeam/registration';
+import { findEntry, unregister } from '../registration';
 import type { VeeamEntry } from '../veeam/types';
 
 /**

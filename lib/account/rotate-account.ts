@@ -12,7 +12,7 @@ import { externalIdFingerprint } from '../external-id';
 import { logger } from '../log';
 import type { AccountReport, RoleReport } from './account-report';
 import type { RoleBlueprint } from '../roles/types';
-import { entryFingerprint, findEntry } from '../veeam/registration';
+import { entryFingerprint, findEntry } from '../registration';
 import { sessionOutcome } from '../veeam/session';
 
 /** How long the appliance gets to prove it can use the new ID; a slower rescan is retried by the next run. */

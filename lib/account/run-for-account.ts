@@ -2,7 +2,7 @@ import { assertAccountId } from '../account-id';
 import type { Deps } from '../deps';
 import { describeError } from '../errors';
 import { logger } from '../log';
-import { scopeOf, type ScopeDecision } from '../org/scope';
+import { scopeOf, type ScopeDecision } from '../organizations/scope';
 import type { AccountReport } from './account-report';
 
 /**

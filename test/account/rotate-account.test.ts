@@ -3,8 +3,8 @@ import type { Deps } from '../../lib/deps';
 import { externalIdFingerprint } from '../../lib/external-id';
 import { ISSUED_TAG, NEXT_FP_TAG } from '../../lib/account/id-state';
 import { rotateAccount, type RotationPhase } from '../../lib/account/rotate-account';
-import { rotationsPerRun, scheduleRotations } from '../../lib/organization/due-rotations';
-import { entryDescription } from '../../lib/veeam/registration';
+import { rotationsPerRun, scheduleRotations } from '../../lib/fleet/due-rotations';
+import { entryDescription } from '../../lib/registration';
 import { throttlingError } from '../../sim/aws/iam-sts-fake';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 import {

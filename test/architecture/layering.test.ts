@@ -47,10 +47,10 @@ const base = {
   'lib/deps.ts': "import type { Port } from './veeam/types';\nexport type Deps = { veeam: Port };\n",
   'lib/veeam/types.ts': 'export type Port = { ok: boolean };\n',
   'lib/account/converge-account.ts': "import type { Deps } from '../deps';\nexport const c = (d: Deps) => d;\n",
-  'lib/organization/reconcile.ts': "import { c } from '../account/converge-account';\nexport const r = c;\n",
+  'lib/fleet/reconcile.ts': "import { c } from '../account/converge-account';\nexport const r = c;\n",
   'lib/wiring.ts': "import type { Deps } from './deps';\nexport const build = (): Deps => ({ veeam: { ok: true } });\n",
   'functions/worker.ts':
-    "import { build } from '../lib/wiring';\nimport { r } from '../lib/organization/reconcile';\nexport const h = () => r(build());\n",
+    "import { build } from '../lib/wiring';\nimport { r } from '../lib/fleet/reconcile';\nexport const h = () => r(build());\n",
 };
 
 describe('architecture rules', () => {
@@ -66,17 +66,17 @@ describe('architecture rules', () => {
     ],
     [
       'an adapter importing a use case',
-      { 'lib/veeam/types.ts': "import { r } from '../organization/reconcile';\nexport type Port = typeof r;\n" },
+      { 'lib/veeam/types.ts': "import { r } from '../fleet/reconcile';\nexport type Port = typeof r;\n" },
       'adapters-below-use-cases',
     ],
     [
       'one account reaching the organization',
-      { 'lib/account/converge-account.ts': "import { r } from '../organization/reconcile';\nexport const c = r;\n" },
+      { 'lib/account/converge-account.ts': "import { r } from '../fleet/reconcile';\nexport const c = r;\n" },
       'one-account-knows-no-organization',
     ],
     [
       'a use case building production adapters',
-      { 'lib/organization/reconcile.ts': "import { build } from '../wiring';\nexport const r = build;\n" },
+      { 'lib/fleet/reconcile.ts': "import { build } from '../wiring';\nexport const r = build;\n" },
       'use-cases-take-ports',
     ],
     [

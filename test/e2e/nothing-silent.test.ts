@@ -1,6 +1,6 @@
 import { loadConfig } from '../../lib/config';
-import type { ReconcileReport } from '../../lib/organization/reconcile';
-import { entryDescription } from '../../lib/veeam/registration';
+import type { ReconcileReport } from '../../lib/fleet/reconcile';
+import { entryDescription } from '../../lib/registration';
 import { captureLogs } from '../../sandbox/log-capture';
 import { createAccountResult } from '../../sandbox/events';
 import { startWorld, type World } from '../../sim/world';

@@ -1,10 +1,10 @@
 import { runCli } from '../../bin/cli';
 import { loadConfig } from '../../lib/config';
 import type { Deps } from '../../lib/deps';
-import type { ReconcileReport } from '../../lib/organization/reconcile';
+import type { ReconcileReport } from '../../lib/fleet/reconcile';
 import { MANAGED_TAG } from '../../lib/roles/tags';
 import { buildDeps } from '../../lib/wiring';
-import { entryDescription, parseEntryDescription } from '../../lib/veeam/registration';
+import { entryDescription, parseEntryDescription } from '../../lib/registration';
 import { startWorld, type World } from '../../sim/world';
 import { addAccount, invariantHolds, protect } from '../support/account-harness';
 

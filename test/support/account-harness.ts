@@ -5,7 +5,7 @@ import { NEXT_FP_TAG, ROTATION_STARTED_TAG } from '../../lib/account/id-state';
 import { acceptedExternalIds } from '../../lib/roles/trust';
 import { buildDeps } from '../../lib/wiring';
 import { sleep } from '../../lib/util/sleep';
-import { parseEntryDescription } from '../../lib/veeam/registration';
+import { parseEntryDescription } from '../../lib/registration';
 import type { SimEntry } from '../../sim/veeam';
 import { APPLIANCE_ROLE_ARN, type World } from '../../sim/world';
 

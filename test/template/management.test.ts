@@ -44,9 +44,9 @@ describe('placeholder parameters of the management stack', () => {
   });
 });
 
-/** organizations:<Command> for every Organizations command lib/org sends. */
+/** organizations:<Command> for every Organizations command lib/organizations sends. */
 function organizationsCallsOfTheService(): string[] {
-  const dir = join(ROOT, 'lib', 'org');
+  const dir = join(ROOT, 'lib', 'organizations');
   const source = readdirSync(dir)
     .map((f) => readFileSync(join(dir, f), 'utf8'))
     .join('\n');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { createHttpsTransport, type HttpRequest, type HttpResponse } from '../../lib/veeam/http';
-import { ensureRegistration, unregister } from '../../lib/veeam/registration';
+import { ensureRegistration, unregister } from '../../lib/registration';
 import { destroyAgents } from '../../lib/veeam/tls';
 import { SERVED_ROUTES, startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
 import { clientFor } from './veeam-test-client';

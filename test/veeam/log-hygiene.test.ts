@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ensureRegistration, unregister } from '../../lib/veeam/registration';
+import { ensureRegistration, unregister } from '../../lib/registration';
 import { destroyAgents } from '../../lib/veeam/tls';
 import { DEFAULT_SIM_USER, startVeeamSimulator } from '../../sim/veeam';
 import { clientFor, recordingSecrets } from './veeam-test-client';

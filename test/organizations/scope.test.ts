@@ -1,8 +1,8 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { AwsOrganization } from '../../lib/org/aws-organization';
-import { decideScope, MANAGEMENT_ACCOUNT_EXCLUDED, scopeOf } from '../../lib/org/scope';
-import type { ScopeConfig } from '../../lib/org/scope';
-import type { OrgAccount } from '../../lib/org/types';
+import { AwsOrganization } from '../../lib/organizations/aws-organization';
+import { decideScope, MANAGEMENT_ACCOUNT_EXCLUDED, scopeOf } from '../../lib/organizations/scope';
+import type { ScopeConfig } from '../../lib/organizations/scope';
+import type { OrgAccount } from '../../lib/organizations/types';
 import { OrganizationsFake } from '../../sim/aws/organizations-fake';
 
 const MGMT = '100000000000';

@@ -1,12 +1,12 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { loadConfig } from '../../lib/config';
 import type { Deps } from '../../lib/deps';
-import { AwsOrganization } from '../../lib/org/aws-organization';
+import { AwsOrganization } from '../../lib/organizations/aws-organization';
 import type { AccountRequest } from '../../lib/queue/types';
-import { reconcile } from '../../lib/organization/reconcile';
+import { reconcile } from '../../lib/fleet/reconcile';
 import { blueprints } from '../../lib/roles/blueprints';
 import { createVeeamClient } from '../../lib/veeam/client';
-import { entryDescription } from '../../lib/veeam/registration';
+import { entryDescription } from '../../lib/registration';
 import { buildOrg, type BuiltOrg } from '../../sim/aws/organizations-fake';
 import { DEFAULT_SIM_USER, startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
 
@@ -67,7 +67,7 @@ describe('reconcile of a 10,000-account organization', () => {
       VEEAM_PRINCIPAL_ARN: APPLIANCE,
       SCOPE_OU_IDS: ouLevels[0]!.join(','),
       OFFBOARD_MODE: 'unregister',
-      // 230 planned departures: above the default guard of 5 the run would hold them all (test/organization/offboard-guard).
+      // 230 planned departures: above the default guard of 5 the run would hold them all (test/fleet/offboard-guard).
       OFFBOARD_MAX_PER_RUN: '1000',
     });
     const veeam = createVeeamClient({

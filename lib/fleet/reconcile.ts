@@ -3,10 +3,10 @@ import { convergeAccount } from '../account/converge-account';
 import type { Deps } from '../deps';
 import { logger } from '../log';
 import { recordInScope, recordNotProtected, recordOffboardingHeld } from '../metrics';
-import { assertScopeExists, scopeOf } from '../org/scope';
+import { assertScopeExists, scopeOf } from '../organizations/scope';
 import type { AccountReport } from '../account/account-report';
 import { planReconcile, type PlannedAccount, type ReconcilePlan } from './plan-reconcile';
-import { entryOwner } from '../veeam/registration';
+import { entryOwner } from '../registration';
 import { announceOffboardingHeld } from './offboarding-held';
 import type { VeeamEntry } from '../veeam/types';
 

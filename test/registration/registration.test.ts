@@ -7,10 +7,10 @@ import {
   ensureRegistration,
   parseEntryDescription,
   unregister,
-} from '../../lib/veeam/registration';
+} from '../../lib/registration';
 import { destroyAgents } from '../../lib/veeam/tls';
 import { startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
-import { clientFor } from './veeam-test-client';
+import { clientFor } from '../veeam/veeam-test-client';
 
 const ACCOUNT = '210987654321';
 const desired = {

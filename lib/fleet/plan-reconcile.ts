@@ -1,6 +1,6 @@
 import { mapLimit } from '../util/map-limit';
-import type { OrgAccount } from '../org/types';
-import { outOfScopeReason, type ScopeConfig } from '../org/scope';
+import type { OrgAccount } from '../organizations/types';
+import { outOfScopeReason, type ScopeConfig } from '../organizations/scope';
 import { describeOwner, type Owner } from '../ownership';
 import type { VeeamEntry } from '../veeam/types';
 
@@ -64,7 +64,7 @@ export interface PlanInput {
 
 /**
  * Parallel explainOutOfScope calls; Organizations throttles hard, keep it small. Each one asks for the account and
- * its parent chain at once (lib/org/scope.ts), so 2 keeps about 4 calls in flight, as the walk does.
+ * its parent chain at once (lib/organizations/scope.ts), so 2 keeps about 4 calls in flight, as the walk does.
  */
 const EXPLAIN_CONCURRENCY = 2;
 

@@ -1,8 +1,8 @@
 import type { Deps } from '../../lib/deps';
 import { generateExternalId } from '../../lib/external-id';
-import { reconcile, type ReconcileReport } from '../../lib/organization/reconcile';
+import { reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
 import type { AccountReport } from '../../lib/account/account-report';
-import { entryDescription } from '../../lib/veeam/registration';
+import { entryDescription } from '../../lib/registration';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 import {
   addAccount,

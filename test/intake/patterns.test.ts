@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { HANDLED_EVENTS } from '../../lib/events/catalog';
+import { HANDLED_EVENTS } from '../../lib/intake/catalog';
 import { matchesPattern } from '../support/event-pattern';
 import { fixture, fixtureNames } from '../support/event-fixtures';
 

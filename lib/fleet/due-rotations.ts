@@ -2,7 +2,7 @@ import type { Deps } from '../deps';
 import { ageDays } from '../account/id-state';
 import { planOrganization } from './reconcile';
 import { mayConverge } from '../ownership';
-import { entryOwner, parseEntryDescription } from '../veeam/registration';
+import { entryOwner, parseEntryDescription } from '../registration';
 
 export interface RotationSchedule {
   enqueued: number;

@@ -1,4 +1,4 @@
-import { classifyEvent } from '../../lib/events/classify';
+import { classifyEvent } from '../../lib/intake/classify';
 import { fixture, fixtureNames } from '../support/event-fixtures';
 
 type Expected =

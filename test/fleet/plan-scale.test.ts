@@ -1,6 +1,6 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { AwsOrganization } from '../../lib/org/aws-organization';
-import { planReconcile } from '../../lib/organization/plan-reconcile';
+import { AwsOrganization } from '../../lib/organizations/aws-organization';
+import { planReconcile } from '../../lib/fleet/plan-reconcile';
 import type { VeeamEntry } from '../../lib/veeam/types';
 import { buildOrg } from '../../sim/aws/organizations-fake';
 import type { BuiltOrg } from '../../sim/aws/organizations-fake';

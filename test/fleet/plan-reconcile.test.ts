@@ -1,9 +1,9 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { AwsOrganization } from '../../lib/org/aws-organization';
-import { scopeOf } from '../../lib/org/scope';
-import type { ScopeConfig } from '../../lib/org/scope';
-import { planReconcile } from '../../lib/organization/plan-reconcile';
-import type { PlanInput, ReconcilePlan } from '../../lib/organization/plan-reconcile';
+import { AwsOrganization } from '../../lib/organizations/aws-organization';
+import { scopeOf } from '../../lib/organizations/scope';
+import type { ScopeConfig } from '../../lib/organizations/scope';
+import { planReconcile } from '../../lib/fleet/plan-reconcile';
+import type { PlanInput, ReconcilePlan } from '../../lib/fleet/plan-reconcile';
 import type { VeeamEntry } from '../../lib/veeam/types';
 import type { Owner } from '../../lib/ownership';
 import { OrganizationsFake } from '../../sim/aws/organizations-fake';

@@ -4,7 +4,7 @@ import {
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
 import { organizationsClient } from '../../lib/aws/organizations-client';
-import { AwsOrganization } from '../../lib/org/aws-organization';
+import { AwsOrganization } from '../../lib/organizations/aws-organization';
 import { RetryableError } from '../../lib/errors';
 import { OrganizationsFake, buildOrg } from '../../sim/aws/organizations-fake';
 
