@@ -28,6 +28,11 @@ export interface Config {
   propagationWaitSeconds: number;
   /** Only set in Lambda: the account queue the reconcile/rotate functions fan out through. */
   accountQueueUrl?: string;
+  /**
+   * The stack's state table (offboarding budget, pending rescan, what was announced). Absent when the CLI runs
+   * in-process against an organization without the stack: paths that need shared state then hold what they guard.
+   */
+  stateTableName?: string;
   /** Bounded in-process concurrency (CLI / sandbox / reconcile reads). */
   concurrency: number;
   /** Names this installation in ownership tags and Veeam markers; it touches only what carries its own id. */
@@ -240,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     region,
     propagationWaitSeconds,
     ...(env.ACCOUNT_QUEUE_URL?.trim() ? { accountQueueUrl: env.ACCOUNT_QUEUE_URL.trim() } : {}),
+    ...(env.STATE_TABLE_NAME?.trim() ? { stateTableName: env.STATE_TABLE_NAME.trim() } : {}),
     concurrency,
     installationId,
     offboardMaxPerRun,

@@ -4,6 +4,7 @@ import type { Organization } from './organizations/types';
 import type { AccountQueue } from './queue/types';
 import type { MemberAccess } from './member/types';
 import type { RoleBlueprint } from './roles/types';
+import type { StateStore } from './state/types';
 import type { Sleep } from './util/sleep';
 import type { VeeamApi } from './veeam/types';
 
@@ -23,6 +24,8 @@ export interface Deps {
   queue?: AccountQueue;
   /** Where lifecycle events (Account Protected, ...) go; none in tests and tools that do not wire it. */
   lifecycle?: LifecycleEvents;
+  /** Shared durable state (STATE_TABLE_NAME); absent where no table is configured. */
+  state?: StateStore;
   now: () => Date;
   sleep: Sleep;
 }

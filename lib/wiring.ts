@@ -10,6 +10,7 @@ import { sqsQueueOnFirstUse } from './queue/on-first-use';
 import type { AccountQueue } from './queue/types';
 import { blueprints } from './roles/blueprints';
 import { createSecretSource } from './secrets';
+import { DynamoDbStateStore } from './state/dynamodb-store';
 import { clock } from './util/clock';
 import { createVeeamClient } from './veeam/client';
 
@@ -49,6 +50,7 @@ export function buildDeps(opts: WiringOptions = {}): Deps {
     veeam: () => Promise.resolve(veeam),
     ...(cfg.accountQueueUrl ? { queue: accountQueue(cfg.accountQueueUrl) } : {}),
     lifecycle: eventBridgeOnFirstUse(cfg.eventBusName),
+    ...(cfg.stateTableName ? { state: new DynamoDbStateStore(cfg.stateTableName) } : {}),
     now: () => new Date(clock.now()),
     sleep: clock.sleep,
   };

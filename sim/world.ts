@@ -1,4 +1,5 @@
 import type { Context, SQSEvent } from 'aws-lambda';
+import { installDynamoDbFake } from './aws/dynamodb-fake';
 import { installEventBridgeFake } from './aws/eventbridge-fake';
 import { installIamStsFake, type IamStsFake } from './aws/iam-sts-fake';
 import { OrganizationsFake } from './aws/organizations-fake';
@@ -17,6 +18,7 @@ export const QUEUES = {
   intakeDlq: queueUrl('intake-dlq'),
   workerDlq: queueUrl('worker-dlq.fifo'),
 };
+export const STATE_TABLE = 'veeam-org-sync-state';
 const SECRET_ID = 'veeam-org-sync/appliance-admin';
 const SESSION_TOKEN = 'sandbox-session-token';
 
@@ -72,6 +74,8 @@ export async function startWorld(opts: WorldOptions = {}) {
   const sqs = installSqsFake({ now: clock.now });
   // Lifecycle events the service puts (Account Protected, ...).
   const eventBus = installEventBridgeFake();
+  // The stack's state table (offboarding budget, pending rescan, what was announced).
+  const ddb = installDynamoDbFake({ tables: [STATE_TABLE] });
   const veeam: VeeamSimulator = await startVeeamSimulator({
     // A rescan succeeds only if the appliance could really assume the role with the ID it holds.
     assumeCheck: (accountId, roleName, externalId) =>
@@ -100,6 +104,7 @@ export async function startWorld(opts: WorldOptions = {}) {
     OFFBOARD_MODE: opts.offboardMode ?? 'unregister',
     PROPAGATION_WAIT_SECONDS: '0',
     ACCOUNT_QUEUE_URL: QUEUES.account,
+    STATE_TABLE_NAME: STATE_TABLE,
     INTAKE_DLQ_URL: QUEUES.intakeDlq,
     WORKER_DLQ_URL: QUEUES.workerDlq,
     MAX_RECEIVE_COUNT: '5',
@@ -130,6 +135,7 @@ export async function startWorld(opts: WorldOptions = {}) {
     org,
     sqs,
     eventBus,
+    ddb,
     veeam,
     ext,
     env,
@@ -172,6 +178,7 @@ export async function startWorld(opts: WorldOptions = {}) {
       org.restore();
       sqs.restore();
       eventBus.restore();
+      ddb.restore();
       useClock();
       for (const k of Object.keys(env)) delete process.env[k];
       Object.assign(process.env, saved);
