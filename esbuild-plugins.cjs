@@ -32,7 +32,7 @@ function sourcemapsOutsideTheZip(serviceDir) {
 
 /**
  * Inside Lambda the SDK's default credential chain always ends at its first link, the environment: the bundles take
- * lib/aws/lambda-credentials.ts instead of the whole chain (README "Bundles").
+ * lib/aws/lambda-credentials.ts instead of the whole chain (CONTRIBUTING.md "Bundles").
  */
 function lambdaCredentials(serviceDir) {
   return {

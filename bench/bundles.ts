@@ -1,5 +1,6 @@
 /**
- * Bundle benchmark: what each function ships and what its cold start costs, against the bounds of issue 12.
+ * Bundle benchmark: what each function ships and what its cold start costs, against its bounds (zip ≤ 300 KB with the
+ * SDK inside, module init ≤ 100 ms).
  *
  *   npm run bench:bundles                 # package, then measure
  *   npm run bench:bundles -- --no-package # measure the last package

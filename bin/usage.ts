@@ -21,7 +21,7 @@ export function globalUsage(): string {
     `Usage: ${NAME} <command> [options]`,
     '',
     'Keeps every account of the organization protected by Veeam Backup for AWS. In-process commands read the same',
-    'environment variables as the Lambdas (see README); with --stack NAME they act through the deployed service.',
+    'environment variables as the Lambdas (docs/deploy.md); with --stack NAME they act through the deployed service.',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),

@@ -1,8 +1,10 @@
 /**
- * Generates the README's section on the IAM roles from the blueprints, so the documentation cannot drift from what
- * the service deploys. Print it with `npx tsx scripts/role-docs.ts`; test/roles/role-docs.test.ts checks that the
- * README block between <!-- roles:begin --> and <!-- roles:end --> matches.
+ * Generates the IAM roles' documentation (docs/roles.md, between <!-- roles:begin --> and <!-- roles:end -->) from the
+ * blueprints, so it cannot drift from what the service deploys. `npx tsx scripts/role-docs.ts` rewrites that block in
+ * place (`--print` prints it instead); test/roles/role-docs.test.ts fails when the file's block differs.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_BACKUP_ROLE_NAME, DEFAULT_WORKER_ROLE_NAME } from '../lib/config';
 import { blueprints } from '../lib/roles/blueprints';
 import { renderPolicy } from '../lib/roles/policies';
@@ -76,7 +78,7 @@ function renderAccess(bps: readonly RoleBlueprint[]): string {
   return [
     `### \`VeeamOrgSyncAccess\`: how the service gets in (\`MEMBER_ACCESS=dedicated\`, the default)`,
     '',
-    `- Name: \`ACCESS_ROLE_NAME\` (default \`VeeamOrgSyncAccess\`); deployed with the policy \`${BOUNDARY_POLICY_NAME}\` by the service-managed StackSet \`<stack>-access-role\` (template \`resources/access-role.template.json\`, generated from the blueprints) into every account under \`SCOPE_OU_IDS\` (or the root), and by the management stack into the management account when it is protected (see Deployment topologies)`,
+    `- Name: \`ACCESS_ROLE_NAME\` (default \`VeeamOrgSyncAccess\`); deployed with the policy \`${BOUNDARY_POLICY_NAME}\` by the service-managed StackSet \`<stack>-access-role\` (template \`resources/access-role.template.json\`, generated from the blueprints) into every account under \`SCOPE_OU_IDS\` (or the root), and by the management stack into the management account when it is protected (see [where to deploy](deploy.md#where-to-deploy))`,
     `- Trust: only the service's worker and reconcile function roles, by exact ARN`,
     `- Inline policy \`${ACCESS_POLICY_NAME}\` (never \`Resource: "*"\` in an Allow):`,
     '',
@@ -110,7 +112,7 @@ export function renderRoleDocs(bps: readonly RoleBlueprint[]): string {
     .trimEnd();
 }
 
-/** The README block with its markers, as it should read. */
+/** The block with its markers, as docs/roles.md should hold it. */
 export function roleDocsBlock(bps: readonly RoleBlueprint[]): string {
   return `${ROLES_BEGIN}\n${renderRoleDocs(bps)}\n${ROLES_END}`;
 }
@@ -119,6 +121,23 @@ export function defaultBlueprints(): RoleBlueprint[] {
   return blueprints({ backupRoleName: DEFAULT_BACKUP_ROLE_NAME, workerRoleName: DEFAULT_WORKER_ROLE_NAME });
 }
 
+/** The document holding the block. */
+export const ROLE_DOCS_PATH = join(__dirname, '..', 'docs', 'roles.md');
+
+/** `text` with its one roles block replaced by `block`; an error when the markers are missing or repeated. */
+export function replaceRoleDocsBlock(text: string, block: string): string {
+  const start = text.indexOf(ROLES_BEGIN);
+  const end = text.indexOf(ROLES_END);
+  if (start < 0 || end < start || text.indexOf(ROLES_BEGIN, start + 1) >= 0)
+    throw new Error(`${ROLE_DOCS_PATH} must hold exactly one ${ROLES_BEGIN} ... ${ROLES_END} block`);
+  return text.slice(0, start) + block + text.slice(end + ROLES_END.length);
+}
+
 if (process.argv[1]?.replace(/\\/g, '/').endsWith('scripts/role-docs.ts')) {
-  process.stdout.write(`${roleDocsBlock(defaultBlueprints())}\n`);
+  const block = roleDocsBlock(defaultBlueprints());
+  if (process.argv.includes('--print')) process.stdout.write(`${block}\n`);
+  else {
+    writeFileSync(ROLE_DOCS_PATH, replaceRoleDocsBlock(readFileSync(ROLE_DOCS_PATH, 'utf8'), block));
+    process.stdout.write(`wrote the roles block of ${ROLE_DOCS_PATH}\n`);
+  }
 }

@@ -2,7 +2,7 @@ import { externalIdFingerprint, generateExternalId } from '../external-id';
 import type { RoleSnapshot } from '../roles/types';
 
 /**
- * Where the external IDs live (the decision, see README "External IDs"):
+ * Where the external IDs live (the decision, see docs/design.md "External IDs"):
  * - The role's trust policy is the source of truth of which IDs are accepted (one, or two during a rotation).
  * - The Veeam entry's description carries the fingerprint of the ID last pushed (Veeam never returns the ID).
  * - Role tags carry the state: when the current ID was issued, and during a rotation the fingerprint of the

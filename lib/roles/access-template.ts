@@ -4,7 +4,7 @@ import type { RoleBlueprint } from './types';
 /**
  * The dedicated member-access role and the permissions boundary of the roles it creates, as data derived from the
  * blueprints: the StackSet template (resources/access-role.template.json, written by scripts/access-template.ts and
- * checked by test/roles/access-template.test.ts), the README and the lib code all read it from here.
+ * checked by test/roles/access-template.test.ts), docs/roles.md and the lib code all read it from here.
  */
 
 /** Managed policy every role this service creates carries as its permissions boundary. */
