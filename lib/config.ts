@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { ACCOUNT_ID } from './account-id';
 import { ConfigError } from './errors';
 import { normaliseFingerprint } from './tls-fingerprint';
@@ -82,177 +83,236 @@ function list(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** One setting: its raw text (trimmed, undefined when empty) in, its typed value out, or issues naming the fix. */
+type Ctx = { issues: unknown[] };
+function setting<T>(read: (raw: string | undefined, problem: (message: string) => void) => T) {
+  return z.pipe(
+    z.optional(z.string()),
+    z.transform((value: string | undefined, ctx: Ctx) =>
+      read(value?.trim() || undefined, (message) => ctx.issues.push({ code: 'custom', message, input: value })),
+    ),
+  );
+}
+
+const required = (name: string) =>
+  setting((raw, problem) => {
+    if (!raw) problem(`${name} is required but not set.`);
+    return raw ?? '';
+  });
+
+const whole = (name: string, def: number, min: number, max: number) =>
+  setting((raw, problem) => {
+    if (!raw) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      problem(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
+    return n;
+  });
+
+const flag = (name: string, def: boolean) =>
+  setting((raw, problem) => {
+    if (!raw) return def;
+    if (raw.toLowerCase() === 'true' || raw.toLowerCase() === 'false') return raw.toLowerCase() === 'true';
+    problem(`${name} must be true or false (got "${raw}").`);
+    return def;
+  });
+
+const oneOf = <T extends string>(name: string, values: readonly T[], def: T, hint = '') =>
+  setting((raw, problem) => {
+    const v = (raw ?? def) as T;
+    if (!values.includes(v))
+      problem(
+        values.length === 2
+          ? `${name} "${v}" must be ${values[0]} or ${values[1]}${hint}.`
+          : `${name} "${v}" must be one of ${values.join(', ')}${hint}.`,
+      );
+    return v;
+  });
+
+const roleName = (name: string, def: string, hint = '') =>
+  setting((raw, problem) => {
+    const v = raw ?? def;
+    if (!ROLE_NAME.test(v)) problem(`${name} "${v}" is not a valid IAM role name${hint}.`);
+    return v;
+  });
+
+const veeamUrlSetting = setting((raw, problem) => {
+  if (!raw) {
+    problem('VEEAM_URL is required but not set.');
+    return new URL('https://invalid.invalid');
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problem(`VEEAM_URL is not a valid URL: "${raw}". Use the appliance REST base, e.g. https://10.0.1.10:11005`);
+    return new URL('https://invalid.invalid');
+  }
+  if (url.protocol !== 'https:')
+    problem(
+      `VEEAM_URL must use https:// (got ${url.protocol}); the appliance REST API listens on HTTPS, default port 11005.`,
+    );
+  else veeamUrlShapeProblems(raw, url).forEach(problem);
+  return url;
+});
+
+const apiVersionsSetting = setting((raw, problem) => {
+  const preferred = raw ?? DEFAULT_API_VERSIONS[0]!;
+  if (!API_VERSION.test(preferred)) problem(`VEEAM_API_VERSION "${preferred}" is not of the form 1.8-rev0.`);
+  const older = DEFAULT_API_VERSIONS.filter((v) => v !== preferred && compareApiVersions(v, preferred) < 0);
+  return [preferred, ...older];
+});
+
+const certPinSetting = setting((raw, problem) => {
+  if (!raw) return undefined;
+  const hex = normaliseFingerprint(raw);
+  if (/^[0-9a-f]{64}$/.test(hex)) return hex;
+  problem(
+    'VEEAM_CERT_SHA256 must be a SHA-256 fingerprint (64 hex digits, colons allowed), e.g. from: openssl x509 -in appliance.pem -noout -fingerprint -sha256',
+  );
+  return undefined;
+});
+
+const principalArnSetting = setting((raw, problem) => {
+  if (!raw) problem('VEEAM_PRINCIPAL_ARN is required but not set.');
+  else if (!IAM_ROLE_ARN.test(raw))
+    problem(
+      `VEEAM_PRINCIPAL_ARN "${raw}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>) of the appliance's impersonation role.`,
+    );
+  return raw ?? '';
+});
+
+// Unset means the default pair; set but empty is a mistake worth naming.
+const memberRoleNamesSetting = z.pipe(
+  z.optional(z.string()),
+  z.transform((value: string | undefined, ctx: Ctx) => {
+    const names = value === undefined ? ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'] : list(value);
+    const problem = (message: string) => ctx.issues.push({ code: 'custom', message, input: value });
+    if (names.length === 0) problem('MEMBER_ROLE_NAMES is empty; name at least one role to assume in member accounts.');
+    for (const n of names)
+      if (!ROLE_NAME.test(n)) problem(`MEMBER_ROLE_NAMES contains "${n}", which is not a valid IAM role name.`);
+    return names;
+  }),
+);
+
+const idList = (name: string, pattern: RegExp, what: string) =>
+  setting((raw, problem) => {
+    const ids = list(raw);
+    for (const id of ids) if (!pattern.test(id)) problem(`${name} contains "${id}", which ${what}.`);
+    return ids;
+  });
+
+const installationIdSetting = setting((raw, problem) => {
+  const v = raw ?? DEFAULT_INSTALLATION_ID;
+  if (!INSTALLATION_ID.test(v))
+    problem(`INSTALLATION_ID "${v}" must be 1 to 32 letters, digits or "-" (stack parameter installationId).`);
+  // "true" is the managed-tag value written before installation ids: an installation with that id could not tell
+  // its own roles from those of every installation that predates ids.
+  else if (v.toLowerCase() === 'true')
+    problem('INSTALLATION_ID "true" is reserved (roles tagged before installation ids carry it); choose another.');
+  return v;
+});
+
+const eventBusSetting = setting((raw, problem) => {
+  const v = raw ?? 'default';
+  if (!/^[\w.\-/]{1,256}$/.test(v))
+    problem(
+      `EVENT_BUS_NAME "${v}" must be the name (not the ARN) of an event bus in this account and region (stack parameter eventBusName); forward to other buses with a rule.`,
+    );
+  return v;
+});
+
+const optionalText = setting((raw) => raw);
+
+/**
+ * Every setting, in the order its problems are reported. Each reads its variable alone; the rules between settings
+ * (different role names) follow in `crossChecks`.
+ */
+const environment = z.object({
+  VEEAM_URL: veeamUrlSetting,
+  VEEAM_API_VERSION: apiVersionsSetting,
+  VEEAM_SECRET_ID: required('VEEAM_SECRET_ID'),
+  VEEAM_CERT_SHA256: certPinSetting,
+  VEEAM_PRINCIPAL_ARN: principalArnSetting,
+  MEMBER_ROLE_NAMES: memberRoleNamesSetting,
+  SCOPE_OU_IDS: idList('SCOPE_OU_IDS', OU_OR_ROOT, 'is neither a root id (r-xxxx) nor an OU id (ou-xxxx-xxxxxxxx)'),
+  EXCLUDED_ACCOUNT_IDS: idList('EXCLUDED_ACCOUNT_IDS', ACCOUNT_ID, 'is not a 12-digit account id'),
+  OFFBOARD_MODE: oneOf<OffboardMode>('OFFBOARD_MODE', ['retain', 'unregister', 'delete'], 'retain'),
+  EXTERNAL_ID_MAX_AGE_DAYS: whole('EXTERNAL_ID_MAX_AGE_DAYS', 90, 1, 3650),
+  // A rotation of both roles waits this once per role plus a rescan (at most RESCAN_TIMEOUT_MS each): 2 x (60 + 60) s
+  // stays inside the worker's 300 s timeout, which holds one account request per invocation.
+  PROPAGATION_WAIT_SECONDS: whole('PROPAGATION_WAIT_SECONDS', 15, 0, 60),
+  SYNC_CONCURRENCY: whole('SYNC_CONCURRENCY', 8, 1, 64),
+  BACKUP_ROLE_NAME: roleName('BACKUP_ROLE_NAME', DEFAULT_BACKUP_ROLE_NAME),
+  WORKER_ROLE_NAME: roleName('WORKER_ROLE_NAME', DEFAULT_WORKER_ROLE_NAME),
+  INSTALLATION_ID: installationIdSetting,
+  OFFBOARD_MAX_PER_RUN: whole('OFFBOARD_MAX_PER_RUN', 5, 0, 100_000),
+  INCLUDE_MANAGEMENT_ACCOUNT: flag('INCLUDE_MANAGEMENT_ACCOUNT', false),
+  MEMBER_ACCESS: oneOf<MemberAccessMode>(
+    'MEMBER_ACCESS',
+    ['dedicated', 'existing'],
+    'dedicated',
+    ' (stack parameter memberAccess)',
+  ),
+  ACCESS_ROLE_NAME: roleName('ACCESS_ROLE_NAME', DEFAULT_ACCESS_ROLE_NAME),
+  EVENT_BUS_NAME: eventBusSetting,
+  ACCOUNT_QUEUE_URL: optionalText,
+  STATE_TABLE_NAME: optionalText,
+  AWS_REGION: optionalText,
+  AWS_DEFAULT_REGION: optionalText,
+});
+
+type Settings = z.infer<typeof environment>;
+
+/** The rules between settings; only checked once each setting is valid on its own. */
+function crossChecks(s: Settings): string[] {
+  const problems: string[] = [];
+  if (s.BACKUP_ROLE_NAME === s.WORKER_ROLE_NAME) problems.push('BACKUP_ROLE_NAME and WORKER_ROLE_NAME must differ.');
+  if (s.MEMBER_ROLE_NAMES.includes(s.BACKUP_ROLE_NAME) || s.MEMBER_ROLE_NAMES.includes(s.WORKER_ROLE_NAME))
+    problems.push(
+      'MEMBER_ROLE_NAMES must not contain the roles this service creates (BACKUP_ROLE_NAME / WORKER_ROLE_NAME).',
+    );
+  if (s.ACCESS_ROLE_NAME === s.BACKUP_ROLE_NAME || s.ACCESS_ROLE_NAME === s.WORKER_ROLE_NAME)
+    problems.push(
+      'ACCESS_ROLE_NAME must differ from BACKUP_ROLE_NAME and WORKER_ROLE_NAME: the access role manages those roles (stack parameter accessRoleName).',
+    );
+  return problems;
+}
+
 /**
  * Validates the whole environment and reports every problem in one error, each naming the variable and the fix,
  * so an operator fixes a deployment in one round.
  */
 export function loadConfig(env: Env = process.env): Config {
-  const problems: string[] = [];
-  const need = (name: string): string => {
-    const v = env[name]?.trim();
-    if (!v) problems.push(`${name} is required but not set.`);
-    return v ?? '';
-  };
-
-  let veeamUrl = new URL('https://invalid.invalid');
-  const rawUrl = need('VEEAM_URL');
-  if (rawUrl) {
-    try {
-      veeamUrl = new URL(rawUrl);
-      if (veeamUrl.protocol !== 'https:')
-        problems.push(
-          `VEEAM_URL must use https:// (got ${veeamUrl.protocol}); the appliance REST API listens on HTTPS, default port 11005.`,
-        );
-      else problems.push(...veeamUrlShapeProblems(rawUrl, veeamUrl));
-    } catch {
-      problems.push(
-        `VEEAM_URL is not a valid URL: "${rawUrl}". Use the appliance REST base, e.g. https://10.0.1.10:11005`,
-      );
-    }
-  }
-
-  const preferred = env.VEEAM_API_VERSION?.trim() || DEFAULT_API_VERSIONS[0]!;
-  if (!API_VERSION.test(preferred)) problems.push(`VEEAM_API_VERSION "${preferred}" is not of the form 1.8-rev0.`);
-  const older = DEFAULT_API_VERSIONS.filter((v) => v !== preferred && compareApiVersions(v, preferred) < 0);
-  const veeamApiVersions = [preferred, ...older];
-
-  const veeamSecretId = need('VEEAM_SECRET_ID');
-
-  let veeamCertSha256: string | undefined;
-  const rawPin = env.VEEAM_CERT_SHA256?.trim();
-  if (rawPin) {
-    const hex = normaliseFingerprint(rawPin);
-    if (/^[0-9a-f]{64}$/.test(hex)) veeamCertSha256 = hex;
-    else
-      problems.push(
-        `VEEAM_CERT_SHA256 must be a SHA-256 fingerprint (64 hex digits, colons allowed), e.g. from: openssl x509 -in appliance.pem -noout -fingerprint -sha256`,
-      );
-  }
-
-  const veeamPrincipalArn = need('VEEAM_PRINCIPAL_ARN');
-  if (veeamPrincipalArn && !IAM_ROLE_ARN.test(veeamPrincipalArn)) {
-    problems.push(
-      `VEEAM_PRINCIPAL_ARN "${veeamPrincipalArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>) of the appliance's impersonation role.`,
-    );
-  }
-
-  const memberRoleNames =
-    env.MEMBER_ROLE_NAMES === undefined
-      ? ['OrganizationAccountAccessRole', 'AWSControlTowerExecution']
-      : list(env.MEMBER_ROLE_NAMES);
-  if (memberRoleNames.length === 0)
-    problems.push('MEMBER_ROLE_NAMES is empty; name at least one role to assume in member accounts.');
-  for (const n of memberRoleNames)
-    if (!ROLE_NAME.test(n)) problems.push(`MEMBER_ROLE_NAMES contains "${n}", which is not a valid IAM role name.`);
-
-  const scopeOuIds = list(env.SCOPE_OU_IDS);
-  for (const id of scopeOuIds)
-    if (!OU_OR_ROOT.test(id))
-      problems.push(
-        `SCOPE_OU_IDS contains "${id}", which is neither a root id (r-xxxx) nor an OU id (ou-xxxx-xxxxxxxx).`,
-      );
-
-  const excluded = list(env.EXCLUDED_ACCOUNT_IDS);
-  for (const id of excluded)
-    if (!ACCOUNT_ID.test(id))
-      problems.push(`EXCLUDED_ACCOUNT_IDS contains "${id}", which is not a 12-digit account id.`);
-
-  const offboardMode = (env.OFFBOARD_MODE?.trim() || 'retain') as OffboardMode;
-  if (!['retain', 'unregister', 'delete'].includes(offboardMode))
-    problems.push(`OFFBOARD_MODE "${offboardMode}" must be one of retain, unregister, delete.`);
-
-  const intSetting = (name: string, def: number, min: number, max: number): number => {
-    const raw = env[name]?.trim();
-    if (!raw) return def;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}").`);
-    return n;
-  };
-  const boolSetting = (name: string, def: boolean): boolean => {
-    const raw = env[name]?.trim().toLowerCase();
-    if (!raw) return def;
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    problems.push(`${name} must be true or false (got "${env[name]}").`);
-    return def;
-  };
-  const externalIdMaxAgeDays = intSetting('EXTERNAL_ID_MAX_AGE_DAYS', 90, 1, 3650);
-  // A rotation of both roles waits this once per role plus a rescan (at most RESCAN_TIMEOUT_MS each): 2 x (60 + 60) s
-  // stays inside the worker's 300 s timeout, which holds one account request per invocation.
-  const propagationWaitSeconds = intSetting('PROPAGATION_WAIT_SECONDS', 15, 0, 60);
-  const concurrency = intSetting('SYNC_CONCURRENCY', 8, 1, 64);
-
-  const backupRoleName = env.BACKUP_ROLE_NAME?.trim() || DEFAULT_BACKUP_ROLE_NAME;
-  const workerRoleName = env.WORKER_ROLE_NAME?.trim() || DEFAULT_WORKER_ROLE_NAME;
-  for (const [name, v] of [
-    ['BACKUP_ROLE_NAME', backupRoleName],
-    ['WORKER_ROLE_NAME', workerRoleName],
-  ] as const) {
-    if (!ROLE_NAME.test(v)) problems.push(`${name} "${v}" is not a valid IAM role name.`);
-  }
-  if (backupRoleName === workerRoleName) problems.push('BACKUP_ROLE_NAME and WORKER_ROLE_NAME must differ.');
-  if (memberRoleNames.includes(backupRoleName) || memberRoleNames.includes(workerRoleName)) {
-    problems.push(
-      'MEMBER_ROLE_NAMES must not contain the roles this service creates (BACKUP_ROLE_NAME / WORKER_ROLE_NAME).',
-    );
-  }
-
-  const installationId = env.INSTALLATION_ID?.trim() || DEFAULT_INSTALLATION_ID;
-  if (!INSTALLATION_ID.test(installationId))
-    problems.push(
-      `INSTALLATION_ID "${installationId}" must be 1 to 32 letters, digits or "-" (stack parameter installationId).`,
-    );
-  // "true" is the managed-tag value written before installation ids: an installation with that id could not tell
-  // its own roles from those of every installation that predates ids.
-  if (installationId.toLowerCase() === 'true')
-    problems.push(
-      'INSTALLATION_ID "true" is reserved (roles tagged before installation ids carry it); choose another.',
-    );
-  const offboardMaxPerRun = intSetting('OFFBOARD_MAX_PER_RUN', 5, 0, 100_000);
-  const includeManagementAccount = boolSetting('INCLUDE_MANAGEMENT_ACCOUNT', false);
-  const memberAccess = (env.MEMBER_ACCESS?.trim() || 'dedicated') as MemberAccessMode;
-  if (!['dedicated', 'existing'].includes(memberAccess))
-    problems.push(`MEMBER_ACCESS "${memberAccess}" must be dedicated or existing (stack parameter memberAccess).`);
-  const accessRoleName = env.ACCESS_ROLE_NAME?.trim() || DEFAULT_ACCESS_ROLE_NAME;
-  if (!ROLE_NAME.test(accessRoleName))
-    problems.push(`ACCESS_ROLE_NAME "${accessRoleName}" is not a valid IAM role name.`);
-  if (accessRoleName === backupRoleName || accessRoleName === workerRoleName)
-    problems.push(
-      'ACCESS_ROLE_NAME must differ from BACKUP_ROLE_NAME and WORKER_ROLE_NAME: the access role manages those roles (stack parameter accessRoleName).',
-    );
-  const eventBusName = env.EVENT_BUS_NAME?.trim() || 'default';
-  if (!/^[\w.\-/]{1,256}$/.test(eventBusName))
-    problems.push(
-      `EVENT_BUS_NAME "${eventBusName}" must be the name (not the ARN) of an event bus in this account and region (stack parameter eventBusName); forward to other buses with a rule.`,
-    );
-
-  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
-
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message));
+  const s = parsed.data;
+  const problems = crossChecks(s);
   if (problems.length) throw new ConfigError(problems);
   return {
-    veeamUrl,
-    veeamApiVersions,
-    veeamSecretId,
-    ...(veeamCertSha256 ? { veeamCertSha256 } : {}),
-    veeamPrincipalArn,
-    memberRoleNames,
-    scopeOuIds,
-    excludedAccountIds: new Set(excluded),
-    offboardMode,
-    externalIdMaxAgeDays,
-    backupRoleName,
-    workerRoleName,
-    region,
-    propagationWaitSeconds,
-    ...(env.ACCOUNT_QUEUE_URL?.trim() ? { accountQueueUrl: env.ACCOUNT_QUEUE_URL.trim() } : {}),
-    ...(env.STATE_TABLE_NAME?.trim() ? { stateTableName: env.STATE_TABLE_NAME.trim() } : {}),
-    concurrency,
-    installationId,
-    offboardMaxPerRun,
-    includeManagementAccount,
-    memberAccess,
-    accessRoleName,
-    eventBusName,
+    veeamUrl: s.VEEAM_URL,
+    veeamApiVersions: s.VEEAM_API_VERSION,
+    veeamSecretId: s.VEEAM_SECRET_ID,
+    ...(s.VEEAM_CERT_SHA256 ? { veeamCertSha256: s.VEEAM_CERT_SHA256 } : {}),
+    veeamPrincipalArn: s.VEEAM_PRINCIPAL_ARN,
+    memberRoleNames: s.MEMBER_ROLE_NAMES,
+    scopeOuIds: s.SCOPE_OU_IDS,
+    excludedAccountIds: new Set(s.EXCLUDED_ACCOUNT_IDS),
+    offboardMode: s.OFFBOARD_MODE,
+    externalIdMaxAgeDays: s.EXTERNAL_ID_MAX_AGE_DAYS,
+    backupRoleName: s.BACKUP_ROLE_NAME,
+    workerRoleName: s.WORKER_ROLE_NAME,
+    region: s.AWS_REGION ?? s.AWS_DEFAULT_REGION ?? 'us-east-1',
+    propagationWaitSeconds: s.PROPAGATION_WAIT_SECONDS,
+    ...(s.ACCOUNT_QUEUE_URL ? { accountQueueUrl: s.ACCOUNT_QUEUE_URL } : {}),
+    ...(s.STATE_TABLE_NAME ? { stateTableName: s.STATE_TABLE_NAME } : {}),
+    concurrency: s.SYNC_CONCURRENCY,
+    installationId: s.INSTALLATION_ID,
+    offboardMaxPerRun: s.OFFBOARD_MAX_PER_RUN,
+    includeManagementAccount: s.INCLUDE_MANAGEMENT_ACCOUNT,
+    memberAccess: s.MEMBER_ACCESS,
+    accessRoleName: s.ACCESS_ROLE_NAME,
+    eventBusName: s.EVENT_BUS_NAME,
   };
 }
 
