@@ -264,6 +264,9 @@ const environment = z.object({
 
 type Settings = z.infer<typeof environment>;
 
+/** The variables this configuration reads: the contract the templates give each converging function. */
+export const CONFIG_VARIABLES = Object.keys(environment.shape).filter((name) => !name.startsWith('AWS_'));
+
 /** The rules between settings; only checked once each setting is valid on its own. */
 function crossChecks(s: Settings): string[] {
   const problems: string[] = [];
