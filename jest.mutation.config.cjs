@@ -1,10 +1,10 @@
-// The tests StrykerJS runs against each mutant (npm run test:mutation): the unit and story tests of the use cases and
-// adapters the mutated files (stryker.config.mjs) live in, and the stories of ownership and offboarding. Not the
-// template, bundle, architecture or CLI tiers: they package or spawn processes, and cover none of those decisions.
+// The jest configuration StrykerJS runs against each mutant (npm run test:mutation): only the tests stryker.config.mjs
+// lists for the mutated files.
 /* eslint-disable @typescript-eslint/no-require-imports -- jest reads CommonJS configs */
 const base = require('./jest.config.cjs');
 const { existsSync } = require('node:fs');
 const path = require('node:path');
+const process = require('node:process');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 // Stryker runs the tests in a copy of the project under .stryker-tmp/ without node_modules (Node finds the project's
@@ -14,11 +14,7 @@ const nodeModules = require.resolve.paths('@middy/core').find((dir) => existsSyn
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,
-  testMatch: [
-    '<rootDir>/test/(account|fleet|organizations|registration)/**/*.test.ts',
-    '<rootDir>/test/veeam/client.test.ts',
-    '<rootDir>/test/roles/(drift|ensure).test.ts',
-    '<rootDir>/test/e2e/(offboard-guard|two-installations).test.ts',
-  ],
+  // The tests stryker.config.mjs names for the files being mutated (all of them without --mutate).
+  testMatch: JSON.parse(process.env.MUTATION_TESTS ?? '[]').map((test) => `<rootDir>/${test}`),
   moduleNameMapper: { '^@middy/(core|util)$': `${nodeModules}/@middy/$1/index.js` },
 };
