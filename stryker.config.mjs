@@ -41,6 +41,15 @@ export default {
   reporters: ['clear-text', 'progress', 'html'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   tempDirName: '.stryker-tmp',
-  ignorePatterns: ['.serverless', '.esbuild', '.sandbox', 'reports', 'coverage', '.stryker-tmp'],
+  ignorePatterns: [
+    '.serverless',
+    '.serverless.lock',
+    '.esbuild',
+    '.sandbox',
+    'reports',
+    'coverage',
+    '.stryker-tmp',
+    'docs',
+  ],
   thresholds: { high: 90, low: 85, break: 85 },
 };
