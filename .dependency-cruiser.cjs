@@ -7,9 +7,35 @@
  *         -> cross-cutting root files (lib/*.ts) and lib/util
  * lib/wiring.ts builds the production adapters; only entry points use it. sim/ is test infrastructure.
  */
-const ADAPTERS = '^lib/(aws|intake|lifecycle|member|organizations|queue|registration|roles|secrets|veeam)/';
+const ADAPTERS = '^lib/(aws|intake|lifecycle|member|organizations|queue|registration|roles|secrets|state|veeam)/';
+/** Every use-case package; a new one is added here and every rule about use cases covers it. */
 const USE_CASES = '^lib/(account|fleet)/';
 const ENTRY_POINTS = '^(functions|bin|sandbox|bench|scripts)/';
+const AWS_SDK = '(^|/)node_modules/@(aws-sdk|smithy)/';
+/**
+ * Domain code that happens to live beside an adapter: pure decisions over values and ports, no I/O, no SDK. Use cases
+ * and adapters may import it.
+ *   lib/registration/      what an appliance entry means to us (names, marker, find/ensure/unregister over VeeamApi)
+ *   lib/roles/ except the IAM store (iam-role-store, read, apply): blueprints, diff, trust, tags, policies, conflicts
+ *   lib/organizations/scope.ts   which accounts are in scope, from the config and the walk's data
+ *   lib/state/ except dynamodb-store.ts: updateState (read, decide, compare-and-write over the port) and its error
+ *   lib/member/access-role.ts    which roles to assume and the error for a missing one (no STS)
+ *   lib/veeam/session.ts         how a rescan session ended, from the vendor's enums
+ *   lib/lifecycle/(detail-types|schemas).ts   the published contract of the lifecycle events
+ *   lib/budget/, lib/coverage/   organization-wide decisions over the state port and the appliance's data
+ *   any port file (lib/<adapter>/types.ts): interfaces and the constants of the contract
+ */
+const DOMAIN = [
+  '^lib/registration/',
+  '^lib/roles/(?!(iam-role-store|read|apply)\\.ts$)',
+  '^lib/organizations/scope\\.ts$',
+  '^lib/state/(?!dynamodb-store\\.ts$)',
+  '^lib/member/access-role\\.ts$',
+  '^lib/veeam/session\\.ts$',
+  '^lib/lifecycle/(detail-types|schemas)\\.ts$',
+  '^lib/(budget|coverage)/',
+  '^lib/[^/]+/types\\.ts$',
+];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -73,9 +99,10 @@ module.exports = {
     {
       name: 'port-bundle-is-types-only',
       severity: 'error',
-      comment: 'lib/deps.ts names ports; it does not reach use cases or production adapters.',
+      comment:
+        'lib/deps.ts names ports and nothing else: every import is `import type`, so importing Deps never loads an adapter or a use case.',
       from: { path: '^lib/deps\\.ts$' },
-      to: { path: [USE_CASES, '^lib/wiring\\.ts$'] },
+      to: { dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'one-account-knows-no-organization',
@@ -87,9 +114,53 @@ module.exports = {
     {
       name: 'use-cases-take-ports',
       severity: 'error',
-      comment: 'Use cases receive Deps; only entry points build the production adapters.',
+      comment:
+        'Use cases receive Deps; only entry points build the production adapters (lib/wiring.ts, lib/aws client factories).',
       from: { path: USE_CASES },
-      to: { path: '^lib/wiring\\.ts$' },
+      to: { path: ['^lib/wiring\\.ts$', '^lib/aws/'] },
+    },
+    {
+      name: 'use-cases-know-no-sdk',
+      severity: 'error',
+      comment:
+        'Use cases speak to AWS through ports, so the fakes in sim/ stand in for all of it; even an SDK type couples them to one client version.',
+      from: { path: USE_CASES },
+      to: { path: AWS_SDK },
+    },
+    {
+      name: 'use-cases-import-no-adapter',
+      severity: 'error',
+      comment:
+        'A use case calls an adapter only through its port in Deps: it imports port types (type-only) and domain code, never an implementation, or the fakes could not replace it and a bundle could not load it lazily.',
+      from: { path: USE_CASES },
+      to: { path: ADAPTERS, pathNot: DOMAIN, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'adapters-are-independent',
+      severity: 'error',
+      comment:
+        'One adapter does not call another: each wraps one outside system, and use cases compose them through Deps. Allowed: lib/aws (the one place SDK clients are made), domain code, type-only imports of ports.',
+      from: { path: ADAPTERS, pathNot: '^lib/member/' },
+      to: { path: ADAPTERS, pathNot: ['^lib/$1/', '^lib/aws/', ...DOMAIN], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'member-access-opens-only-the-role-store',
+      severity: 'error',
+      comment:
+        "Member access may also build lib/roles' IAM role store: it hands out the store for the member session it opened (IAM seen through that session). Nothing else.",
+      from: { path: '^lib/member/' },
+      to: {
+        path: ADAPTERS,
+        pathNot: ['^lib/member/', '^lib/aws/', '^lib/roles/iam-role-store\\.ts$', ...DOMAIN],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'ports-hold-no-implementation',
+      severity: 'error',
+      comment: 'A port (lib/<adapter>/types.ts) is the contract: it names no SDK type and loads no implementation.',
+      from: { path: '^lib/[^/]+/types\\.ts$' },
+      to: { path: [AWS_SDK, '^lib/aws/'] },
     },
     {
       name: 'wiring-only-from-entry-points',

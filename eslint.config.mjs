@@ -23,7 +23,11 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
-  { files: ['*.mjs', '*.cjs', '*.js', 'resources/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['*.mjs', '*.cjs', '*.js', 'resources/*.cjs', 'test/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['test/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', structuredClone: 'readonly' } },
+  },
   {
     files: ['*.cjs', 'resources/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },

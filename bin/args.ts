@@ -1,37 +1,11 @@
 import { ACCOUNT_ID } from '../lib/account-id';
+import { UsageError } from './usage-error';
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec, type ParsedArgs } from './commands/specs';
 
 export type { ParsedArgs } from './commands/specs';
 
-/** Bad usage: exit code 2, one line naming the flag and the command's usage. */
-export class UsageError extends Error {
-  readonly code = 'Usage';
-  constructor(
-    message: string,
-    readonly command?: CommandSpec,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-export function flag(args: ParsedArgs, name: string): boolean {
-  return args.flags.has(name);
-}
-
-export function value(args: ParsedArgs, name: string): string | undefined {
-  return args.flags.get(name)?.[0];
-}
-
-export function values(args: ParsedArgs, name: string): string[] {
-  return args.flags.get(name) ?? [];
-}
-
-/** A whole number flag already range-checked by the parser. */
-export function intValue(args: ParsedArgs, name: string): number | undefined {
-  const v = value(args, name);
-  return v === undefined ? undefined : Number(v);
-}
+export { UsageError } from './usage-error';
+export { flag, intValue, value, values } from './flags';
 
 function findCommand(positionals: string[]): { spec?: CommandSpec; rest: string[] } {
   const [first, second] = positionals;

@@ -6,12 +6,6 @@ import { sleep } from '../lib/util/sleep';
 import { buildDeps } from '../lib/wiring';
 import { parseArgs, UsageError, value, type ParsedArgs } from './args';
 import { COMMANDS } from './commands/specs';
-import { dlqListCommand, dlqRedriveCommand } from './commands/dlq';
-import { eventCommand } from './commands/event';
-import { reconcileCommand } from './commands/reconcile';
-import { rotateCommand } from './commands/rotate';
-import { statusCommand } from './commands/status';
-import { syncCommand } from './commands/sync';
 import type { CliIo, CommandContext, CommandResult } from './context';
 import { toFailure } from './failure';
 import { startProgress, type Progress } from './progress';
@@ -22,16 +16,6 @@ export type { CliIo } from './context';
 
 /** Bumped when a JSON document changes incompatibly (a field removed or changing meaning); additions keep it. */
 export const JSON_SCHEMA_VERSION = 1;
-
-const HANDLERS: Record<string, (ctx: CommandContext) => Promise<CommandResult>> = {
-  event: eventCommand,
-  sync: syncCommand,
-  status: statusCommand,
-  reconcile: reconcileCommand,
-  rotate: rotateCommand,
-  'dlq list': dlqListCommand,
-  'dlq redrive': dlqRedriveCommand,
-};
 
 const defaultIo: CliIo = {
   out: (t) => process.stdout.write(`${t}\n`),
@@ -70,7 +54,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
   try {
     const args = parseArgs(argv);
     commandName = args.command?.name ?? 'help';
-    if (args.help || !args.command || args.command.name === 'help') {
+    if (args.help || !args.command?.run) {
       const r = helpFor(args);
       return emit(r.exitCode, r.data, r.text);
     }
@@ -94,7 +78,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
       now: () => (io.now ?? Date.now)(),
       sleep: (ms) => (io.sleep ?? sleep)(ms),
     };
-    const result = await HANDLERS[args.command.name]!(ctx);
+    const result = await args.command.run(ctx);
     return emit(result.exitCode, result.data, result.text);
   } catch (err) {
     if (err instanceof UsageError && err.command) commandName = err.command.name;

@@ -1,5 +1,4 @@
 import type { Deps } from '../lib/deps';
-import type { ParsedArgs } from './args';
 import type { Progress } from './progress';
 import type { Remote } from './remote/stack';
 
@@ -38,4 +37,41 @@ export interface CommandResult {
   exitCode: number;
   data: Record<string, unknown>;
   text: string;
+}
+
+export interface ParsedArgs {
+  /** undefined: no command given (global help). */
+  command?: CommandSpec;
+  positionals: string[];
+  /** Flag name (without --) to its values, in order. Booleans hold 'true'. */
+  flags: Map<string, string[]>;
+  help: boolean;
+  json: boolean;
+}
+
+export interface OptionSpec {
+  name: string;
+  /** Placeholder of the value it takes; absent for a boolean flag. */
+  value?: string;
+  multiple?: boolean;
+  help: string;
+  /** Inclusive range of a whole-number value. */
+  range?: [number, number];
+  choices?: string[];
+}
+
+export interface CommandSpec {
+  name: string;
+  /** The usage line after "veeam-org-sync". */
+  usage: string;
+  summary: string;
+  positionals: { names: string; count: [number, number] };
+  options: OptionSpec[];
+  examples: string[];
+  /** Acts through the deployed stack with --stack: 'optional', 'required' or 'never'. */
+  stack: 'optional' | 'required' | 'never';
+  /** Conflicts and combinations parsing alone cannot see; throw the error `usage(message)` returns. */
+  check?: (args: ParsedArgs, usage: (message: string) => Error) => void;
+  /** Runs the command; absent for `help`, which the CLI answers from these specs itself. */
+  run?: (ctx: CommandContext) => Promise<CommandResult>;
 }

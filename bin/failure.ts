@@ -1,6 +1,5 @@
 import { ConfigError, describeError, InvalidInputError } from '../lib/errors';
-import { UsageError } from './args';
-import { usageHint } from './usage';
+import { UsageError, usageHint } from './usage-error';
 
 /** A problem with something the operator named (a file, a stack): exit 2 like any other bad input. */
 export class OperatorInputError extends Error {

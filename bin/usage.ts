@@ -1,6 +1,7 @@
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './commands/specs';
+import { CLI_NAME as NAME } from './usage-error';
 
-const NAME = 'veeam-org-sync';
+export { usageHint } from './usage-error';
 
 export const EXIT_CODES = `Exit codes:
   0  done: every account converged (or the command succeeded)
@@ -50,11 +51,4 @@ export function commandHelp(spec: CommandSpec): string {
     '',
     EXIT_CODES,
   ].join('\n');
-}
-
-/** The tail of every usage error: the command's usage line, or where to look. */
-export function usageHint(spec?: CommandSpec): string {
-  return spec
-    ? `usage: ${NAME} ${spec.usage} (${NAME} ${spec.name} --help)`
-    : `usage: ${NAME} <command> [options] (${NAME} --help)`;
 }

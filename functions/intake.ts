@@ -1,7 +1,6 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { classifyEvent } from '../lib/intake/classify';
 import { logger } from '../lib/log';
-import { metrics } from '../lib/metrics';
+import { countMetric, METRIC } from '../lib/metrics';
 import { sendToDeadLetter } from '../lib/queue/dead-letter';
 import { SqsAccountQueue } from '../lib/queue/sqs-queue';
 import { queueUrls } from '../lib/queue/urls';
@@ -28,7 +27,7 @@ export async function intake(event: unknown): Promise<IntakeResult> {
       if (request.eventId) logger.setCorrelationId(request.eventId);
       queue ??= new SqsAccountQueue(urls.ACCOUNT_QUEUE_URL);
       await queue.send([request]);
-      metrics().addMetric('EventsEnqueued', MetricUnit.Count, 1);
+      countMetric(METRIC.EventsEnqueued);
       logger.info('account request enqueued', {
         accountId: request.accountId,
         reason: request.reason,
@@ -50,7 +49,7 @@ export async function intake(event: unknown): Promise<IntakeResult> {
         body: JSON.stringify(event ?? null),
         reason: { code: 'InvalidEvent', message: result.reason },
       });
-      metrics().addMetric('EventsRejected', MetricUnit.Count, 1);
+      countMetric(METRIC.EventsRejected);
       return { outcome: 'rejected', reason: result.reason };
   }
 }

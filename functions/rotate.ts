@@ -1,6 +1,4 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger } from '../lib/log';
-import { metrics } from '../lib/metrics';
 import type { SyncService } from './service';
 import { getService } from './service';
 import { parseRotateInput } from './inputs';
@@ -14,7 +12,6 @@ export async function rotate(event: unknown): ReturnType<SyncService['scheduleRo
   queueUrls(['ACCOUNT_QUEUE_URL'], process.env, 'the rotate function enqueues the due rotations');
   const service = await getService({ accountQueue: sqsAccountQueue });
   const result = await service.scheduleRotations(input);
-  metrics().addMetric('RotationsEnqueued', MetricUnit.Count, result.enqueued);
   logger.info('rotations enqueued', { enqueued: result.enqueued, accounts: result.accounts });
   return result;
 }

@@ -1,12 +1,9 @@
-import { convergeAccount } from '../lib/account/converge-account';
-import { knownFromPlan } from '../lib/account/planned';
-import { recordAccount } from '../lib/account/record-account';
+import { handleAccountRequest } from '../lib/account/handle-request';
 import type { AccountReport } from '../lib/account/account-report';
 import type { Deps } from '../lib/deps';
 import { scheduleRotations, type RotationSchedule } from '../lib/fleet/due-rotations';
 import { reconcile, type ReconcileReport } from '../lib/fleet/reconcile';
 import type { AccountRequest } from '../lib/queue/types';
-import { rotateAccount } from '../lib/account/rotate-account';
 import { memoUntilFailure } from '../lib/util/memo-until-failure';
 import { buildDeps, type WiringOptions } from '../lib/wiring';
 
@@ -27,39 +24,27 @@ export interface SyncService {
 
 function createService(deps: Deps): SyncService {
   return {
-    async handle(req, opts = {}) {
-      const last = opts.lastAttempt === false ? { lastAttempt: false } : {};
-      const known = knownFromPlan(req.plan, deps.now());
-      const report =
-        req.action === 'rotate'
-          ? await rotateAccount(deps, req.accountId, { ...(req.force ? { force: true } : {}), ...last })
-          : await convergeAccount(deps, req.accountId, {
-              dryRun: false,
-              reason: req.reason,
-              ...(known ? { known } : {}),
-              ...last,
-            });
-      recordAccount(report, last);
-      return report;
-    },
+    handle: (req, opts) => handleAccountRequest(deps, req, opts),
     reconcile: (o) => reconcile(deps, { ...o, mode: 'fan-out' }),
     scheduleRotations: (o) => scheduleRotations(deps, o),
   };
 }
 
 type FunctionWiring = Pick<WiringOptions, 'memberAccess' | 'accountQueue'>;
-let wiring: FunctionWiring = {};
-const service = memoUntilFailure(() => Promise.resolve().then(() => createService(buildDeps(wiring))));
+let service: ReturnType<typeof memoUntilFailure<SyncService>> | undefined;
 
 /**
  * Once per container; a ConfigError is not cached, so every invocation reports it until the stack is fixed.
  * `functionWiring` is what the calling function bundles for use at once (the worker: member access; reconcile and
- * rotate: the account queue). A container runs one function, which always passes the same: the first build uses it.
+ * rotate: the account queue). A container runs one function, which always passes the same: the first call's wiring
+ * is the container's.
  */
 export const getService = (functionWiring: FunctionWiring = {}): Promise<SyncService> => {
-  wiring = functionWiring;
+  service ??= memoUntilFailure(() => Promise.resolve().then(() => createService(buildDeps(functionWiring))));
   return service.get();
 };
 
 /** Tests and the sandbox start each story from a cold container. */
-export const resetService = (): void => service.reset();
+export const resetService = (): void => {
+  service = undefined;
+};

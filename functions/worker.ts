@@ -1,9 +1,8 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describeError, RetryableError } from '../lib/errors';
 import { logger } from '../lib/log';
-import { metrics } from '../lib/metrics';
+import { countMetric, METRIC } from '../lib/metrics';
 import type { delayRedelivery as DelayRedeliveryFn } from '../lib/queue/redelivery';
 import { redeliveryDelaySeconds } from '../lib/queue/redelivery-delay';
 import { parseAccountRequest } from '../lib/queue/request';
@@ -42,7 +41,7 @@ async function deadLetter(record: SQSRecord, failure: Failure, receiveCount: num
     groupId: record.attributes.MessageGroupId ?? 'dead-letter',
     deduplicationId: record.messageId,
   });
-  metrics().addMetric('RequestsDeadLettered', MetricUnit.Count, 1);
+  countMetric(METRIC.RequestsDeadLettered);
   logger.error('request sent to the worker DLQ', {
     messageId: record.messageId,
     code: failure.code,

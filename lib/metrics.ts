@@ -35,16 +35,50 @@ export function metrics(): Metrics {
   return instance;
 }
 
+/**
+ * Every metric the service publishes, by name: the alarms and the dashboard (resources/*.yml, serverless.yml) refer
+ * to these names, and test/template checks that they do. Counts, all of them.
+ */
+export const METRIC = {
+  /** Accounts a reconcile found in scope. */
+  AccountsInScope: 'AccountsInScope',
+  /** Accounts known not to be protected (conflicts, failures); alarmed. */
+  AccountsNotProtected: 'AccountsNotProtected',
+  /** Accounts a reconcile did not offboard because there were more than OFFBOARD_MAX_PER_RUN; alarmed. */
+  OffboardingHeld: 'OffboardingHeld',
+  AccountsConverged: 'AccountsConverged',
+  AccountsRegistered: 'AccountsRegistered',
+  AccountsRepaired: 'AccountsRepaired',
+  AccountsOffboarded: 'AccountsOffboarded',
+  AccountsRotated: 'AccountsRotated',
+  AccountsFailed: 'AccountsFailed',
+  /** Veeam REST requests that failed after their retries. */
+  VeeamRequestsFailed: 'VeeamRequestsFailed',
+  LifecycleEventsFailed: 'LifecycleEventsFailed',
+  /** Account requests the worker parked in its DLQ, with the reason. */
+  RequestsDeadLettered: 'RequestsDeadLettered',
+  RotationsEnqueued: 'RotationsEnqueued',
+  EventsEnqueued: 'EventsEnqueued',
+  EventsRejected: 'EventsRejected',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** Adds `value` to a count metric of this invocation (published by the handlers' logMetrics middleware). */
+export function countMetric(name: MetricName, value = 1): void {
+  metrics().addMetric(name, MetricUnit.Count, value);
+}
+
 export function recordInScope(count: number): void {
-  metrics().addMetric('AccountsInScope', MetricUnit.Count, count);
+  countMetric(METRIC.AccountsInScope, count);
 }
 
 /** In-scope accounts this run knows are not protected (conflicts, failures); the AccountsNotProtected alarm. */
 export function recordNotProtected(count: number): void {
-  metrics().addMetric('AccountsNotProtected', MetricUnit.Count, count);
+  countMetric(METRIC.AccountsNotProtected, count);
 }
 
 /** Accounts a reconcile did not offboard because there were more than OFFBOARD_MAX_PER_RUN; the alarm. */
 export function recordOffboardingHeld(count: number): void {
-  metrics().addMetric('OffboardingHeld', MetricUnit.Count, count);
+  countMetric(METRIC.OffboardingHeld, count);
 }

@@ -1,17 +1,16 @@
 import { config as envConfig, type Config } from './config';
 import type { Deps } from './deps';
-import { eventBridgeOnFirstUse } from './lifecycle/on-first-use';
+import type { LifecycleEvents } from './lifecycle/types';
 import { logger } from './log';
 import type { MemberAccessOptions } from './member/member-access';
-import { memberAccessOnFirstUse } from './member/on-first-use';
 import type { MemberAccess } from './member/types';
 import { AwsOrganization } from './organizations/aws-organization';
-import { sqsQueueOnFirstUse } from './queue/on-first-use';
 import type { AccountQueue } from './queue/types';
 import { blueprints } from './roles/blueprints';
 import { createSecretSource } from './secrets';
 import { DynamoDbStateStore } from './state/dynamodb-store';
 import { clock } from './util/clock';
+import { lazyPort } from './util/lazy-port';
 import { createVeeamClient } from './veeam/client';
 
 export interface WiringOptions {
@@ -55,3 +54,23 @@ export function buildDeps(opts: WiringOptions = {}): Deps {
     sleep: clock.sleep,
   };
 }
+
+/*
+ * The adapters a function may never need in an invocation, each loaded with its first call (lazyPort): their modules
+ * and SDK clients stay in chunks a cold start does not load.
+ *  - member access: the reconcile and rotate functions plan from Organizations and the appliance and enter accounts
+ *    only on a dry run that is deep or names accounts (the worker, which enters one per message, bundles it);
+ *  - the account queue: the worker never fans out (reconcile and rotate, which send on every run, bundle it);
+ *  - lifecycle events: most invocations change nothing and publish nothing.
+ */
+const memberAccessOnFirstUse = (options: MemberAccessOptions): MemberAccess =>
+  lazyPort<MemberAccess>(['roles'], async () => new (await import('./member/member-access')).StsMemberAccess(options));
+
+const sqsQueueOnFirstUse = (queueUrl: string): AccountQueue =>
+  lazyPort<AccountQueue>(['send'], async () => new (await import('./queue/sqs-queue')).SqsAccountQueue(queueUrl));
+
+const eventBridgeOnFirstUse = (busName: string): LifecycleEvents =>
+  lazyPort<LifecycleEvents>(
+    ['publish'],
+    async () => new (await import('./lifecycle/eventbridge-lifecycle')).EventBridgeLifecycle(busName),
+  );

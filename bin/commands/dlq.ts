@@ -1,4 +1,4 @@
-import { intValue, value } from '../args';
+import { intValue, value } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import {
   DLQ_NAMES,

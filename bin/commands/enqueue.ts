@@ -1,6 +1,6 @@
 import { SqsAccountQueue } from '../../lib/queue/sqs-queue';
 import type { AccountRequest } from '../../lib/queue/types';
-import { flag, intValue } from '../args';
+import { flag, intValue } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import { renderAccounts } from '../render-accounts';
 import { waitForWorker } from '../remote/wait';

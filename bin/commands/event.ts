@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { convergeAccount } from '../../lib/account/converge-account';
 import { classifyEvent } from '../../lib/intake/classify';
-import { flag } from '../args';
+import { flag } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import { OperatorInputError } from '../failure';
 import { readJsonFile } from '../read-json-file';

@@ -1,5 +1,5 @@
 import type { ReconcileReport } from '../../lib/fleet/reconcile';
-import { flag, intValue, values } from '../args';
+import { flag, intValue, values } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import { renderAccounts, table } from '../render-accounts';
 import { explainAccounts } from './results';

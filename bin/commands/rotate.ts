@@ -1,7 +1,7 @@
 import { rotateAccount } from '../../lib/account/rotate-account';
 import { dueAccounts, type RotationSchedule } from '../../lib/fleet/due-rotations';
 import { mapLimit } from '../../lib/util/map-limit';
-import { flag, intValue, values } from '../args';
+import { flag, intValue, values } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import type { Progress } from '../progress';
 import { enqueueRemote } from './enqueue';

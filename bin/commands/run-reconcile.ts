@@ -1,7 +1,7 @@
 import type { AccountReport } from '../../lib/account/account-report';
 import { reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
 import type { PlannedAccount } from '../../lib/fleet/plan-reconcile';
-import { flag } from '../args';
+import { flag } from '../flags';
 import type { CommandContext } from '../context';
 import type { Progress } from '../progress';
 

@@ -1,37 +1,12 @@
-export interface ParsedArgs {
-  /** undefined: no command given (global help). */
-  command?: CommandSpec;
-  positionals: string[];
-  /** Flag name (without --) to its values, in order. Booleans hold 'true'. */
-  flags: Map<string, string[]>;
-  help: boolean;
-  json: boolean;
-}
+import { dlqListCommand, dlqRedriveCommand } from './dlq';
+import { eventCommand } from './event';
+import { reconcileCommand } from './reconcile';
+import { rotateCommand } from './rotate';
+import { statusCommand } from './status';
+import { syncCommand } from './sync';
+import type { CommandSpec, OptionSpec, ParsedArgs } from '../context';
 
-export interface OptionSpec {
-  name: string;
-  /** Placeholder of the value it takes; absent for a boolean flag. */
-  value?: string;
-  multiple?: boolean;
-  help: string;
-  /** Inclusive range of a whole-number value. */
-  range?: [number, number];
-  choices?: string[];
-}
-
-export interface CommandSpec {
-  name: string;
-  /** The usage line after "veeam-org-sync". */
-  usage: string;
-  summary: string;
-  positionals: { names: string; count: [number, number] };
-  options: OptionSpec[];
-  examples: string[];
-  /** Acts through the deployed stack with --stack: 'optional', 'required' or 'never'. */
-  stack: 'optional' | 'required' | 'never';
-  /** Conflicts and combinations parsing alone cannot see; throw the error `usage(message)` returns. */
-  check?: (args: ParsedArgs, usage: (message: string) => Error) => void;
-}
+export type { CommandSpec, OptionSpec, ParsedArgs } from '../context';
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'json', help: 'write exactly one JSON document to stdout (errors included); progress stays on stderr' },
@@ -87,6 +62,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'event',
+    run: eventCommand,
     usage: 'event <file|-> [--dry-run]',
     summary: 'process one EventBridge event (a JSON file, or - for stdin) as the Lambda would, converging in-process',
     positionals: { names: 'an event file (or - for standard input)', count: [1, 1] },
@@ -99,6 +75,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'sync',
+    run: syncCommand,
     usage: 'sync <accountId> [--dry-run] | sync <accountId> --stack NAME [--wait [--timeout SECONDS]]',
     summary: 'converge one account now (in-process), or enqueue it for the deployed worker (--stack)',
     positionals: { names: 'an account id (12 digits)', count: [1, 1] },
@@ -119,6 +96,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'status',
+    run: statusCommand,
     usage: 'status [--account ID]...',
     summary: 'what is (IAM roles, Veeam entries, external-ID age) and what would be done, per account; changes nothing',
     positionals: { names: '', count: [0, 0] },
@@ -132,6 +110,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'reconcile',
+    run: reconcileCommand,
     usage: 'reconcile [--dry-run] [--account ID]... [--allow-offboard N]',
     summary:
       'converge every account in scope (or the named ones); with --stack the deployed reconcile function plans and enqueues',
@@ -160,6 +139,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'rotate',
+    run: rotateCommand,
     usage: 'rotate [--account ID]... [--force] [--propagation-wait SECONDS] [--dry-run]',
     summary:
       'rotate the external IDs that are due (or --force), printing each phase on stderr; with --stack the worker rotates',
@@ -193,6 +173,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'dlq list',
+    run: dlqListCommand,
     usage: 'dlq list --stack NAME [--queue events|intake|worker] [--max N]',
     summary: 'show each message parked in a dead-letter queue with its reason, without consuming it',
     positionals: { names: '', count: [0, 0] },
@@ -208,6 +189,7 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'dlq redrive',
+    run: dlqRedriveCommand,
     usage: 'dlq redrive --stack NAME [--queue worker]',
     summary: 'move the worker DLQ’s messages back to the account queue (after fixing the cause)',
     positionals: { names: '', count: [0, 0] },

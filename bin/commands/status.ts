@@ -1,4 +1,4 @@
-import { flag, values } from '../args';
+import { flag, values } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import { renderStatus, summarize } from '../render-status';
 import { explainAccounts } from './results';

@@ -1,5 +1,5 @@
 import { convergeAccount } from '../../lib/account/converge-account';
-import { flag } from '../args';
+import { flag } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import { enqueueRemote } from './enqueue';
 import { accountsResult } from './results';

@@ -1,9 +1,8 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Deps } from '../deps';
 import { describeError } from '../errors';
 import { DETAIL_TYPES, type AccountDetailType, type LifecycleEvent } from '../lifecycle/types';
 import { logger } from '../log';
-import { metrics } from '../metrics';
+import { countMetric, METRIC } from '../metrics';
 import type { RoleBlueprint } from '../roles/types';
 import { entryName } from '../registration';
 import type { AccountReport } from './account-report';
@@ -100,6 +99,6 @@ export async function publishOrWarn(deps: Deps, event: LifecycleEvent): Promise<
       code,
       reason: message,
     });
-    metrics().addMetric('LifecycleEventsFailed', MetricUnit.Count, 1);
+    countMetric(METRIC.LifecycleEventsFailed);
   }
 }

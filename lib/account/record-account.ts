@@ -1,19 +1,18 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger } from '../log';
-import { metrics } from '../metrics';
+import { countMetric, METRIC, type MetricName } from '../metrics';
 import type { AccountReport } from './account-report';
 
 /** One metric per account outcome; what the alarms and the dashboard count. */
-const METRIC_OF: Record<AccountReport['action'], string | undefined> = {
-  ok: 'AccountsConverged',
-  create: 'AccountsRegistered',
-  repair: 'AccountsRepaired',
-  register: 'AccountsRegistered',
-  update: 'AccountsRegistered',
-  offboard: 'AccountsOffboarded',
-  rotate: 'AccountsRotated',
-  conflict: 'AccountsFailed',
-  error: 'AccountsFailed',
+const METRIC_OF: Record<AccountReport['action'], MetricName | undefined> = {
+  ok: METRIC.AccountsConverged,
+  create: METRIC.AccountsRegistered,
+  repair: METRIC.AccountsRepaired,
+  register: METRIC.AccountsRegistered,
+  update: METRIC.AccountsRegistered,
+  offboard: METRIC.AccountsOffboarded,
+  rotate: METRIC.AccountsRotated,
+  conflict: METRIC.AccountsFailed,
+  error: METRIC.AccountsFailed,
   skip: undefined,
 };
 
@@ -33,14 +32,14 @@ export function notProtectedReason(report: AccountReport): string | undefined {
  */
 export function recordAccount(report: AccountReport, opts: { lastAttempt?: boolean } = {}): void {
   const name = METRIC_OF[report.action];
-  if (name) metrics().addMetric(name, MetricUnit.Count, 1);
+  if (name) countMetric(name);
   const reason = notProtectedReason(report);
   if (reason === undefined) return;
   if (report.error?.retryable && opts.lastAttempt === false) {
     logger.info('account not protected yet; the request will be retried', { accountId: report.accountId, reason });
     return;
   }
-  metrics().addMetric('AccountsNotProtected', MetricUnit.Count, 1);
+  countMetric(METRIC.AccountsNotProtected);
   logger.warn('account not protected', {
     accountId: report.accountId,
     action: report.action,

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { cachedClient } from './client-cache';
-import { DEFAULT_RETRY } from './retry-policy';
+import { SDK_CLIENT_RETRY } from './retry-policy';
 
 export const dynamoDbClient = (): DynamoDBClient =>
-  cachedClient('dynamodb', () => new DynamoDBClient({ ...DEFAULT_RETRY }));
+  cachedClient('dynamodb', () => new DynamoDBClient({ ...SDK_CLIENT_RETRY }));

@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { cachedClient } from './client-cache';
-import { DEFAULT_RETRY } from './retry-policy';
+import { SDK_CLIENT_RETRY } from './retry-policy';
 
 /** The service's own EventBridge client (lifecycle events). */
 export const eventBridgeClient = (): EventBridgeClient =>
-  cachedClient('eventbridge', () => new EventBridgeClient({ ...DEFAULT_RETRY }));
+  cachedClient('eventbridge', () => new EventBridgeClient({ ...SDK_CLIENT_RETRY }));

@@ -7,4 +7,5 @@ export const IAM_RETRY = { retryMode: 'standard', maxAttempts: 8 } as const;
 export const STS_RETRY = { retryMode: 'standard', maxAttempts: 8 } as const;
 /** Organizations throttles DescribeAccount/ListParents under concurrency at a few hundred accounts. */
 export const ORGANIZATIONS_RETRY = { retryMode: 'standard', maxAttempts: 10 } as const;
-export const DEFAULT_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
+/** Every other SDK client (SQS, EventBridge, DynamoDB, Secrets Manager): a little more patience than the default. */
+export const SDK_CLIENT_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;

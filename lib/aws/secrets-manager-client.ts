@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { cachedClient } from './client-cache';
-import { DEFAULT_RETRY } from './retry-policy';
+import { SDK_CLIENT_RETRY } from './retry-policy';
 
 /** The service's own Secrets Manager client (the functions read the secret through the extension first). */
 export const secretsManagerClient = (): SecretsManagerClient =>
-  cachedClient('secretsmanager', () => new SecretsManagerClient({ ...DEFAULT_RETRY }));
+  cachedClient('secretsmanager', () => new SecretsManagerClient({ ...SDK_CLIENT_RETRY }));

@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { cachedClient } from './client-cache';
-import { DEFAULT_RETRY } from './retry-policy';
+import { SDK_CLIENT_RETRY } from './retry-policy';
 
-export const sqsClient = (): SQSClient => cachedClient('sqs', () => new SQSClient({ ...DEFAULT_RETRY }));
+export const sqsClient = (): SQSClient => cachedClient('sqs', () => new SQSClient({ ...SDK_CLIENT_RETRY }));

@@ -3,6 +3,7 @@ import { ageDays } from '../account/id-state';
 import { planOrganization } from './reconcile';
 import { mayConverge } from '../ownership';
 import { entryOwner, parseEntryDescription } from '../registration';
+import { countMetric, METRIC } from '../metrics';
 
 export interface RotationSchedule {
   enqueued: number;
@@ -69,5 +70,6 @@ export async function scheduleRotations(
     })),
     { runId: deps.now().toISOString() },
   );
+  countMetric(METRIC.RotationsEnqueued, due.length);
   return { enqueued: due.length, accounts: due, deferred };
 }

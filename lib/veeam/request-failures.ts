@@ -1,10 +1,9 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metrics } from '../metrics';
+import { countMetric, METRIC } from '../metrics';
 
 /**
  * One Veeam request that ended without the answer we needed: unreachable after its retries, TLS refused, or a status
  * the operation does not accept (after the 5xx/429 retries). The dashboard plots it beside the worker's errors.
  */
 export function recordVeeamRequestFailed(): void {
-  metrics().addMetric('VeeamRequestsFailed', MetricUnit.Count, 1);
+  countMetric(METRIC.VeeamRequestsFailed);
 }

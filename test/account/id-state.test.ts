@@ -56,6 +56,27 @@ describe('external-ID decisions (the invariant: the ID Veeam holds stays trusted
     expect(holdsNothing.pushId).toBe(Y);
   });
 
+  it('a sync during a rotation keeps when the rotation started and when the current ID was issued', () => {
+    // The start time dates the new ID once the rotation completes (narrow): a sync must not move it forward.
+    const started = '2026-11-20T08:00:00.000Z';
+    const tags = {
+      [ISSUED_TAG]: '2026-08-01T00:00:00.000Z',
+      [NEXT_FP_TAG]: externalIdFingerprint(Y),
+      [ROTATION_STARTED_TAG]: started,
+    };
+    const s = decideIds(role([X, Y], tags), externalIdFingerprint(X), now);
+    expect(s.stateTags).toEqual(tags);
+    expect(s.issuedAt.toISOString()).toBe('2026-08-01T00:00:00.000Z');
+    expect(s.rotating).toBe(true);
+    expect(s.notes).toEqual([]);
+    expect(narrow(s, now).issuedAt.toISOString()).toBe(started);
+    // A rotation whose start was never recorded counts from now, and says the appliance holds neither ID.
+    const untimed = decideIds(role([X, Y], { [NEXT_FP_TAG]: externalIdFingerprint(Y) }), undefined, now);
+    expect(untimed.stateTags[ROTATION_STARTED_TAG]).toBe(now.toISOString());
+    expect(untimed.pushId).toBe(Y);
+    expect(untimed.notes).toEqual(['rotation in progress: appliance did not hold a trusted ID']);
+  });
+
   it('rolls back a rotation whose tags never landed, keeping the ID Veeam holds', () => {
     const s = decideIds(role([X, Y]), externalIdFingerprint(Y), now);
     expect(s.trustIds).toEqual([Y]);

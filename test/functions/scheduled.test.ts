@@ -1,5 +1,4 @@
 import { InvalidInputError } from '../../lib/errors';
-import { sqsAccountQueue } from '../../lib/queue/sqs-queue';
 import { lambdaContext, scheduledEvent } from '../../sim/lambda';
 
 // The domain service stands in for Organizations, IAM and Veeam: these handlers only validate, delegate and return.
@@ -30,8 +29,6 @@ describe('reconcile handler', () => {
     const out = await reconcileHandler({ dryRun: true, accountIds: ['444455556666'] }, lambdaContext());
     expect(reconcile).toHaveBeenCalledWith({ dryRun: true, accountIds: ['444455556666'] });
     expect(out).toEqual({ dryRun: true, enqueued: 0 });
-    // Reconcile sends on every run: its service is built with the account queue loaded at once.
-    expect(getService).toHaveBeenCalledWith({ accountQueue: sqsAccountQueue });
   });
 
   it("never turns a dry run that borrows a scheduled event's detail-type into a real run", async () => {

@@ -5,7 +5,6 @@ import 'aws-sdk-client-mock-jest';
 import { ConfigError } from '../../lib/errors';
 import type { AccountReport } from '../../lib/account/account-report';
 import { lambdaContext, sqsRecord } from '../../sim/lambda';
-import { stsMemberAccess } from '../../lib/member/member-access';
 
 // The domain service stands in for IAM, Organizations and Veeam: the worker's contract is what it does with a report.
 const handle = jest.fn<Promise<AccountReport>, [unknown]>();
@@ -70,8 +69,6 @@ describe('worker handler', () => {
     expect(out).toEqual({ batchItemFailures: [] });
     expect(handle).toHaveBeenCalledTimes(2);
     expect(sqs.calls()).toHaveLength(0);
-    // Every message enters a member account: the worker builds its service with member access loaded at once.
-    expect(getService).toHaveBeenCalledWith({ memberAccess: stsMemberAccess });
   });
 
   it('retries a transient failure of one account without holding back the others, but holds back that account', async () => {

@@ -1,7 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -66,24 +76,86 @@ function ownerAlive(lock: string): boolean {
   }
 }
 
-/** `serverless package` into a fresh directory (offline, no credentials), returning the update-stack template. */
+/**
+ * What a packaged template is made of: a change to any of these files is a new template. The functions' code is not
+ * (it changes the zips, which template tests do not read).
+ */
+const TEMPLATE_SOURCES = [
+  'serverless.yml',
+  'resources',
+  'events',
+  'management',
+  'forwarder',
+  'esbuild-plugins.cjs',
+  'package.json',
+];
+/** Packaged templates by service folder, parameters and sources, shared by jest workers and by later runs. */
+const CACHE_DIR = join(tmpdir(), 'veeam-org-sync-templates');
+
+let sources: string | undefined;
+function sourcesHash(): string {
+  if (sources) return sources;
+  const hash = createHash('sha256');
+  const add = (path: string): void => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) for (const name of readdirSync(path).sort()) add(join(path, name));
+    else if (stat?.isFile()) hash.update(`${relative(ROOT, path)}\0`).update(readFileSync(path));
+  };
+  for (const source of TEMPLATE_SOURCES) add(join(ROOT, source));
+  return (sources = hash.digest('hex'));
+}
+
+function readCached(file: string): Template | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Template;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `serverless package` (offline, no credentials), returning the update-stack template. Each combination of service
+ * folder, parameters and template sources is packaged once: the result is cached (CACHE_DIR), so the test files that
+ * need the same variant, in any jest worker, and later runs over unchanged sources read it instead of packaging again.
+ */
 export async function packageTemplate(params: Record<string, string> = {}, cwd = ROOT): Promise<Template> {
+  const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
+  const key = createHash('sha256')
+    .update(JSON.stringify({ service: relative(ROOT, cwd), params: sorted, sources: sourcesHash() }))
+    .digest('hex')
+    .slice(0, 32);
+  const file = join(CACHE_DIR, `${key}.json`);
+  const hit = readCached(file);
+  if (hit) return hit;
+  // Inside the lock: another worker may have packaged this variant while we waited.
+  return packagingAlone(cwd, async () => readCached(file) ?? (await packageInto(file, params, cwd)));
+}
+
+async function packageInto(file: string, params: Record<string, string>, cwd: string): Promise<Template> {
   const out = mkdtempSync(join(tmpdir(), 'veeam-org-sync-package-'));
-  const args = [
-    SERVERLESS_BIN,
-    'package',
-    '--stage',
-    'dev',
-    '--package',
-    out,
-    ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
-  ];
-  // The CLI itself, not npx: on a bundling error osls prints the error and then never exits, and the timeout must
-  // kill the process that hangs.
-  await packagingAlone(cwd, () =>
-    run(process.execPath, args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 }),
-  );
-  return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  try {
+    const args = [
+      SERVERLESS_BIN,
+      'package',
+      '--stage',
+      'dev',
+      '--package',
+      out,
+      ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
+    ];
+    // The CLI itself, not npx: on a bundling error osls prints the error and then never exits, and the timeout must
+    // kill the process that hangs.
+    await run(process.execPath, args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 });
+    const text = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
+    mkdirSync(CACHE_DIR, { recursive: true });
+    // Written aside and renamed: a reader never sees half a template.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, text);
+    renameSync(partial, file);
+    return JSON.parse(text) as Template;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');

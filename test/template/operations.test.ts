@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { METRIC } from '../../lib/metrics';
 import type { Template } from './cfn';
 import { asList, evaluate, packageTemplate, packagingAlone, ROOT, resourcesOfType, roleStatements } from './cfn';
 
@@ -141,8 +142,8 @@ describe('dashboard', () => {
   });
 
   it('shows accounts in scope, protected and not protected', () => {
-    expect(has('VeeamOrgSync', 'AccountsInScope')).toBe(true);
-    expect(has('VeeamOrgSync', 'AccountsNotProtected')).toBe(true);
+    expect(has('VeeamOrgSync', METRIC.AccountsInScope)).toBe(true);
+    expect(has('VeeamOrgSync', METRIC.AccountsNotProtected)).toBe(true);
     expect(metricRows().some((m) => JSON.stringify(m).includes('"label":"protected"'))).toBe(true);
   });
 
@@ -151,8 +152,8 @@ describe('dashboard', () => {
     expect(has('AWS/Lambda', 'Duration', 'WorkerLambdaFunction')).toBe(true);
     for (const q of ['WorkerDlq', 'IntakeDlq', 'EventsDlq'])
       expect(has('AWS/SQS', 'ApproximateNumberOfMessagesVisible', `${q}.QueueName`)).toBe(true);
-    expect(has('VeeamOrgSync', 'AccountsRotated')).toBe(true);
-    expect(has('VeeamOrgSync', 'VeeamRequestsFailed')).toBe(true);
+    expect(has('VeeamOrgSync', METRIC.AccountsRotated)).toBe(true);
+    expect(has('VeeamOrgSync', METRIC.VeeamRequestsFailed)).toBe(true);
   });
 
   it('plots only metrics the code emits, under the dimension Powertools adds', () => {

