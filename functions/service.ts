@@ -4,7 +4,7 @@ import { recordAccount } from '../lib/account/record-account';
 import type { AccountReport } from '../lib/account/account-report';
 import type { Deps } from '../lib/deps';
 import { scheduleRotations, type RotationSchedule } from '../lib/fleet/due-rotations';
-import { reconcile, type ReconcileReport } from '../lib/fleet/reconcile';
+import { lambdaDispatcher, reconcile, type ReconcileReport } from '../lib/fleet/reconcile';
 import type { AccountRequest } from '../lib/queue/types';
 import { rotateAccount } from '../lib/account/rotate-account';
 import { memoUntilFailure } from '../lib/util/memo-until-failure';
@@ -42,7 +42,8 @@ function createService(deps: Deps): SyncService {
       recordAccount(report, last);
       return report;
     },
-    reconcile: (o) => reconcile(deps, { ...o, mode: 'fan-out' }),
+    reconcile: ({ deep: _deep, ...o }) =>
+      reconcile(deps, { ...o, dispatcher: lambdaDispatcher({ ...o, deep: _deep }) }),
     scheduleRotations: (o) => scheduleRotations(deps, o),
   };
 }
