@@ -371,7 +371,10 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const veeam0 = await sim.counters();
     const sampler = startSampler(tally.drain);
     const started = performance.now();
-    const report = await reconcile(deps, { dryRun: false, dispatcher: mode === 'in-process' ? convergeInProcess() : enqueueForWorker() });
+    const report = await reconcile(deps, {
+      dryRun: false,
+      dispatcher: mode === 'in-process' ? convergeInProcess() : enqueueForWorker(),
+    });
     const wallMs = performance.now() - started;
     const memory = sampler.stop();
     tally.drain();

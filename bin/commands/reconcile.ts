@@ -1,3 +1,4 @@
+import { heldReasonOf } from '../../lib/account/offboarding-held';
 import type { ReconcileReport } from '../../lib/fleet/reconcile';
 import { flag, intValue, values } from '../args';
 import type { CommandContext, CommandResult } from '../context';
@@ -28,7 +29,7 @@ function render(report: ReconcileReport): string {
   if (guard?.held)
     lines.push(
       '',
-      `Offboarding held: ${(guard.reason ?? `${guard.wouldOffboard} account(s) would be offboarded; none was`).replace(/^offboarding held: /, '')}.`,
+      `Offboarding held: ${heldReasonOf(guard).replace(/^offboarding held: /, '')}`,
       `  ${guard.accounts.join(' ')}`,
     );
   else if (guard?.permit === 'grant')

@@ -11,7 +11,7 @@ export type OffboardPermit = { allowed: true } | { allowed: false; reason: strin
  * there is no budget to share, so a single account is never offboarded on its own.
  */
 export async function permitOffboarding(deps: Deps, accountId: string, dryRun: boolean): Promise<OffboardPermit> {
-  const confirm = confirmCommand([accountId]);
+  const confirm = confirmCommand(1, [accountId]);
   if (!deps.state)
     return {
       allowed: false,

@@ -17,10 +17,14 @@ export interface OffboardingHeld {
 /** Keeps the event far below PutEvents' 256 KB whatever the size of the organization. */
 const MAX_LISTED = 1000;
 
-export const confirmCommand = (accounts: string[]): string =>
-  accounts.length === 1
-    ? `veeam-org-sync reconcile --account ${accounts[0]} --allow-offboard 1`
-    : `veeam-org-sync reconcile --allow-offboard ${accounts.length}`;
+/** The CLI command that confirms these offboardings: by name for named accounts, else for the whole organization. */
+export const confirmCommand = (count: number, named?: string[]): string =>
+  `veeam-org-sync reconcile ${named?.length ? named.map((id) => `--account ${id} `).join('') : ''}--allow-offboard ${count}`;
+
+/** The words for a hold that carries no reason of its own (a report from an older deployment). */
+export const heldReasonOf = (held: OffboardingHeld): string =>
+  held.reason ??
+  `${held.wouldOffboard} accounts would be offboarded, more than the offboarding budget allows (${held.limit} per 24 hours, OFFBOARD_MAX_PER_RUN); none was. Confirm with ${confirmCommand(held.wouldOffboard)} after checking the list.`;
 
 /** The `Offboarding Held` event a verdict implies: one when it held, none otherwise. */
 export function offboardingHeldEvent(held: OffboardingHeld, installationId: string): LifecycleEvent | undefined {
@@ -30,9 +34,7 @@ export function offboardingHeldEvent(held: OffboardingHeld, installationId: stri
     detail: {
       schemaVersion: 1,
       installationId,
-      reason:
-        held.reason ??
-        `${held.wouldOffboard} accounts would be offboarded, more than the offboarding budget allows (${held.limit} per 24 hours, OFFBOARD_MAX_PER_RUN); none was. Confirm with ${confirmCommand(held.accounts)} after checking the list.`,
+      reason: heldReasonOf(held),
       wouldOffboard: held.wouldOffboard,
       limit: held.limit,
       accounts: held.accounts.slice(0, MAX_LISTED),

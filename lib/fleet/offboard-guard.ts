@@ -57,12 +57,13 @@ export async function authorizeOffboardings(
       })
     : { held: false, wouldOffboard: 0, need: 0, used: 0, limit, accounts };
   const guard: OffboardGuard = { ...verdict, budget: shared ? 'shared' : 'run', ...(window ? { window } : {}) };
-  if (verdict.held) guard.reason = heldReason(guard, named);
+  if (verdict.held) guard.reason = heldReason(guard, opts.accountIds);
   return { guard, state };
 }
 
-function heldReason(g: OffboardGuard, named: boolean): string {
-  const confirm = `\`${confirmCommand(g.accounts)}\``;
+function heldReason(g: OffboardGuard, accountIds: string[] | undefined): string {
+  const named = (accountIds?.length ?? 0) > 0;
+  const confirm = `\`${confirmCommand(g.wouldOffboard, accountIds)}\``;
   const budget =
     g.budget === 'shared'
       ? `the offboarding budget allows ${g.limit} per 24 hours and ${g.used} ${g.used === 1 ? 'is' : 'are'} used`

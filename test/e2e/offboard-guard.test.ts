@@ -138,7 +138,9 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
     const before = writeCounts(world);
     const r = await convergeAccount(deps, ACCOUNTS[5]!, { dryRun: false, reason: 'MoveAccount' });
     expect(r).toMatchObject({ action: 'held', inScope: false });
-    expect(r.held).toMatch(/budget is spent \(5 of 5 accounts in the last 24 hours.*reconcile --account 710000000006 --allow-offboard 1/);
+    expect(r.held).toMatch(
+      /budget is spent \(5 of 5 accounts in the last 24 hours.*reconcile --account 710000000006 --allow-offboard 1/,
+    );
     expect(intact(ACCOUNTS[5]!)).toBe(true);
     expect(writeCounts(world)).toEqual(before);
     // The operator confirms that one account by name.
