@@ -1,5 +1,5 @@
 import { convergeAccount } from '../../lib/account/converge-account';
-import { convergeInProcess, enqueueForWorker, reconcile } from '../../lib/fleet/reconcile';
+import { convergeInProcess, reconcile } from '../../lib/fleet/reconcile';
 import type { AccountReport } from '../../lib/account/account-report';
 import { depsFor } from '../support/account-harness';
 import { startWorld, type World } from '../../sim/world';

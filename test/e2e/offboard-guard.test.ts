@@ -2,7 +2,7 @@ import { runCli } from '../../bin/cli';
 import { convergeAccount } from '../../lib/account/converge-account';
 import { loadConfig } from '../../lib/config';
 import type { Deps } from '../../lib/deps';
-import { convergeInProcess, enqueueForWorker, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import { enqueueForWorker, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
 import { buildDeps } from '../../lib/wiring';
 import { startWorld, type World } from '../../sim/world';
 import { addAccount, ownedEntries, protect, writeCounts } from '../support/account-harness';

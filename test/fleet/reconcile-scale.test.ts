@@ -3,7 +3,7 @@ import { loadConfig } from '../../lib/config';
 import type { Deps } from '../../lib/deps';
 import { AwsOrganization } from '../../lib/organizations/aws-organization';
 import type { AccountRequest } from '../../lib/queue/types';
-import { convergeInProcess, enqueueForWorker, reconcile } from '../../lib/fleet/reconcile';
+import { enqueueForWorker, reconcile } from '../../lib/fleet/reconcile';
 import { blueprints } from '../../lib/roles/blueprints';
 import { createVeeamClient } from '../../lib/veeam/client';
 import { entryDescription } from '../../lib/registration';

@@ -1,6 +1,6 @@
 import type { Deps } from '../../lib/deps';
 import { generateExternalId } from '../../lib/external-id';
-import { convergeInProcess, enqueueForWorker, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import { convergeInProcess, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
 import type { AccountReport } from '../../lib/account/account-report';
 import { entryDescription } from '../../lib/registration';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
