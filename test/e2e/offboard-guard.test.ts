@@ -223,3 +223,54 @@ describe('the management account', () => {
     expect(world.iam.calls.filter((c) => c.accountId === mgmt())).toHaveLength(calls);
   });
 });
+
+describe('accounts in scope converge whatever happens to the departed ones', () => {
+  const readBudgetItem = () => JSON.stringify(world.ddb.value('offboard-budget'));
+
+  it('OFFBOARD_MODE=retain (the default): a new account is protected, a departed one left as it is, no budget drawn', async () => {
+    world.clock.advance(25 * 3_600_000);
+    const fresh = addAccount(world, '760000000001', IN);
+    const gone = addAccount(world, '760000000002', IN);
+    await protect(depsWith({}), gone);
+    world.org.moveAccount(gone, EMPTY);
+    const budget = readBudgetItem();
+    const retain = depsWith({ OFFBOARD_MODE: 'retain' });
+    const run = await cli(['reconcile', '--json'], retain);
+    expect(run.code).toBe(0);
+    const report = (JSON.parse(run.out) as { report: ReconcileReport }).report;
+    expect(report.accounts.find((a) => a.accountId === fresh)?.action).toBe('create');
+    expect(report.offboardGuard).toBeUndefined();
+    expect(report.notProtected.find((n) => n.accountId === gone)?.reason).toMatch(/outside SCOPE_OU_IDS/);
+    expect(ownedEntries(world, fresh)).toHaveLength(2);
+    expect(intact(gone)).toBe(true);
+    expect(readBudgetItem()).toBe(budget);
+
+    // The Lambda's fan-out under retain enqueues the accounts to protect, and nothing for the departed one.
+    const next = addAccount(world, '760000000003', IN);
+    const fanOut = await reconcile(retain, { dryRun: false, dispatcher: enqueueForWorker() });
+    const queued = world.sqs.messages(world.env.ACCOUNT_QUEUE_URL!).map((m) => m.groupId);
+    expect(queued).toContain(next);
+    expect(queued).not.toContain(gone);
+    expect(fanOut.enqueued).toBe(queued.length);
+    await world.drain();
+    expect(ownedEntries(world, next)).toHaveLength(2);
+  });
+
+  it('a held reconcile still protects the accounts in scope; only the offboardings wait', async () => {
+    // Six protected accounts leave for an OU outside the scope: more than the budget. One new account joins.
+    const leaving = ['761000000001', '761000000002', '761000000003', '761000000004', '761000000005', '761000000006'];
+    for (const id of leaving) {
+      addAccount(world, id, IN);
+      await protect(depsWith({}), id);
+      world.org.moveAccount(id, EMPTY);
+    }
+    const fresh = addAccount(world, '761000000007', IN);
+    const run = await cli(['reconcile', '--json'], depsWith({}));
+    expect(run.code).toBe(3);
+    const report = (JSON.parse(run.out) as { report: ReconcileReport }).report;
+    expect(report.offboardGuard).toMatchObject({ held: true, accounts: expect.arrayContaining(leaving) as string[] });
+    expect(report.accounts.find((a) => a.accountId === fresh)?.action).toBe('create');
+    expect(ownedEntries(world, fresh)).toHaveLength(2);
+    for (const id of leaving) expect(intact(id)).toBe(true);
+  });
+});
