@@ -221,9 +221,10 @@ export function enqueueForWorker(): Dispatcher {
   return {
     mode: 'fan-out',
     async dispatch(work, { deps, dryRun, plannedAt, entries }) {
-      if (dryRun || !work.length) return { reports: [], enqueued: 0 };
+      if (dryRun) return { reports: [], enqueued: 0 };
       // The Lambda checks ACCOUNT_QUEUE_URL before planning and wires the queue: without it this is a wiring bug.
       if (!deps.queue) throw new InvariantError('fan-out reconcile without the account queue (ACCOUNT_QUEUE_URL)');
+      if (!work.length) return { reports: [], enqueued: 0 };
       await deps.queue.send(
         work.map((a) => ({
           accountId: a.accountId,

@@ -1,6 +1,7 @@
 import type { Deps } from '../../lib/deps';
 import { generateExternalId } from '../../lib/external-id';
-import { convergeInProcess, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import { convergeInProcess, enqueueForWorker, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import { InvariantError } from '../../lib/errors';
 import type { AccountReport } from '../../lib/account/account-report';
 import { entryDescription } from '../../lib/registration';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
@@ -183,6 +184,18 @@ describe('repairing drift on either side', () => {
       [F]: 'ok',
       [G]: 'ok',
       [H]: 'ok',
+    });
+  });
+});
+
+describe('a broken wiring is a bug, not a transient failure', () => {
+  it('a fan-out reconcile without the account queue fails with an InvariantError that is not retried', async () => {
+    const { queue: _queue, ...withoutQueue } = deps;
+    const run = reconcile(withoutQueue, { dryRun: false, dispatcher: enqueueForWorker() });
+    await expect(run).rejects.toBeInstanceOf(InvariantError);
+    await expect(run).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringContaining('ACCOUNT_QUEUE_URL'),
     });
   });
 });
