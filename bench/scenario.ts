@@ -245,7 +245,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const { stsMemberAccess } = await import('../lib/member/member-access');
   // As the worker builds them: member access at once (its per-account IAM clients are measured below).
   const buildDeps = () => wiring.buildDeps({ memberAccess: stsMemberAccess });
-  const { reconcile } = await import('../lib/fleet/reconcile');
+  const { reconcile, convergeInProcess, enqueueForWorker } = await import('../lib/fleet/reconcile');
   const { convergeAccount } = await import('../lib/account/converge-account');
   const { resetVeeamSessions } = await import('../lib/veeam/session-cache');
   const { entryName, entryDescription } = await import('../lib/registration');
@@ -371,7 +371,10 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const veeam0 = await sim.counters();
     const sampler = startSampler(tally.drain);
     const started = performance.now();
-    const report = await reconcile(deps, { dryRun: false, mode });
+    const report = await reconcile(deps, {
+      dryRun: false,
+      dispatcher: mode === 'in-process' ? convergeInProcess() : enqueueForWorker(),
+    });
     const wallMs = performance.now() - started;
     const memory = sampler.stop();
     tally.drain();
@@ -489,7 +492,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     const veeam0 = await sim.counters();
     const sampler = startSampler(tally.drain);
     const started = performance.now();
-    await reconcile(deps, { dryRun: false, mode: 'fan-out' });
+    await reconcile(deps, { dryRun: false, dispatcher: enqueueForWorker() });
     const planMs = performance.now() - started;
     const messages = sqs.take(QUEUE_URL, Number.MAX_SAFE_INTEGER);
     let next = 0;

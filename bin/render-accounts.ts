@@ -14,6 +14,7 @@ export function table(headers: string[], rows: string[][]): string {
 /** Why an account needs attention, in one line. */
 function note(r: AccountReport): string {
   if (r.error) return `${r.error.code}: ${r.error.message}`;
+  if (r.held) return `${r.scopeReason}; ${r.held}`;
   if (!r.inScope) return r.scopeReason;
   if (r.action === 'conflict')
     return r.roles.flatMap((x) => (x.role === 'conflict' || x.veeam === 'conflict' ? x.changes : [])).join('; ');

@@ -47,6 +47,7 @@ const WOULD: Record<AccountReport['action'], string> = {
   conflict: 'needs a person',
   error: 'failed to read',
   skip: 'nothing',
+  held: 'would offboard, held by the offboarding budget',
 };
 
 /** A dry run dates the ID it would issue for a missing role; status shows the age of what exists only. */

@@ -7,8 +7,8 @@ export const EXIT_CODES = `Exit codes:
   0  done: every account converged (or the command succeeded)
   1  the work failed: an account failed or is in conflict, an AWS or appliance call failed, a --wait timed out
   2  bad usage or configuration: fix the command line or the environment variable named
-  3  the offboarding guard held: more accounts would be offboarded than OFFBOARD_MAX_PER_RUN; confirm with
-     reconcile --allow-offboard N`;
+  3  offboarding held: the offboarding budget (OFFBOARD_MAX_PER_RUN per 24 hours, on every path) or a missing
+     state table kept an account that left scope protected; confirm with reconcile [--account ID] --allow-offboard N`;
 
 function optionLines(options: OptionSpec[]): string[] {
   const left = options.map((o) => `--${o.name}${o.value ? ` ${o.value}` : ''}${o.multiple ? ' ...' : ''}`);

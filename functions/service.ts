@@ -2,7 +2,7 @@ import { handleAccountRequest } from '../lib/account/handle-request';
 import type { AccountReport } from '../lib/account/account-report';
 import type { Deps } from '../lib/deps';
 import { scheduleRotations, type RotationSchedule } from '../lib/fleet/due-rotations';
-import { reconcile, type ReconcileReport } from '../lib/fleet/reconcile';
+import { lambdaDispatcher, reconcile, type ReconcileReport } from '../lib/fleet/reconcile';
 import type { AccountRequest } from '../lib/queue/types';
 import { memoUntilFailure } from '../lib/util/memo-until-failure';
 import { buildDeps, type WiringOptions } from '../lib/wiring';
@@ -25,7 +25,7 @@ export interface SyncService {
 function createService(deps: Deps): SyncService {
   return {
     handle: (req, opts) => handleAccountRequest(deps, req, opts),
-    reconcile: (o) => reconcile(deps, { ...o, mode: 'fan-out' }),
+    reconcile: ({ deep, ...o }) => reconcile(deps, { ...o, dispatcher: lambdaDispatcher({ ...o, deep }) }),
     scheduleRotations: (o) => scheduleRotations(deps, o),
   };
 }

@@ -4,7 +4,7 @@ import { describeError, RetryableError } from '../lib/errors';
 import { logger } from '../lib/log';
 import { countMetric, METRIC } from '../lib/metrics';
 import type { delayRedelivery as DelayRedeliveryFn } from '../lib/queue/redelivery';
-import { redeliveryDelaySeconds } from '../lib/queue/redelivery-delay';
+import { afterFailure } from '../lib/queue/redelivery-delay';
 import { parseAccountRequest } from '../lib/queue/request';
 import { queueUrls } from '../lib/queue/urls';
 import { stsMemberAccess } from '../lib/member/member-access';
@@ -71,15 +71,15 @@ async function processRecord(record: SQSRecord): Promise<void> {
     failure = describeError(err);
   }
   if (!failure) return;
-  // On the last receive SQS would move the message without saying why: park it ourselves, with the reason.
-  if (failure.retryable && receiveCount < maxReceiveCount()) {
+  const next = afterFailure(failure, receiveCount, maxReceiveCount());
+  if (next.retry) {
     logger.warn('request will be retried', {
       messageId: record.messageId,
       receiveCount,
       code: failure.code,
       reason: failure.message,
     });
-    retryDelays.set(groupOf(record), redeliveryDelaySeconds(receiveCount));
+    retryDelays.set(groupOf(record), next.delaySeconds);
     throw new RetryableError(failure.message, { code: failure.code });
   }
   await deadLetter(record, failure, receiveCount);

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as errors from '../lib/errors';
+import { StateContentionError } from '../lib/state';
 import { AccessRoleMissingError } from '../lib/member/access-role';
 import { ExtensionRefusedError, ExtensionUnreachableError } from '../lib/secrets/extension';
 
@@ -18,6 +19,7 @@ describe('error names', () => {
     new errors.VeeamApiError('refused', 400),
     new errors.VeeamTlsError('fingerprint mismatch'),
     new errors.SecretError('unreadable', false),
+    new errors.InvariantError('fan-out reconcile without the account queue'),
     new AccessRoleMissingError('444455556666', 'VeeamOrgSyncAccess'),
     new ExtensionUnreachableError(2773, new Error('connect ECONNREFUSED')),
     new ExtensionRefusedError(2773, 'veeam/api-user'),
@@ -53,5 +55,39 @@ describe('error names', () => {
       }
     }
     expect(unnamed).toEqual([]);
+  });
+});
+
+describe('retry or DLQ: describeError', () => {
+  const sdkError = (name: string, extra: Record<string, unknown> = {}) =>
+    Object.assign(new Error(`${name} from the service`), { name, $metadata: { httpStatusCode: 400 }, ...extra });
+
+  it.each([
+    ['IAM throttling (400 Throttling)', sdkError('Throttling')],
+    ['Organizations TooManyRequestsException', sdkError('TooManyRequestsException')],
+    ['DynamoDB ProvisionedThroughputExceededException', sdkError('ProvisionedThroughputExceededException')],
+    ['a modeled error the SDK marks $retryable', sdkError('SomethingElse', { $retryable: {} })],
+    ['HTTP 429', sdkError('Unknown', { $metadata: { httpStatusCode: 429 } })],
+    ['a 503 from the service', sdkError('ServiceUnavailable', { $metadata: { httpStatusCode: 503 } })],
+    ['the SDK timeout', sdkError('TimeoutError')],
+    ['a reset socket', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['fetch failing on a refused connection', new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })],
+    ['a state item under contention', new StateContentionError('offboard-budget', 8)],
+  ])('%s is retried', (_what, err) => {
+    expect(errors.describeError(err).retryable).toBe(true);
+  });
+
+  it.each([
+    ['a bare Error (a bug)', new Error('cannot read properties of undefined')],
+    ['a TypeError', new TypeError('x is not a function')],
+    ['AccessDenied (a missing permission)', sdkError('AccessDenied')],
+    ['a validation error', sdkError('ValidationError')],
+    ['a broken invariant', new errors.InvariantError('impossible state')],
+    ['something thrown that is not an Error', 'a string'],
+    ['an aborted request', Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ECONNRESET' })],
+  ])('%s goes to the DLQ at once', (_what, err) => {
+    const d = errors.describeError(err);
+    expect(d.retryable).toBe(false);
+    expect(d.message.length).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@ import { flag, intValue } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import { renderAccounts } from '../render-accounts';
 import { waitForWorker } from '../remote/wait';
-import { explainAccounts } from './results';
+import { explainAccounts, HELD_EXIT } from './results';
 
 const DEFAULT_WAIT_SECONDS = 900;
 
@@ -39,8 +39,10 @@ export async function enqueueRemote(ctx: CommandContext, requests: AccountReques
     (m) => `  ${m.accountId}  parked in the worker DLQ: ${m.reason.code}: ${m.reason.message}`,
   );
   const notConverged = outcome.accounts.some((a) => a.action !== 'ok');
+  // The outcome is a dry run of the accounts after the worker: one still held by the offboarding budget says so.
+  const held = outcome.accounts.some((a) => a.action === 'held');
   return {
-    exitCode: parked.length || notConverged ? 1 : explainAccounts(outcome.accounts).exitCode,
+    exitCode: held ? HELD_EXIT : parked.length || notConverged ? 1 : explainAccounts(outcome.accounts).exitCode,
     data: { ...enqueued, outcome },
     text: [renderAccounts(outcome.accounts), ...(parked.length ? ['', ...parked] : [])].join('\n'),
   };

@@ -1,11 +1,10 @@
+import { heldReasonOf } from '../../lib/account/offboarding-held';
 import type { ReconcileReport } from '../../lib/fleet/reconcile';
 import { flag, intValue, values } from '../flags';
 import type { CommandContext, CommandResult } from '../context';
 import { renderAccounts, table } from '../render-accounts';
-import { explainAccounts } from './results';
+import { explainAccounts, HELD_EXIT } from './results';
 import { isAccountReport, isPlanned, runReconcile } from './run-reconcile';
-
-export const GUARD_HELD_EXIT = 3;
 
 function render(report: ReconcileReport): string {
   const reports = report.accounts.filter(isAccountReport);
@@ -30,9 +29,13 @@ function render(report: ReconcileReport): string {
   if (guard?.held)
     lines.push(
       '',
-      `Offboarding held: ${guard.wouldOffboard} accounts would be offboarded, more than ${guard.limit} (OFFBOARD_MAX_PER_RUN); none was. ` +
-        `Fix SCOPE_OU_IDS / EXCLUDED_ACCOUNT_IDS if this is a mistake, or confirm once with: veeam-org-sync reconcile --allow-offboard ${guard.wouldOffboard}`,
+      `Offboarding held: ${heldReasonOf(guard).replace(/^offboarding held: /, '')}`,
       `  ${guard.accounts.join(' ')}`,
+    );
+  else if (guard?.permit === 'grant')
+    lines.push(
+      '',
+      `Offboarding confirmed: a grant names the ${guard.need} account(s) beyond the offboarding budget (valid 1 hour).`,
     );
   return lines.join('\n');
 }
@@ -48,6 +51,6 @@ export async function reconcileCommand(ctx: CommandContext): Promise<CommandResu
   const explained = explainAccounts(report.accounts.filter(isAccountReport));
   const next = explained.reports[Symbol.iterator]();
   report.accounts = report.accounts.map((a) => (isAccountReport(a) ? (next.next().value ?? a) : a));
-  const exitCode = report.offboardGuard?.held ? GUARD_HELD_EXIT : explained.exitCode;
+  const exitCode = report.offboardGuard?.held ? HELD_EXIT : explained.exitCode;
   return { exitCode, data: { report }, text: render(report) };
 }

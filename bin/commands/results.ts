@@ -3,9 +3,13 @@ import type { CommandResult } from '../context';
 import { explainAwsError } from '../failure';
 import { renderAccounts } from '../render-accounts';
 
+/** Exit code of a run where an offboarding was held (by the budget, or for want of one): nothing was removed. */
+export const HELD_EXIT = 3;
+
 /**
  * Accounts whose error is the operator's AWS environment (no region, no credentials) get the fix instead of the
- * SDK's words; `exitCode` is then 2 (configuration), else 1 when an account failed or is in conflict, else 0.
+ * SDK's words; `exitCode` is then 2 (configuration), else 3 when an offboarding was held, else 1 when an account failed or is in
+ * conflict, else 0.
  */
 export function explainAccounts(reports: AccountReport[]): { reports: AccountReport[]; exitCode: number } {
   let environment = false;
@@ -16,7 +20,8 @@ export function explainAccounts(reports: AccountReport[]): { reports: AccountRep
     return { ...r, error: { ...r.error, code: aws.code, message: aws.message } };
   });
   const failed = explained.some((r) => r.action === 'error' || r.action === 'conflict');
-  return { reports: explained, exitCode: environment ? 2 : failed ? 1 : 0 };
+  const held = explained.some((r) => r.action === 'held');
+  return { reports: explained, exitCode: environment ? 2 : held ? HELD_EXIT : failed ? 1 : 0 };
 }
 
 export function accountsResult(reports: AccountReport[], extra: Record<string, unknown> = {}): CommandResult {

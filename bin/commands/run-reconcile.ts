@@ -1,5 +1,5 @@
 import type { AccountReport } from '../../lib/account/account-report';
-import { reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import { convergeInProcess, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
 import type { PlannedAccount } from '../../lib/fleet/plan-reconcile';
 import { flag } from '../flags';
 import type { CommandContext } from '../context';
@@ -38,13 +38,12 @@ export async function runReconcile(
   let progress: Progress | undefined;
   const report = await reconcile(ctx.deps(), {
     dryRun: req.dryRun,
-    mode: 'in-process',
     ...(req.accountIds?.length ? { accountIds: req.accountIds } : {}),
     ...(req.allowOffboard !== undefined ? { allowOffboard: req.allowOffboard } : {}),
-    onProgress: ({ total, account }) => {
+    dispatcher: convergeInProcess(({ total, account }) => {
       progress ??= ctx.progress(label, total);
       progress.tick(account.action === 'error');
-    },
+    }),
   });
   progress?.finish();
   return report;

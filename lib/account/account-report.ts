@@ -1,6 +1,17 @@
 /** What convergence did (or, in a dry run, would do) for one account: the unit of every report. */
 export type AccountAction =
-  'ok' | 'create' | 'repair' | 'register' | 'update' | 'offboard' | 'rotate' | 'conflict' | 'error' | 'skip';
+  | 'ok'
+  | 'create'
+  | 'repair'
+  | 'register'
+  | 'update'
+  | 'offboard'
+  | 'rotate'
+  | 'conflict'
+  | 'error'
+  | 'skip'
+  /** Out of scope, but the offboarding budget (or a missing one) held it: nothing was removed. */
+  | 'held';
 
 export interface RoleReport {
   blueprint: string;
@@ -24,4 +35,6 @@ export interface AccountReport {
   roles: RoleReport[];
   dryRun: boolean;
   error?: { code: string; message: string; retryable: boolean };
+  /** action 'held': why nothing was removed and how to confirm the offboarding on purpose. */
+  held?: string;
 }

@@ -6,7 +6,7 @@ import { convergeRole } from './converge-role';
 import type { Deps } from '../deps';
 import { logger } from '../log';
 import { offboardAccount } from './offboard-account';
-import type { ScopeDecision } from '../organizations/scope';
+import { scopeOf, type ScopeDecision } from '../organizations/scope';
 import type { AccountReport, RoleReport } from './account-report';
 import { advanceRotation } from './rotate-account';
 import { emitLifecycleEvent } from './lifecycle-event';
@@ -38,7 +38,11 @@ export async function convergeAccount(deps: Deps, accountId: string, opts: Conve
     deps,
     accountId,
     { dryRun: opts.dryRun, what: 'account convergence', ...(opts.known ? { scope: opts.known.scope } : {}) },
-    async (scope) => {
+    async (planned) => {
+      // Defence in depth: an out-of-scope verdict carried in a queued message (listedAt) is never acted on; only the
+      // scope read now from Organizations may lead to a removal.
+      const scope =
+        !planned.inScope && opts.known?.listedAt ? await scopeOf(deps.org, deps.config, accountId) : planned;
       if (!scope.inScope) {
         logger.info('account not in scope', { accountId, reason: scope.reason, trigger: opts.reason });
         return offboardAccount(deps, accountId, scope.reason, opts);

@@ -1,3 +1,4 @@
+import { InvariantError } from '../errors';
 import { externalIdFingerprint, generateExternalId } from '../external-id';
 import type { RoleSnapshot } from '../roles/types';
 
@@ -109,7 +110,10 @@ export function widen(state: IdState, now: Date): IdState {
 export function nextId(state: IdState): string {
   const fp = state.stateTags[NEXT_FP_TAG];
   const id = state.trustIds.find((x) => externalIdFingerprint(x) === fp);
-  if (!id) throw new Error('no rotation in progress');
+  if (!id)
+    throw new InvariantError(
+      'no rotation in progress: the next external ID was asked for a role whose trust holds none',
+    );
   return id;
 }
 

@@ -6,6 +6,9 @@ import { AccessRoleMissingError } from '../member/access-role';
 import type { AccountReport, RoleReport } from './account-report';
 import { MANAGEMENT_ACCOUNT_EXCLUDED } from '../organizations/scope';
 import { describeOwner, mayOffboard } from '../ownership';
+import type { RoleBlueprint, RoleIam } from '../roles/types';
+import { permitOffboarding } from './offboard-permit';
+import { announceOffboardingHeld } from './offboarding-held';
 import { findEntry, unregister } from '../registration';
 import type { VeeamEntry } from '../veeam/types';
 
@@ -32,7 +35,11 @@ export async function offboardAccount(
   const roles: RoleReport[] = [];
   /** Roles whose entry stays in Veeam (refused, or not ours to remove): deleting the role would break it. */
   const keepRole = new Set<string>();
-  let acted = false;
+  const toUnregister: Array<{
+    report: RoleReport;
+    entry: VeeamEntry;
+    installationId: RoleBlueprint['installationId'];
+  }> = [];
 
   for (const bp of deps.blueprints) {
     const found = findEntry(entries, accountId, bp);
@@ -53,53 +60,96 @@ export async function offboardAccount(
           : `Veeam entry ${found.entry.name} is ${describeOwner(found.owner)}: left untouched`,
       );
     }
-    if (offboardMode === 'retain') {
-      if (ours) {
-        report.changes.push('retained (OFFBOARD_MODE=retain)');
-        acted = true;
-      }
-      continue;
-    }
     if (found && ours) {
-      acted = true;
-      const res = await unregister(veeam, found.entry, { dryRun: opts.dryRun, installationId: bp.installationId });
-      if (res.status === 'refused' || res.status === 'not-owned') keepRole.add(bp.key);
-      report.veeam = res.status === 'refused' ? 'refused' : res.status === 'not-owned' ? 'conflict' : 'removed';
-      report.changes.push(
-        res.status === 'refused'
-          ? `Veeam refused removal: ${(res.reasons ?? []).join('; ')}`
-          : `Veeam entry ${found.entry.name} ${opts.dryRun ? 'would be removed' : res.status}`,
-      );
+      if (offboardMode === 'retain') report.changes.push('retained (OFFBOARD_MODE=retain)');
+      else toUnregister.push({ report, entry: found.entry, installationId: bp.installationId });
     }
   }
+  const report = (action: AccountReport['action'], extra: Partial<AccountReport> = {}): AccountReport => ({
+    accountId,
+    inScope: false,
+    scopeReason,
+    dryRun: opts.dryRun,
+    action,
+    roles,
+    ...extra,
+  });
+  if (offboardMode === 'retain') return report(roles.some((r) => r.veeam === 'ok') ? 'offboard' : 'skip');
 
   // Without the opt-in the functions have no IAM permission on the management account's roles (template condition).
-  if (scopeReason === MANAGEMENT_ACCOUNT_EXCLUDED) {
+  const management = scopeReason === MANAGEMENT_ACCOUNT_EXCLUDED;
+  const iam = offboardMode === 'delete' && !management ? await openForRemoval(deps, accountId, roles) : undefined;
+  // Only when no entry is to be removed are the roles read first: a unit of the budget is drawn for real removals only.
+  const owned = iam && !toUnregister.length ? await ownedRoles(deps, iam, keepRole) : [];
+  if (!toUnregister.length && !owned.length) return report('skip');
+
+  const permit = await permitOffboarding(deps, accountId, opts.dryRun);
+  if (!permit.allowed) {
+    await announceOffboardingHeld(
+      deps,
+      {
+        held: true,
+        wouldOffboard: 1,
+        limit: deps.config.offboardMaxPerRun,
+        accounts: [accountId],
+        reason: permit.reason,
+      },
+      opts.dryRun,
+    );
+    for (const r of roles) r.changes.push('held: nothing removed');
+    return report('held', { held: permit.reason });
+  }
+
+  for (const u of toUnregister) {
+    const res = await unregister(veeam, u.entry, { dryRun: opts.dryRun, installationId: u.installationId });
+    if (res.status === 'refused' || res.status === 'not-owned') keepRole.add(u.report.blueprint);
+    u.report.veeam = res.status === 'refused' ? 'refused' : res.status === 'not-owned' ? 'conflict' : 'removed';
+    u.report.changes.push(
+      res.status === 'refused'
+        ? `Veeam refused removal: ${(res.reasons ?? []).join('; ')}`
+        : `Veeam entry ${u.entry.name} ${opts.dryRun ? 'would be removed' : res.status}`,
+    );
+  }
+  if (management && offboardMode === 'delete') {
     for (const r of roles)
-      if (offboardMode === 'delete' && !keepRole.has(r.blueprint) && r.veeam !== 'absent')
+      if (!keepRole.has(r.blueprint) && r.veeam !== 'absent')
         r.changes.push(`role left in place: ${MANAGEMENT_ACCOUNT_EXCLUDED}; delete it by hand if it is not wanted`);
-  } else if (offboardMode === 'delete') await deleteRoles(deps, accountId, roles, keepRole, opts);
-  acted ||= roles.some((r) => r.role === 'removed');
-  const action = !acted ? 'skip' : accountAction(roles) === 'conflict' ? 'conflict' : 'offboard';
-  return { accountId, inScope: false, scopeReason, dryRun: opts.dryRun, action, roles };
+  } else if (iam) await deleteRoles(deps, iam, roles, keepRole, opts);
+  if (accountAction(roles) === 'conflict') return report('conflict');
+  // A removal (or a refusal) is an offboarding; finding everything already gone (another run got there) is not.
+  const acted = roles.some((r) => r.role === 'removed' || r.veeam === 'removed' || r.veeam === 'refused');
+  return report(acted ? 'offboard' : 'skip');
+}
+
+/**
+ * The member account's IAM, or undefined when the account cannot be entered for the documented reasons an
+ * offboarded account gives: the dedicated access role is gone (the StackSet removes it from accounts that leave its
+ * OUs) or every configured role denies (a closed, suspended or removed account). Anything else (throttling, a
+ * timeout, a bug) is an error, retried when transient.
+ */
+async function openForRemoval(deps: Deps, accountId: string, roles: RoleReport[]): Promise<RoleIam | undefined> {
+  try {
+    return await deps.member.roles(accountId);
+  } catch (err) {
+    if (!(err instanceof MemberAccessError || err instanceof AccessRoleMissingError)) throw err;
+    for (const r of roles) if (r.veeam !== 'refused') r.changes.push('account unreachable: role left in place');
+    return undefined;
+  }
+}
+
+async function ownedRoles(deps: Deps, iam: RoleIam, keepRole: ReadonlySet<string>): Promise<string[]> {
+  const candidates = deps.blueprints.filter((bp) => !keepRole.has(bp.key));
+  const snaps = await Promise.all(candidates.map((bp) => iam.read(bp)));
+  return candidates.filter((_, i) => snaps[i]!.exists && snaps[i]!.owner.kind === 'ours').map((bp) => bp.key);
 }
 
 async function deleteRoles(
   deps: Deps,
-  accountId: string,
+  iam: RoleIam,
   roles: RoleReport[],
   keepRole: ReadonlySet<string>,
   opts: { dryRun: boolean },
 ) {
-  let iam;
-  try {
-    iam = await deps.member.roles(accountId);
-  } catch (err) {
-    // A removed or closed account is often unreachable: nothing of ours can be used there any more.
-    if (!(err instanceof MemberAccessError || err instanceof AccessRoleMissingError)) throw err;
-    for (const r of roles) if (r.veeam !== 'refused') r.changes.push('account unreachable: role left in place');
-    return;
-  }
   for (const bp of deps.blueprints) {
     const report = roles.find((r) => r.blueprint === bp.key)!;
     if (keepRole.has(bp.key)) continue;

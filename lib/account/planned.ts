@@ -10,13 +10,18 @@ import type { ConvergeOptions } from './converge-account';
  */
 export const PLAN_MAX_AGE_MS = 15 * 60_000;
 
-/** The plan's knowledge as convergence takes it, or undefined when there is none or it is stale (or from the future). */
+/**
+ * The plan's knowledge as convergence takes it, or undefined when there is none, it is stale (or from the future), or
+ * it says the account is out of scope. A message only ever saves reads for an account to protect: whoever may send to
+ * the account queue must not be able to have protection removed, so before anything is unregistered or deleted the
+ * worker reads the scope from Organizations itself.
+ */
 export function knownFromPlan(plan: PlannedAccountContext | undefined, now: Date): ConvergeOptions['known'] {
-  if (!plan) return undefined;
+  if (!plan?.inScope) return undefined;
   const age = now.getTime() - Date.parse(plan.plannedAt);
   if (!(age >= -60_000 && age <= PLAN_MAX_AGE_MS)) return undefined;
   return {
-    scope: { inScope: plan.inScope, reason: plan.scopeReason },
+    scope: { inScope: true, reason: plan.scopeReason },
     entries: plan.entries,
     listedAt: new Date(plan.plannedAt),
   };

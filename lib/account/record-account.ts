@@ -14,6 +14,8 @@ const METRIC_OF: Record<AccountReport['action'], MetricName | undefined> = {
   conflict: METRIC.AccountsFailed,
   error: METRIC.AccountsFailed,
   skip: undefined,
+  // Counted as OffboardingHeld where the hold is announced (lib/account/offboarding-held.ts).
+  held: undefined,
 };
 
 /** Why an account is left unprotected, from its report (conflict reasons name the role or entry and the fix). */

@@ -1,3 +1,4 @@
+import { InvariantError } from '../errors';
 import type { Deps } from '../deps';
 import { ageDays } from '../account/id-state';
 import { planOrganization } from './reconcile';
@@ -57,7 +58,7 @@ export async function scheduleRotations(
   deps: Deps,
   opts: { accountIds?: string[]; force?: boolean },
 ): Promise<RotationSchedule> {
-  if (!deps.queue) throw new Error('scheduling rotations needs the account queue (ACCOUNT_QUEUE_URL)');
+  if (!deps.queue) throw new InvariantError('scheduling rotations needs the account queue (ACCOUNT_QUEUE_URL)');
   const { due, deferred } = opts.accountIds?.length
     ? { due: opts.accountIds, deferred: 0 }
     : await dueAccounts(deps, { ...(opts.force ? { force: true } : {}), limited: true });

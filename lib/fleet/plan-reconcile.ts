@@ -36,8 +36,9 @@ export interface PlanBlueprint {
 
 export interface PlanInput {
   /**
-   * The desired set, read once and never held: listAccountsUnder(config.scopeOuIds). Accounts that are not ACTIVE
-   * or are excluded are planned here as offboard/skip with their reason.
+   * The desired set, read once: listAccountsUnder(config.scopeOuIds). planReconcile itself streams it; planOrganization
+   * collects the walk first (about 100 bytes per account) so that it overlaps the Veeam listing. Accounts that are not
+   * ACTIVE or are excluded are planned here as offboard/skip with their reason.
    */
   desired: AsyncIterable<OrgAccount>;
   /** Exclusions and the wording of reasons. */
@@ -134,9 +135,9 @@ function legacyNote(idx: EntryIndex | undefined): string {
 }
 
 /**
- * Compares the organization with the appliance in one pass over the accounts. Memory is the entry index (already
- * in memory as the listed entries), one small record per planned account and a set of account ids; accounts are
- * never collected.
+ * Compares the organization with the appliance in one pass over the accounts. Its own memory is the entry index
+ * (already in memory as the listed entries), one small record per planned account and a set of account ids; the
+ * caller decides whether `desired` is streamed or already collected (planOrganization collects it).
  */
 export async function planReconcile(input: PlanInput): Promise<ReconcilePlan> {
   const index = indexEntries(input);

@@ -1,51 +1,52 @@
 import { mapLimit } from '../util/map-limit';
 import { convergeAccount } from '../account/converge-account';
 import type { Deps } from '../deps';
-import { logger } from '../log';
-import { recordInScope, recordNotProtected, recordOffboardingHeld } from '../metrics';
+import { InvariantError } from '../errors';
+import { recordInScope, recordNotProtected } from '../metrics';
 import { assertScopeExists, scopeOf } from '../organizations/scope';
 import type { AccountReport } from '../account/account-report';
 import { planReconcile, type PlannedAccount, type ReconcilePlan } from './plan-reconcile';
 import { entryOwner } from '../registration';
-import { announceOffboardingHeld } from './offboarding-held';
+import { announceOffboardingHeld } from '../account/offboarding-held';
 import type { VeeamEntry } from '../veeam/types';
+import { authorizeOffboardings, type OffboardGuard } from './offboard-guard';
+import type { StateStore } from '../state';
+
+export type { OffboardGuard } from './offboard-guard';
 
 export interface ReconcileOptions {
   dryRun: boolean;
   /** Only these accounts (manual invoke / CLI --account). */
   accountIds?: string[];
   /**
-   * 'fan-out' (Lambda): plan from Organizations + one Veeam listing, then enqueue one sync per account for the
-   * worker; 'in-process' (CLI, sandbox): converge every planned account here with bounded concurrency.
-   */
-  mode: 'fan-out' | 'in-process';
-  /** Fan-out dry run only: also read IAM of every planned account (the full create/repair/update picture). */
-  deep?: boolean;
-  /**
-   * A human's one-time confirmation of up to this many offboardings in this run (CLI `reconcile --allow-offboard N`),
-   * when more than OFFBOARD_MAX_PER_RUN would be offboarded. Never lowers the configured limit.
+   * A person's confirmation of up to this many offboardings beyond the offboarding budget (CLI `reconcile
+   * --allow-offboard N`): written as a grant naming exactly the accounts this run offboards (lib/budget).
    */
   allowOffboard?: number;
-  /** In-process runs: called after each account converges (the CLI's progress line). */
-  onProgress?: (p: { done: number; total: number; account: AccountReport }) => void;
+  /** What happens to the accounts that need work: converged here (CLI, sandbox) or enqueued for the worker. */
+  dispatcher: Dispatcher;
 }
 
-/**
- * The blast-radius limit of one reconcile (like a StackSet's failure tolerance): above `limit` accounts to offboard,
- * none is offboarded (`held`) and every one is reported with the reason and the setting to change.
- */
-export interface OffboardGuard {
-  held: boolean;
-  wouldOffboard: number;
-  limit: number;
-  accounts: string[];
+/** What a dispatcher gets besides the accounts: what the plan read, and the budget their offboardings draw from. */
+export interface DispatchContext {
+  /** Deps whose `state` is the budget this run's offboardings draw from (see authorizeOffboardings). */
+  deps: Deps;
+  dryRun: boolean;
+  plannedAt: Date;
+  entries: ReadonlyMap<string, VeeamEntry[]>;
+}
+
+export interface Dispatcher {
+  readonly mode: 'fan-out' | 'in-process';
+  /** Account reports for what was converged here; `enqueued` for what was handed to the worker. */
+  dispatch(work: PlannedAccount[], ctx: DispatchContext): Promise<{ reports: AccountReport[]; enqueued: number }>;
 }
 
 export interface ReconcileReport {
   dryRun: boolean;
-  mode: ReconcileOptions['mode'];
+  mode: Dispatcher['mode'];
   totals: Record<string, number>;
-  /** Planned accounts (fan-out) or converged ones (in-process, and fan-out dry runs for named accounts). */
+  /** Every planned account: its report where it was converged or held here, else what the plan said. */
   accounts: Array<PlannedAccount | AccountReport>;
   /** Every account that is not (yet) protected, and why. */
   notProtected: Array<{ accountId: string; reason: string }>;
@@ -102,8 +103,9 @@ async function* iterate<T>(items: T[]): AsyncGenerator<T> {
 }
 
 /**
- * The scheduled safety net: what events missed and what people changed by hand. One Organizations walk, one
- * Veeam listing (one login), then per-account convergence through the same convergeAccount as events.
+ * The scheduled safety net: what events missed and what people changed by hand. Plan (one Organizations walk, one
+ * Veeam listing), then the offboarding budget decides the run's offboardings all or none, then the dispatcher does
+ * the work through the same convergeAccount as events; the report is built once from the plan and the outcomes.
  */
 export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<ReconcileReport> {
   const loginsBefore = (await deps.veeam()).stats.logins;
@@ -112,124 +114,142 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
   });
   recordInScope(plan.accounts.filter((a) => a.action === 'ok' || a.action === 'register').length);
 
-  // Out of scope with nothing of ours, or retained by OFFBOARD_MODE=retain: nothing to do, every run.
+  const offboards = plan.accounts.filter((a) => a.action === 'offboard').map((a) => a.accountId);
+  // OFFBOARD_MODE=retain removes nothing: no budget, and nothing to do for departed accounts, every run.
   const retain = deps.config.offboardMode === 'retain';
-  const guard = retain ? undefined : offboardGuard(deps, plan.accounts, opts);
-  const held = guard?.held ? holdOffboarding(deps, guard, opts.dryRun) : undefined;
-  const reasonOf = (a: PlannedAccount) => (held && a.action === 'offboard' ? `${a.reason}; ${held}` : a.reason);
-  const report: ReconcileReport = {
-    dryRun: opts.dryRun,
-    mode: opts.mode,
-    totals: { ...plan.totals },
-    accounts: plan.accounts,
-    notProtected: plan.accounts
-      .filter((a) => a.action !== 'ok')
-      .map((a) => ({ accountId: a.accountId, reason: reasonOf(a) })),
-    enqueued: 0,
-    veeamLogins: 0,
-    ...(guard ? { offboardGuard: guard } : {}),
-  };
+  const budget = retain ? undefined : await authorizeOffboardings(deps, offboards, opts);
+  const guard = budget?.guard;
   const work = plan.accounts.filter(
-    (a) => a.action !== 'skip' && !((retain || guard?.held) && a.action === 'offboard'),
+    (a) => a.action !== 'skip' && !(a.action === 'offboard' && (retain || guard?.held)),
   );
-  // Named accounts (or all, with deep) get the full picture, IAM included, even in a dry run; so does the CLI.
-  const converge = opts.mode === 'in-process' || (opts.dryRun && (opts.accountIds?.length || opts.deep));
-  const byAccount = entriesByAccount(entries);
-  if (converge) {
-    // The plan has just read every account's scope and entries: convergence takes them instead of asking again.
-    let done = 0;
-    const reports = await mapLimit(work, deps.config.concurrency, async (a) => {
-      const account = await convergeAccount(deps, a.accountId, {
-        dryRun: opts.dryRun,
-        reason: 'reconcile',
-        known: {
-          scope: { inScope: a.action !== 'offboard', reason: a.reason },
-          entries: byAccount.get(a.accountId) ?? [],
-        },
-      });
-      opts.onProgress?.({ done: ++done, total: work.length, account });
-      return account;
-    });
-    // Held accounts stay in the table: out of scope, left as they are, with the reason.
-    const heldReports: AccountReport[] = held
-      ? plan.accounts
-          .filter((a) => a.action === 'offboard')
-          .map((a) => ({
-            accountId: a.accountId,
-            inScope: false,
-            scopeReason: a.reason,
-            action: 'skip',
-            roles: [],
-            dryRun: opts.dryRun,
-          }))
-      : [];
-    report.accounts = [...reports, ...heldReports];
-    report.totals = countBy(report.accounts.map((r) => r.action));
-    const unprotected = (r: AccountReport) =>
-      r.inScope && (r.action === 'error' || r.action === 'conflict' || (opts.dryRun && r.action !== 'ok'));
-    report.notProtected = [
-      ...reports.filter(unprotected).map((r) => ({
-        accountId: r.accountId,
-        reason: r.error?.message ?? (r.roles.flatMap((x) => x.changes).join('; ') || r.action),
-      })),
-      ...plan.accounts
-        .filter((a) => a.action === 'skip' || a.action === 'offboard')
-        .map((a) => ({ accountId: a.accountId, reason: reasonOf(a) })),
-    ];
-    if (!opts.dryRun) recordNotProtected(reports.filter(unprotected).length);
-  } else if (!opts.dryRun) {
-    if (!deps.queue) throw new Error('fan-out reconcile needs the account queue (ACCOUNT_QUEUE_URL)');
-    // Each message carries what the plan read about its account, so the worker skips those reads while it is fresh.
-    await deps.queue.send(
-      work.map((a) => ({
-        accountId: a.accountId,
-        action: 'sync' as const,
-        reason: 'reconcile',
-        plan: {
-          plannedAt: plannedAt.toISOString(),
-          inScope: a.action !== 'offboard',
-          scopeReason: a.reason,
-          entries: byAccount.get(a.accountId) ?? [],
-        },
-      })),
-      { runId: deps.now().toISOString() },
-    );
-    report.enqueued = work.length;
-    // The worker reports what it meets in IAM; what the plan already knows (another owner's entry) is counted here.
-    recordNotProtected(plan.accounts.filter((a) => a.foreign?.length).length);
-  }
-  // The guard (when this reconcile has one) holds without failing the run: other automation hears of it here.
-  await announceOffboardingHeld(deps, report.offboardGuard, opts.dryRun);
+  const state: StateStore | undefined = budget ? budget.state : deps.state;
+  const { reports, enqueued } = await opts.dispatcher.dispatch(work, {
+    deps: { ...deps, ...(state ? { state } : {}) },
+    dryRun: opts.dryRun,
+    plannedAt,
+    entries: entriesByAccount(entries),
+  });
+  const report = buildReport(plan, reports, { dryRun: opts.dryRun, mode: opts.dispatcher.mode, enqueued, guard });
+  if (!opts.dryRun)
+    recordNotProtected(report.accounts.filter((a) => ('roles' in a ? unprotected(a) : a.foreign?.length)).length);
+  await announceOffboardingHeld(deps, guard, opts.dryRun);
   report.veeamLogins = (await deps.veeam()).stats.logins - loginsBefore;
   return report;
 }
 
-function offboardGuard(deps: Deps, planned: PlannedAccount[], opts: ReconcileOptions): OffboardGuard {
-  const accounts = planned.filter((a) => a.action === 'offboard').map((a) => a.accountId);
-  const limit = Math.max(deps.config.offboardMaxPerRun, opts.allowOffboard ?? 0);
-  return { held: accounts.length > limit, wouldOffboard: accounts.length, limit, accounts };
+/** In scope and known here not to be protected (a dry run: anything it would still change). */
+const unprotected = (r: AccountReport) =>
+  r.inScope && (r.action === 'error' || r.action === 'conflict' || (r.dryRun && r.action !== 'ok'));
+
+function buildReport(
+  plan: ReconcilePlan,
+  reports: AccountReport[],
+  run: { dryRun: boolean; mode: Dispatcher['mode']; enqueued: number; guard: OffboardGuard | undefined },
+): ReconcileReport {
+  const byAccount = new Map(reports.map((r) => [r.accountId, r]));
+  const { guard } = run;
+  // Held accounts stay in the report: out of scope, left as they are, with the reason and the way to confirm.
+  const held = (a: PlannedAccount): AccountReport => ({
+    accountId: a.accountId,
+    inScope: false,
+    scopeReason: a.reason,
+    action: 'held',
+    roles: [],
+    dryRun: run.dryRun,
+    held: guard!.reason!,
+  });
+  const accounts = plan.accounts.map(
+    (a) => byAccount.get(a.accountId) ?? (guard?.held && a.action === 'offboard' ? held(a) : a),
+  );
+  const notProtected = accounts.flatMap((a) => {
+    if (!('roles' in a)) return a.action === 'ok' ? [] : [{ accountId: a.accountId, reason: a.reason }];
+    if (a.held) return [{ accountId: a.accountId, reason: `${a.scopeReason}; ${a.held}` }];
+    if (!a.inScope) return [{ accountId: a.accountId, reason: a.scopeReason }];
+    if (!unprotected(a)) return [];
+    return [
+      {
+        accountId: a.accountId,
+        reason: a.error?.message ?? (a.roles.flatMap((x) => x.changes).join('; ') || a.action),
+      },
+    ];
+  });
+  return {
+    dryRun: run.dryRun,
+    mode: run.mode,
+    totals: countBy(accounts.map((a) => a.action)),
+    accounts,
+    notProtected,
+    enqueued: run.enqueued,
+    veeamLogins: 0,
+    ...(guard ? { offboardGuard: guard } : {}),
+  };
 }
 
 /**
- * Offboards none and fails visibly (ERROR line and OffboardingHeld, unless a dry run): returns the reason every held
- * account is reported with, naming the setting to change and the one-time confirmation.
+ * Converges every account here with bounded concurrency (CLI, sandbox, the Lambda's dry runs of named accounts).
+ * The plan has just read every account's scope and entries: convergence takes them instead of asking again.
  */
-function holdOffboarding(deps: Deps, guard: OffboardGuard, dryRun: boolean): string {
-  const why =
-    `offboarding held: this run would offboard ${guard.wouldOffboard} accounts, more than ${guard.limit} ` +
-    `(OFFBOARD_MAX_PER_RUN, stack parameter offboardMaxPerRun), so none was offboarded. If SCOPE_OU_IDS or ` +
-    `EXCLUDED_ACCOUNT_IDS changed by mistake, fix it; if intended, confirm once with ` +
-    `\`reconcile --allow-offboard ${guard.wouldOffboard}\` (CLI) or raise offboardMaxPerRun`;
-  if (dryRun) return why;
-  logger.error('offboarding held', {
-    wouldOffboard: guard.wouldOffboard,
-    limit: guard.limit,
-    accounts: guard.accounts,
-    offboardMode: deps.config.offboardMode,
-    fix: why,
-  });
-  recordOffboardingHeld(guard.wouldOffboard);
-  return why;
+export function convergeInProcess(
+  onProgress?: (p: { done: number; total: number; account: AccountReport }) => void,
+): Dispatcher {
+  return {
+    mode: 'in-process',
+    async dispatch(work, { deps, dryRun, entries }) {
+      let done = 0;
+      const reports = await mapLimit(work, deps.config.concurrency, async (a) => {
+        const account = await convergeAccount(deps, a.accountId, {
+          dryRun,
+          reason: 'reconcile',
+          known: {
+            scope: { inScope: a.action !== 'offboard', reason: a.reason },
+            entries: entries.get(a.accountId) ?? [],
+          },
+        });
+        onProgress?.({ done: ++done, total: work.length, account });
+        return account;
+      });
+      return { reports, enqueued: 0 };
+    },
+  };
+}
+
+/**
+ * One message per account for the worker (the Lambda). Each carries what the plan read, so the worker skips those
+ * reads while it is fresh; the worker reads the scope itself before it removes anything. A dry run enqueues nothing.
+ */
+export function enqueueForWorker(): Dispatcher {
+  return {
+    mode: 'fan-out',
+    async dispatch(work, { deps, dryRun, plannedAt, entries }) {
+      if (dryRun) return { reports: [], enqueued: 0 };
+      // The Lambda checks ACCOUNT_QUEUE_URL before planning and wires the queue: without it this is a wiring bug.
+      if (!deps.queue) throw new InvariantError('fan-out reconcile without the account queue (ACCOUNT_QUEUE_URL)');
+      if (!work.length) return { reports: [], enqueued: 0 };
+      await deps.queue.send(
+        work.map((a) => ({
+          accountId: a.accountId,
+          action: 'sync' as const,
+          reason: 'reconcile',
+          plan: {
+            plannedAt: plannedAt.toISOString(),
+            inScope: a.action !== 'offboard',
+            scopeReason: a.reason,
+            entries: entries.get(a.accountId) ?? [],
+          },
+        })),
+        { runId: deps.now().toISOString() },
+      );
+      return { reports: [], enqueued: work.length };
+    },
+  };
+}
+
+/**
+ * The deployed reconcile's dispatcher: the worker does the work; a dry run of named accounts (or `deep`) converges
+ * here without writing, for the full picture with IAM (the CLI's `status --stack`, `sync --stack --wait`).
+ */
+export function lambdaDispatcher(opts: { dryRun: boolean; accountIds?: string[]; deep?: boolean }): Dispatcher {
+  return opts.dryRun && (opts.accountIds?.length || opts.deep) ? convergeInProcess() : enqueueForWorker();
 }
 
 function entriesByAccount(entries: VeeamEntry[]): Map<string, VeeamEntry[]> {

@@ -54,9 +54,9 @@ export const offboardingHeldDetail = z
   .object({
     schemaVersion: z.literal(1),
     installationId: z.string(),
-    reason: z.string(),
-    wouldOffboard: z.number().int().nonnegative(),
-    limit: z.number().int().nonnegative(),
+    reason: z.string().describe('Why nothing was removed, and the command that confirms the offboarding on purpose.'),
+    wouldOffboard: z.number().int().nonnegative().describe('Accounts the held run would have offboarded.'),
+    limit: z.number().int().nonnegative().describe('The offboarding budget: accounts per rolling 24 hours.'),
     accounts: z.array(accountId).describe('The accounts that would have been offboarded (at most 1000 listed).'),
   })
   .strict();
@@ -71,7 +71,7 @@ const DESCRIPTIONS: Record<(typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], str
   'External ID Rotated':
     "The external IDs of the account's roles were rotated and the appliance proved it can use the new ones.",
   'Offboarding Held':
-    'A reconcile found more accounts to offboard than OFFBOARD_MAX_PER_RUN allows and offboarded none; a person must confirm.',
+    'Offboardings were held: a reconcile, an account event or a single-account run would exceed the offboarding budget (OFFBOARD_MAX_PER_RUN per rolling 24 hours, shared by every path), or no budget is configured for a single-account run. Nothing was removed; a person must confirm (reconcile --allow-offboard N).',
 };
 
 /**

@@ -1,3 +1,4 @@
+import { InvariantError } from '../errors';
 import {
   DescribeAccountCommand,
   DescribeOrganizationCommand,
@@ -58,7 +59,7 @@ export class AwsOrganization implements Organization {
   private async fetchManagementId(): Promise<string> {
     const out = await this.call('DescribeOrganization', () => this.client.send(new DescribeOrganizationCommand({})));
     const id = out.Organization?.MasterAccountId;
-    if (!id) throw new Error('DescribeOrganization returned no management account id');
+    if (!id) throw new InvariantError('DescribeOrganization returned no management account id');
     return id;
   }
 

@@ -18,3 +18,18 @@ export function retryWindowSeconds(maxReceiveCount: number): number {
   for (let n = 1; n < maxReceiveCount; n++) total += redeliveryDelaySeconds(n);
   return total;
 }
+
+/**
+ * The one decision after a failed request: retried (with its delay) only when the failure is transient and the
+ * queue has receives left; anything else is parked in the DLQ now, with its reason, instead of looping until the
+ * queue's redrive gives up. On the last receive SQS would move the message without saying why: parked here too.
+ */
+export function afterFailure(
+  failure: { retryable: boolean },
+  receiveCount: number,
+  maxReceiveCount: number,
+): { retry: true; delaySeconds: number } | { retry: false } {
+  return failure.retryable && receiveCount < maxReceiveCount
+    ? { retry: true, delaySeconds: redeliveryDelaySeconds(receiveCount) }
+    : { retry: false };
+}

@@ -1,3 +1,4 @@
+import { InvariantError } from '../errors';
 import type { VeeamEntry, VeeamEntrySpec } from './types';
 
 /** The subset of the vendor's AmazonAccount schema we read; everything else is ignored. */
@@ -15,7 +16,7 @@ const s = (v: unknown): string | undefined => (typeof v === 'string' ? v : undef
 export function toEntry(json: unknown): VeeamEntry {
   const a = (json ?? {}) as AmazonAccountJson;
   const id = s(a.id);
-  if (!id) throw new Error('Veeam returned an IAM role entry without an id');
+  if (!id) throw new InvariantError('Veeam returned an IAM role entry without an id (the REST API always sends one)');
   const cross = a.IAMRoleFromAnotherAccount;
   return {
     id,

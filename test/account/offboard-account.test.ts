@@ -12,8 +12,9 @@ const OUT = 'ou-ab12-22222222';
 
 let world: World;
 const deps: Partial<Record<OffboardMode, Deps>> = {};
+// What each mode removes is the subject here: a budget as large as the file needs (the budget has its own tests).
 const depsOf = (mode: OffboardMode): Deps =>
-  (deps[mode] ??= depsFor({ config: { ...loadConfig(process.env), offboardMode: mode } }));
+  (deps[mode] ??= depsFor({ config: { ...loadConfig(process.env), offboardMode: mode, offboardMaxPerRun: 1000 } }));
 let seq = 0;
 
 async function protectedAccount(): Promise<string> {
@@ -53,6 +54,15 @@ beforeAll(async () => {
   });
 });
 afterAll(() => world.stop());
+
+/** Member access without the credentials cached by earlier tests: the next run really calls AssumeRole. */
+function freshMember(mode: OffboardMode): Deps {
+  const cfg = { ...loadConfig(process.env), offboardMode: mode, offboardMaxPerRun: 1000 };
+  return depsFor({
+    config: cfg,
+    member: new StsMemberAccess({ config: cfg, accessDeniedBudgetMs: 0, sleep: () => Promise.resolve() }),
+  });
+}
 
 describe('OFFBOARD_MODE when an account moves out of the scoped OUs', () => {
   it('retain: nothing is removed on either side, and the account is reported as offboarded (retained)', async () => {
@@ -168,12 +178,7 @@ describe('accounts that leave the organization, close or are suspended', () => {
     // (the dedicated access role is gone: the closed account's stack instance no longer answers).
     world.iam.account(id).roles.delete('VeeamOrgSyncAccess');
     world.iam.account(id).roles.delete('OrganizationAccountAccessRole');
-    const cfg = { ...loadConfig(process.env), offboardMode: 'delete' as const };
-    const d = depsFor({
-      config: cfg,
-      member: new StsMemberAccess({ config: cfg, accessDeniedBudgetMs: 0, sleep: () => Promise.resolve() }),
-    });
-    const r = await convergeAccount(d, id, { dryRun: false, reason: 'CloseAccount' });
+    const r = await convergeAccount(freshMember('delete'), id, { dryRun: false, reason: 'CloseAccount' });
     expect(r.error).toBeUndefined();
     expect(r).toMatchObject({ inScope: false, action: 'offboard' });
     expect(ownedEntries(world, id)).toEqual([]);
@@ -181,6 +186,40 @@ describe('accounts that leave the organization, close or are suspended', () => {
       expect(world.iam.role(id, name)).toBeDefined();
       expect(role(r, name).changes.join(' ')).toMatch(/unreachable/);
     }
+  });
+
+  it('any other failure to get into the account (STS throttling) is an error that is retried, not "unreachable"', async () => {
+    const id = await protectedAccount();
+    world.org.close(id);
+    world.iam.throttle('AssumeRole', 1);
+    const r = await convergeAccount(freshMember('delete'), id, { dryRun: false, reason: 'CloseAccount' });
+    expect(r).toMatchObject({ inScope: false, action: 'error', error: { retryable: true } });
+    expect(r.roles.flatMap((x) => x.changes).join(' ')).not.toMatch(/unreachable/);
+    // Nothing was removed on either side: the retry finds the account as it was.
+    expect(ownedEntries(world, id)).toHaveLength(2);
+    for (const name of ROLES) expect(world.iam.role(id, name)).toBeDefined();
+    const again = await convergeAccount(freshMember('delete'), id, { dryRun: false, reason: 'retry' });
+    expect(again.action).toBe('offboard');
+    expect(ownedEntries(world, id)).toEqual([]);
+    for (const name of ROLES) expect(world.iam.role(id, name)).toBeUndefined();
+  });
+});
+
+describe('delete after unregister', () => {
+  it('roles left by an earlier unregister are deleted and reported as an offboarding, not skipped', async () => {
+    const id = await protectedAccount();
+    world.org.moveAccount(id, OUT);
+    await sync('unregister', id);
+    expect(ownedEntries(world, id)).toEqual([]);
+    for (const name of ROLES) expect(world.iam.role(id, name)).toBeDefined();
+    const r = await sync('delete', id);
+    expect(r.action).toBe('offboard');
+    for (const name of ROLES) {
+      expect(role(r, name).role).toBe('removed');
+      expect(world.iam.role(id, name)).toBeUndefined();
+    }
+    // Once everything is gone there is nothing to offboard: no unit of the budget, nothing reported as done.
+    expect((await sync('delete', id)).action).toBe('skip');
   });
 });
 

@@ -70,7 +70,7 @@ describe('the CLI contract, without any configuration', () => {
       expect(await runCli(argv, c.io)).toBe(0);
       const text = c.out.join('\n');
       for (const spec of COMMANDS) expect(text).toContain(spec.name);
-      expect(text).toMatch(/3 {2}the offboarding guard held/);
+      expect(text).toMatch(/3 {2}offboarding held: the offboarding budget/);
       expect(c.err).toEqual([]);
     }
   });

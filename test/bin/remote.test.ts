@@ -210,6 +210,25 @@ describe('remote mode: the CLI acts through the deployed stack (--stack NAME)', 
     expect(dlq.queues.get(OUT.WorkerDlqUrl)!.every((m) => !m.hidden)).toBe(true);
   });
 
+  it('sync --wait exits 3 when the worker held the offboarding (the account is still held after it ran)', async () => {
+    depth = [0, 0];
+    const reason =
+      'offboarding held: the offboarding budget is spent (5 of 5 accounts in the last 24 hours, OFFBOARD_MAX_PER_RUN, ' +
+      `stack parameter offboardMaxPerRun); nothing was removed. ... confirm with \`veeam-org-sync reconcile --account ${A} --allow-offboard 1\``;
+    answer = () => ({
+      payload: {
+        dryRun: true,
+        accounts: [
+          accountReport('held', { inScope: false, scopeReason: 'outside SCOPE_OU_IDS', roles: [], held: reason }),
+        ],
+        notProtected: [],
+      },
+    });
+    const c = io();
+    expect(await runCli(['sync', A, '--stack', 'prod', '--wait'], c.io)).toBe(3);
+    expect(c.out.join('\n')).toMatch(new RegExp(`${A}\\s+out of scope\\s+held.*--account ${A} --allow-offboard 1`));
+  });
+
   it('sync --wait gives up after --timeout with exit 1; the request stays queued', async () => {
     depth = [3];
     const c = io();

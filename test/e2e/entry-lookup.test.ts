@@ -1,5 +1,5 @@
 import { convergeAccount } from '../../lib/account/converge-account';
-import { reconcile } from '../../lib/fleet/reconcile';
+import { convergeInProcess, reconcile } from '../../lib/fleet/reconcile';
 import type { AccountReport } from '../../lib/account/account-report';
 import { depsFor } from '../support/account-harness';
 import { startWorld, type World } from '../../sim/world';
@@ -37,7 +37,7 @@ describe("finding an account's Veeam entries beyond the name search", () => {
       roleName: 'VeeamBackupRole',
       description: 'the backup team',
     });
-    const run = await reconcile(depsFor(), { dryRun: false, mode: 'in-process' });
+    const run = await reconcile(depsFor(), { dryRun: false, dispatcher: convergeInProcess() });
     const report = run.accounts.find((a) => a.accountId === A) as AccountReport;
     expect(report.action).toBe('conflict');
     expect(world.veeam.state.list().filter((e) => e.accountId === A && e.roleName === 'VeeamBackupRole')).toHaveLength(

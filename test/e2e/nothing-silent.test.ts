@@ -102,9 +102,19 @@ describe('an unprotected account is never silent', () => {
 });
 
 describe('the scheduled reconcile (Lambda)', () => {
+  it('a held dry run says so in its report only: no ERROR line, no OffboardingHeld metric, no event', async () => {
+    const events = world.eventBus.events.length;
+    const report = (await world.invokeReconcile({ dryRun: true })) as ReconcileReport;
+    expect(report.offboardGuard).toMatchObject({ held: true, wouldOffboard: 6, accounts: DEPARTED });
+    expect(report.accounts.filter((a) => a.action === 'held')).toHaveLength(6);
+    expect(lines.find((l) => l.message === 'offboarding held')).toBeUndefined();
+    expect(metric('OffboardingHeld')).toEqual([]);
+    expect(world.eventBus.events.slice(events).filter((e) => e.detailType === 'Offboarding Held')).toEqual([]);
+  });
+
   it('holds back a mass offboarding: ERROR line with every account and the fix, OffboardingHeld, report held', async () => {
     const report = (await world.invokeReconcile({ dryRun: false })) as ReconcileReport;
-    expect(report.offboardGuard).toEqual({ held: true, wouldOffboard: 6, limit: 5, accounts: DEPARTED });
+    expect(report.offboardGuard).toMatchObject({ held: true, wouldOffboard: 6, limit: 5, accounts: DEPARTED });
     const held = lines.find((l) => l.message === 'offboarding held');
     expect(held).toMatchObject({ level: 'ERROR', wouldOffboard: 6, limit: 5, accounts: DEPARTED });
     expect(String(held?.fix)).toMatch(/OFFBOARD_MAX_PER_RUN.*--allow-offboard 6/);

@@ -2,14 +2,15 @@ import { runCli } from '../../bin/cli';
 import { convergeAccount } from '../../lib/account/converge-account';
 import { loadConfig } from '../../lib/config';
 import type { Deps } from '../../lib/deps';
-import { reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import { enqueueForWorker, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
 import { buildDeps } from '../../lib/wiring';
 import { startWorld, type World } from '../../sim/world';
 import { addAccount, ownedEntries, protect, writeCounts } from '../support/account-harness';
 
 /**
- * The blast-radius limit: a reconcile that would offboard more accounts than OFFBOARD_MAX_PER_RUN (default 5)
- * offboards none, says why and how to go on, and fails visibly; a SCOPE_OU_IDS entry that does not exist stops the
+ * The blast-radius limit: a reconcile that would offboard more accounts than the offboarding budget leaves
+ * (OFFBOARD_MAX_PER_RUN per 24 hours, default 5, shared with every other path) offboards none, says why and how to go
+ * on, and fails visibly; a SCOPE_OU_IDS entry that does not exist stops the
  * run before anything is planned; the management account is out of scope unless asked for.
  */
 const IN = 'ou-ab12-11111111';
@@ -63,9 +64,9 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
     const before = writeCounts(world);
     const run = await cli(['reconcile'], wrongScope());
     expect(run.code).toBe(3);
-    expect(run.out).toMatch(/Offboarding held: 6 accounts would be offboarded/);
+    expect(run.out).toMatch(/Offboarding held: this run would offboard 6 accounts and the offboarding budget allows 5/);
     expect(run.out).toMatch(/OFFBOARD_MAX_PER_RUN/);
-    expect(run.out).toMatch(/--allow-offboard 6/);
+    expect(run.out).toMatch(/reconcile --allow-offboard 6/);
     for (const id of ACCOUNTS) {
       expect(run.out).toContain(id);
       expect(intact(id)).toBe(true);
@@ -77,14 +78,22 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
     const json = await cli(['reconcile', '--json'], wrongScope());
     expect(json.code).toBe(3);
     const report = (JSON.parse(json.out) as { report: ReconcileReport }).report;
-    expect(report.offboardGuard).toEqual({ held: true, wouldOffboard: 6, limit: 5, accounts: ACCOUNTS });
+    expect(report.offboardGuard).toMatchObject({
+      held: true,
+      wouldOffboard: 6,
+      limit: 5,
+      used: 0,
+      budget: 'shared',
+      accounts: ACCOUNTS,
+    });
+    expect(report.accounts.filter((a) => a.action === 'held').map((a) => a.accountId)).toEqual(ACCOUNTS);
     for (const id of ACCOUNTS)
       expect(report.notProtected.find((n) => n.accountId === id)?.reason).toMatch(
         /offboarding held: .*OFFBOARD_MAX_PER_RUN, stack parameter offboardMaxPerRun.*--allow-offboard 6/,
       );
 
     // The Lambda's use case (fan-out): the held accounts are not even enqueued for the worker.
-    const fanOut = await reconcile(wrongScope(), { dryRun: false, mode: 'fan-out' });
+    const fanOut = await reconcile(wrongScope(), { dryRun: false, dispatcher: enqueueForWorker() });
     expect(fanOut.offboardGuard).toMatchObject({ held: true, wouldOffboard: 6 });
     expect(fanOut.enqueued).toBe(0);
     expect(world.sqs.messages(world.env.ACCOUNT_QUEUE_URL!)).toEqual([]);
@@ -98,10 +107,10 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
 
     const run = await cli(['reconcile', '--allow-offboard', '6', '--json'], wrongScope());
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.out) as { report: ReconcileReport }).report.offboardGuard).toEqual({
+    expect((JSON.parse(run.out) as { report: ReconcileReport }).report.offboardGuard).toMatchObject({
       held: false,
       wouldOffboard: 6,
-      limit: 6,
+      permit: 'grant',
       accounts: ACCOUNTS,
     });
     for (const id of ACCOUNTS) {
@@ -110,21 +119,33 @@ describe('offboarding guard (OFFBOARD_MAX_PER_RUN, default 5)', () => {
     }
   });
 
-  it('up to the limit needs no confirmation, and one account moved by an event is never capped', async () => {
+  it('up to the budget needs no confirmation; then an event for one more account is held until confirmed', async () => {
+    // A day later: the confirmation above has expired and its offboardings no longer count.
+    world.clock.advance(25 * 3_600_000);
     const deps = depsWith({});
     for (const id of ACCOUNTS) await protect(deps, id);
-    // One account sits in the OU the (new) scope names; the other five would be offboarded: exactly the limit.
+    // One account sits in the OU the (new) scope names; the other five would be offboarded: exactly the budget.
     world.org.moveAccount(ACCOUNTS[5]!, EMPTY);
     const run = await cli(['reconcile', '--json'], depsWith({ SCOPE_OU_IDS: EMPTY }));
     expect(run.code).toBe(0);
     expect((JSON.parse(run.out) as { report: ReconcileReport }).report.offboardGuard).toMatchObject({
       held: false,
       wouldOffboard: 5,
+      permit: 'unit',
     });
     for (const id of ACCOUNTS.slice(0, 5)) expect(ownedEntries(world, id)).toEqual([]);
-    // The event path converges one account at a time: with the old scope, the account that moved is offboarded.
+    // The event path converges one account at a time and draws from the same budget: the sixth is held, intact.
+    const before = writeCounts(world);
     const r = await convergeAccount(deps, ACCOUNTS[5]!, { dryRun: false, reason: 'MoveAccount' });
-    expect(r.action).toBe('offboard');
+    expect(r).toMatchObject({ action: 'held', inScope: false });
+    expect(r.held).toMatch(
+      /budget is spent \(5 of 5 accounts in the last 24 hours.*reconcile --account 710000000006 --allow-offboard 1/,
+    );
+    expect(intact(ACCOUNTS[5]!)).toBe(true);
+    expect(writeCounts(world)).toEqual(before);
+    // The operator confirms that one account by name.
+    const confirmed = await cli(['reconcile', '--account', ACCOUNTS[5]!, '--allow-offboard', '1'], deps);
+    expect(confirmed.code).toBe(0);
     expect(ownedEntries(world, ACCOUNTS[5]!)).toEqual([]);
   });
 });
@@ -141,7 +162,7 @@ describe('SCOPE_OU_IDS naming an OU that does not exist', () => {
     expect(run.err).toMatch(/ConfigError/);
     expect(run.err).toContain(`SCOPE_OU_IDS contains "${missing}", which is not a root or OU of this organization`);
     expect(run.err).toMatch(/scopeOuIds/);
-    await expect(reconcile(deps, { dryRun: false, mode: 'fan-out' })).rejects.toMatchObject({
+    await expect(reconcile(deps, { dryRun: false, dispatcher: enqueueForWorker() })).rejects.toMatchObject({
       code: 'ConfigError',
       message: expect.stringContaining(missing),
     });
@@ -191,6 +212,8 @@ describe('the management account', () => {
   });
 
   it('once left out again, its entries are unregistered but its roles are left alone: no IAM call at all', async () => {
+    // A day later: the offboardings above no longer count against the budget.
+    world.clock.advance(25 * 3_600_000);
     const calls = world.iam.calls.filter((c) => c.accountId === mgmt()).length;
     const r = await convergeAccount(depsWith({ SCOPE_OU_IDS: '' }), mgmt(), { dryRun: false, reason: 'test' });
     expect(r).toMatchObject({ inScope: false, action: 'offboard' });
@@ -198,5 +221,56 @@ describe('the management account', () => {
     for (const role of ROLES) expect(world.iam.role(mgmt(), role)).toBeDefined();
     expect(r.roles.flatMap((x) => x.changes).join(' ')).toMatch(/role left in place: management account/);
     expect(world.iam.calls.filter((c) => c.accountId === mgmt())).toHaveLength(calls);
+  });
+});
+
+describe('accounts in scope converge whatever happens to the departed ones', () => {
+  const readBudgetItem = () => JSON.stringify(world.ddb.value('offboard-budget'));
+
+  it('OFFBOARD_MODE=retain (the default): a new account is protected, a departed one left as it is, no budget drawn', async () => {
+    world.clock.advance(25 * 3_600_000);
+    const fresh = addAccount(world, '760000000001', IN);
+    const gone = addAccount(world, '760000000002', IN);
+    await protect(depsWith({}), gone);
+    world.org.moveAccount(gone, EMPTY);
+    const budget = readBudgetItem();
+    const retain = depsWith({ OFFBOARD_MODE: 'retain' });
+    const run = await cli(['reconcile', '--json'], retain);
+    expect(run.code).toBe(0);
+    const report = (JSON.parse(run.out) as { report: ReconcileReport }).report;
+    expect(report.accounts.find((a) => a.accountId === fresh)?.action).toBe('create');
+    expect(report.offboardGuard).toBeUndefined();
+    expect(report.notProtected.find((n) => n.accountId === gone)?.reason).toMatch(/outside SCOPE_OU_IDS/);
+    expect(ownedEntries(world, fresh)).toHaveLength(2);
+    expect(intact(gone)).toBe(true);
+    expect(readBudgetItem()).toBe(budget);
+
+    // The Lambda's fan-out under retain enqueues the accounts to protect, and nothing for the departed one.
+    const next = addAccount(world, '760000000003', IN);
+    const fanOut = await reconcile(retain, { dryRun: false, dispatcher: enqueueForWorker() });
+    const queued = world.sqs.messages(world.env.ACCOUNT_QUEUE_URL!).map((m) => m.groupId);
+    expect(queued).toContain(next);
+    expect(queued).not.toContain(gone);
+    expect(fanOut.enqueued).toBe(queued.length);
+    await world.drain();
+    expect(ownedEntries(world, next)).toHaveLength(2);
+  });
+
+  it('a held reconcile still protects the accounts in scope; only the offboardings wait', async () => {
+    // Six protected accounts leave for an OU outside the scope: more than the budget. One new account joins.
+    const leaving = ['761000000001', '761000000002', '761000000003', '761000000004', '761000000005', '761000000006'];
+    for (const id of leaving) {
+      addAccount(world, id, IN);
+      await protect(depsWith({}), id);
+      world.org.moveAccount(id, EMPTY);
+    }
+    const fresh = addAccount(world, '761000000007', IN);
+    const run = await cli(['reconcile', '--json'], depsWith({}));
+    expect(run.code).toBe(3);
+    const report = (JSON.parse(run.out) as { report: ReconcileReport }).report;
+    expect(report.offboardGuard).toMatchObject({ held: true, accounts: expect.arrayContaining(leaving) as string[] });
+    expect(report.accounts.find((a) => a.accountId === fresh)?.action).toBe('create');
+    expect(ownedEntries(world, fresh)).toHaveLength(2);
+    for (const id of leaving) expect(intact(id)).toBe(true);
   });
 });

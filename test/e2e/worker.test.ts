@@ -91,6 +91,22 @@ describe('worker: what happens to each message', () => {
     expect(isProtected(Z)).toBe(false);
   });
 
+  it('an unclassified error (a bug, an answer no protocol allows) is parked in the DLQ on its first receive, with its reason', async () => {
+    const U = addAccount('820000000006');
+    world.iam.failNext('CreateRole', (_input, acct) =>
+      acct === U ? new Error('CreateRole answered without a Role element') : undefined,
+    );
+    await enqueue({ accountId: U });
+    const { delivered, failed } = await world.drain();
+    expect({ delivered, failed }).toEqual({ delivered: 1, failed: 0 });
+    const parked = dlqFor(U);
+    expect(parked).toHaveLength(1);
+    expect(attr(parked[0]!, 'ERROR_CODE')).toBe('Error');
+    expect(attr(parked[0]!, 'ERROR_MESSAGE')).toMatch(
+      /CreateRole answered without a Role element \(receive 1, retryable: false\)/,
+    );
+  });
+
   it('one failing account does not block another account in the same batch; its own later message waits its turn', async () => {
     const X = addAccount('820000000002');
     const Y = addAccount('820000000003');

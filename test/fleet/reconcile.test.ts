@@ -1,6 +1,7 @@
 import type { Deps } from '../../lib/deps';
 import { generateExternalId } from '../../lib/external-id';
-import { reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import { convergeInProcess, enqueueForWorker, reconcile, type ReconcileReport } from '../../lib/fleet/reconcile';
+import { InvariantError } from '../../lib/errors';
 import type { AccountReport } from '../../lib/account/account-report';
 import { entryDescription } from '../../lib/registration';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
@@ -91,7 +92,7 @@ const fullPicture = () => ({
 describe('dry run: the plan, and zero writes of any kind', () => {
   it('in-process (CLI): per account create / repair / register / update / offboard / ok', async () => {
     const before = writeCounts(world);
-    const report = await reconcile(deps, { dryRun: true, mode: 'in-process' });
+    const report = await reconcile(deps, { dryRun: true, dispatcher: convergeInProcess() });
     expect(writeCounts(world)).toEqual(before);
     expect(actions(report.accounts)).toEqual(fullPicture());
     expect(report.accounts.every((a) => (a as AccountReport).dryRun === true)).toBe(true);
@@ -171,16 +172,30 @@ describe('repairing drift on either side', () => {
 
   it('a second reconcile finds nothing to do: zero writes', async () => {
     const before = writeCounts(world);
-    const report = await reconcile(deps, { dryRun: false, mode: 'in-process' });
+    const report = await reconcile(deps, { dryRun: false, dispatcher: convergeInProcess() });
     expect(writeCounts(world)).toEqual(before);
+    // E (offboarded, nothing of ours left) is still named: out of scope, nothing to do.
     expect(actions(report.accounts)).toEqual({
       [A]: 'ok',
       [B]: 'ok',
       [C]: 'ok',
       [D]: 'ok',
+      [E]: 'skip',
       [F]: 'ok',
       [G]: 'ok',
       [H]: 'ok',
+    });
+  });
+});
+
+describe('a broken wiring is a bug, not a transient failure', () => {
+  it('a fan-out reconcile without the account queue fails with an InvariantError that is not retried', async () => {
+    const { queue: _queue, ...withoutQueue } = deps;
+    const run = reconcile(withoutQueue, { dryRun: false, dispatcher: enqueueForWorker() });
+    await expect(run).rejects.toBeInstanceOf(InvariantError);
+    await expect(run).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringContaining('ACCOUNT_QUEUE_URL'),
     });
   });
 });

@@ -148,12 +148,31 @@ describe('worker handler', () => {
   });
 
   it('sends a retryable failure to the DLQ itself on the last receive, so the reason is not lost', async () => {
-    handle.mockRejectedValue(new Error('appliance unreachable'));
+    handle.mockRejectedValue(Object.assign(new Error('appliance unreachable'), { code: 'ECONNREFUSED' }));
     const out = await invoke([record(sync('111111111111'), { receiveCount: 5 })]);
     expect(out).toEqual({ batchItemFailures: [] });
     expect(
       sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageAttributes?.ERROR_MESSAGE?.StringValue,
     ).toMatch(/appliance unreachable \(receive 5/);
+  });
+
+  it('sends an unclassified error (a bug) to the DLQ on its first receive, with its reason', async () => {
+    handle.mockRejectedValue(new TypeError("Cannot read properties of undefined (reading 'roles')"));
+    const out = await invoke([record(sync('111111111111'))]);
+    expect(out).toEqual({ batchItemFailures: [] });
+    expect(visibilityChanges()).toEqual([]);
+    const attrs = sqs.commandCalls(SendMessageCommand)[0]!.args[0].input.MessageAttributes;
+    expect(attrs?.ERROR_CODE?.StringValue).toBe('TypeError');
+    expect(attrs?.ERROR_MESSAGE?.StringValue).toMatch(/reading 'roles'\) \(receive 1, retryable: false\)/);
+  });
+
+  it('retries a throttled call that escaped the SDK (a documented transient signal)', async () => {
+    handle.mockRejectedValue(
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }),
+    );
+    const msg = record(sync('111111111111'));
+    expect(await invoke([msg])).toEqual({ batchItemFailures: [{ itemIdentifier: msg.messageId }] });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
   it('sends a malformed message to the DLQ at once, without calling the service', async () => {

@@ -5,7 +5,7 @@ import { loadConfig } from '../../lib/config';
 import type { Deps } from '../../lib/deps';
 import { EventBridgeLifecycle } from '../../lib/lifecycle/eventbridge-lifecycle';
 import type { LifecycleEvent } from '../../lib/lifecycle/types';
-import { announceOffboardingHeld, offboardingHeldEvent } from '../../lib/fleet/offboarding-held';
+import { announceOffboardingHeld, offboardingHeldEvent } from '../../lib/account/offboarding-held';
 import { installEventBridgeFake, type EventBridgeFake } from '../../sim/aws/eventbridge-fake';
 import { EVENT_SCHEMA_DIR } from '../../scripts/event-schemas';
 
