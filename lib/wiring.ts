@@ -44,7 +44,6 @@ export function buildDeps(opts: WiringOptions = {}): Deps {
     org,
     member: memberAccess({
       config: cfg,
-      organizationManagementAccountId: () => org.managementAccountId(),
       ...(opts.purpose ? { purpose: opts.purpose } : {}),
     }),
     veeam: () => Promise.resolve(veeam),

@@ -3,7 +3,7 @@ import { ConcurrentChangeError, InvalidInputError } from '../errors';
 import { applyOp } from './apply';
 import { planRemoval, planRole, toChange, type RoleOp } from './diff';
 import { isAlreadyExists, isNoSuchEntity, readRole, readTrustIds } from './read';
-import { profileConflictReason, roleConflictReason } from './conflicts';
+import { boundaryConflictReason, profileConflictReason, roleConflictReason } from './conflicts';
 import type { DesiredTrust, EnsureResult, RoleBlueprint, RoleChange, RoleIam, RoleSnapshot } from './types';
 
 /** A concurrent run (event + reconcile) can create or delete under us; this many re-read-and-re-plan rounds settle it. */
@@ -56,6 +56,14 @@ export class IamRoleStore implements RoleIam {
     for (let round = 1; ; round++) {
       if (snap.exists && !snap.owned)
         return this.conflict(bp, snap, applied, roleConflictReason(bp, this.accountId, snap.owner));
+      const boundary = this.options.permissionsBoundaryArn;
+      if (snap.exists && boundary && snap.permissionsBoundaryArn !== boundary)
+        return this.conflict(
+          bp,
+          snap,
+          applied,
+          boundaryConflictReason(bp, this.accountId, boundary, snap.permissionsBoundaryArn),
+        );
       if (bp.instanceProfile && snap.instanceProfile && !snap.instanceProfile.owned)
         return this.conflict(bp, snap, applied, profileConflictReason(bp, this.accountId, snap.instanceProfile.owner));
       const ops = planRole(bp, trust, snap, this.options.permissionsBoundaryArn);

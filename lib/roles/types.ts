@@ -67,7 +67,6 @@ export type RoleChangeKind =
   | 'put-policy'
   | 'delete-policy'
   | 'detach-policy'
-  | 'put-boundary'
   | 'tag-role'
   | 'untag-role'
   | 'create-instance-profile'
