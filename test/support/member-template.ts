@@ -1,3 +1,4 @@
+import type { CfnTemplate } from '../../lib/roles/access-template';
 import { accessTemplate } from '../../scripts/access-template';
 
 /**
@@ -15,8 +16,8 @@ export interface MemberStack {
   partition?: string;
 }
 
-export function resolveMemberTemplate(stack: MemberStack) {
-  const template = accessTemplate();
+/** `template`: the generated one by default, or the TemplateBody of a packaged StackSet. */
+export function resolveMemberTemplate(stack: MemberStack, template: CfnTemplate = accessTemplate()) {
   const params: Record<string, unknown> = {
     'AWS::Partition': stack.partition ?? 'aws',
     'AWS::AccountId': stack.accountId,
