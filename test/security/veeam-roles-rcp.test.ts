@@ -87,7 +87,7 @@ describe('the RCP as the management stack deploys it', () => {
 
 describe.each(['VeeamBackupRole', 'VeeamWorkerRole'])('after a trust rewrite of %s', (role) => {
   it('the access role that rewrote it is denied (its own Deny, and the RCP)', async () => {
-    const identity = [access.accessPolicy.policy as Policy];
+    const identity = [access.accessPolicy.policy];
     const trust = rewritten(access.accessRoleArn);
     expect(await assume(access.accessRoleArn, role, { trust, identity })).toBe('ExplicitlyDenied');
     expect(await assume(access.accessRoleArn, role, { trust, identity, rcps: [] })).toBe('ExplicitlyDenied');

@@ -44,8 +44,8 @@ export function resolveMemberTemplate(stack: MemberStack, template: CfnTemplate 
           const [text, vars] = (Array.isArray(a) ? a : [a, {}]) as [string, Record<string, unknown>];
           return text.replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
             const value = name in vars ? ev(vars[name]) : params[name];
-            if (value === undefined) throw new Error(`unresolved \${${name}}`);
-            return String(value);
+            if (typeof value !== 'string') throw new Error(`unresolved \${${name}}`);
+            return value;
           });
         }
         case 'Fn::If': {
