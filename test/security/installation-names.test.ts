@@ -23,7 +23,10 @@ const names: Record<string, Names> = {};
 function namesOf(service: Template, management: Template): Names {
   const [[, set] = []] = resourcesOfType(service, 'AWS::CloudFormation::StackSet');
   const parameters = Object.fromEntries(
-    (set!.Parameters as { ParameterKey: string; ParameterValue: string }[]).map((p) => [p.ParameterKey, p.ParameterValue]),
+    (set!.Parameters as { ParameterKey: string; ParameterValue: string }[]).map((p) => [
+      p.ParameterKey,
+      p.ParameterValue,
+    ]),
   );
   const member = resolveMemberTemplate(
     { accountId: MEMBER, installationId: parameters.InstallationId! },
@@ -84,14 +87,26 @@ describe('two installations with different installationIds', () => {
 
   it.each(INSTALLATIONS)('%s: the code creates its roles with the boundary its template deploys', async (id) => {
     const fake = installIamStsFake({
-      accessRole: { roleName: 'VeeamOrgSyncAccess', manages: ['VeeamBackupRole', 'VeeamWorkerRole'], installationId: id },
+      accessRole: {
+        roleName: 'VeeamOrgSyncAccess',
+        manages: ['VeeamBackupRole', 'VeeamWorkerRole'],
+        installationId: id,
+      },
     });
     try {
       fake.addAccount(MEMBER);
-      const config = loadConfig({ INSTALLATION_ID: id, VEEAM_PRINCIPAL_ARN: 'arn:aws:iam::333333333333:role/V' });
+      const config = loadConfig({
+        INSTALLATION_ID: id,
+        VEEAM_PRINCIPAL_ARN: 'arn:aws:iam::333333333333:role/V',
+        VEEAM_URL: 'https://10.0.0.1:11005',
+        VEEAM_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:v-AbCdEf',
+      });
       const access = new StsMemberAccess({
         config,
-        sts: new STSClient({ region: 'us-east-1', credentials: { accessKeyId: 'FAKE111111111111S', secretAccessKey: 'x' } }),
+        sts: new STSClient({
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'FAKE111111111111S', secretAccessKey: 'x' },
+        }),
       });
       const roles = await access.roles(MEMBER);
       const trust = { principalArn: config.veeamPrincipalArn, externalIds: ['E'.repeat(40)], stateTags: {} };
