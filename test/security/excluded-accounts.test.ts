@@ -54,7 +54,9 @@ describe('the access role StackSet', () => {
   });
 
   it('excludes exactly the accounts the functions treat as out of scope', () => {
-    const [, worker] = resourcesOfType(excluding, 'AWS::Lambda::Function').find(([id]) => id === 'WorkerLambdaFunction')!;
+    const [, worker] = resourcesOfType(excluding, 'AWS::Lambda::Function').find(
+      ([id]) => id === 'WorkerLambdaFunction',
+    )!;
     const env = (worker.Environment as { Variables: Record<string, string> }).Variables;
     expect(env.EXCLUDED_ACCOUNT_IDS!.split(',')).toEqual(targets(excluding).Accounts);
   });
