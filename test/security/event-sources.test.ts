@@ -43,7 +43,8 @@ const putEvents = (principal: string, source: string, o: { identity?: Policy[]; 
     action: 'events:PutEvents',
     resource: BUS,
     accountId: OWN,
-    context: { 'events:source': source },
+    // Multi-valued, one value per entry of the call (the service authorization reference: ArrayOfString).
+    context: { 'events:source': [source] },
     ...o,
   });
 
@@ -61,10 +62,19 @@ describe('the service bus, for the forwarder account', () => {
   });
 
   it('refuses any other source from it, e.g. a forged lifecycle event of the service', async () => {
+    const mixed = await decide({
+      principal: `arn:aws:iam::${FORWARDER}:role/Forward`,
+      action: 'events:PutEvents',
+      resource: BUS,
+      accountId: OWN,
+      context: { 'events:source': ['aws.organizations', 'veeam-org-sync'] },
+      resourcePolicy: busPolicy(),
+    });
+    expect(mixed).not.toBe('Allowed');
     for (const source of FORGED)
-      expect(await putEvents(`arn:aws:iam::${FORWARDER}:role/Forward`, source, { resourcePolicy: busPolicy() })).not.toBe(
-        'Allowed',
-      );
+      expect(
+        await putEvents(`arn:aws:iam::${FORWARDER}:role/Forward`, source, { resourcePolicy: busPolicy() }),
+      ).not.toBe('Allowed');
   });
 });
 

@@ -57,7 +57,7 @@ beforeAll(async () => {
     // The management stack's StackSet (stackSetCallAs=NONE) carries the same name scheme.
     const [[, set] = []] = resourcesOfType(management, 'AWS::CloudFormation::StackSet');
     expect(evaluate(management, set!.StackSetName)).toBe(
-      names[installationId]!.stackSet.replace('veeam-org-sync-dev', 'veeam-org-sync-management-dev'),
+      names[installationId].stackSet.replace('veeam-org-sync-dev', 'veeam-org-sync-management-dev'),
     );
   }
 }, 400_000);
