@@ -43,7 +43,6 @@ export function buildDeps(opts: WiringOptions = {}): Deps {
     org,
     member: memberAccess({
       config: cfg,
-      organizationManagementAccountId: () => org.managementAccountId(),
       ...(opts.purpose ? { purpose: opts.purpose } : {}),
     }),
     veeam: () => Promise.resolve(veeam),

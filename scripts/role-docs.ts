@@ -63,13 +63,18 @@ function renderRole(bp: RoleBlueprint): string {
 /** A template value as a reader sees it: Fn::Sub with the settings named. */
 function cfnText(v: unknown): string {
   if (Array.isArray(v)) return v.map(cfnText).join(', ');
-  const sub = (v as Record<string, unknown> | null)?.['Fn::Sub'];
+  const o = (v ?? {}) as Record<string, unknown>;
+  // The boundary's name is per installation (Fn::If DefaultInstallation): shown as the default installation's.
+  if (Array.isArray(o['Fn::If'])) return cfnText((o['Fn::If'] as unknown[])[1]);
+  if (o.Ref === 'InstallationId') return '`<INSTALLATION_ID>`';
+  const sub = o['Fn::Sub'];
   const text = typeof sub === 'string' ? sub : String(v);
   return `\`${text
     .replace('${AWS::Partition}', 'aws')
     .replace('${AWS::AccountId}', '<account>')
     .replace('${BackupRoleName}', '<BACKUP_ROLE_NAME>')
-    .replace('${WorkerRoleName}', '<WORKER_ROLE_NAME>')}\``;
+    .replace('${WorkerRoleName}', '<WORKER_ROLE_NAME>')
+    .replace('${InstallationId}', '<INSTALLATION_ID>')}\``;
 }
 
 /** The dedicated access role and the boundary, from the same data as the StackSet template. */
@@ -78,7 +83,7 @@ function renderAccess(bps: readonly RoleBlueprint[]): string {
   return [
     `### \`VeeamOrgSyncAccess\`: how the service gets in (\`MEMBER_ACCESS=dedicated\`, the default)`,
     '',
-    `- Name: \`ACCESS_ROLE_NAME\` (default \`VeeamOrgSyncAccess\`); deployed with the policy \`${BOUNDARY_POLICY_NAME}\` by the service-managed StackSet \`<stack>-access-role\` (template \`resources/access-role.template.json\`, generated from the blueprints) into every account under \`SCOPE_OU_IDS\` (or the root), and by the management stack into the management account when it is protected (see [where to deploy](deploy.md#where-to-deploy))`,
+    `- Name: \`ACCESS_ROLE_NAME\` (default \`VeeamOrgSyncAccess\`); deployed with the policy \`${BOUNDARY_POLICY_NAME}\` by the service-managed StackSet \`<stack>-access-role\` (any other \`INSTALLATION_ID\` than the default: \`${BOUNDARY_POLICY_NAME}-<INSTALLATION_ID>\` and \`<stack>-access-role-<INSTALLATION_ID>\`; template \`resources/access-role.template.json\`, generated from the blueprints) into every account under \`SCOPE_OU_IDS\` (or the root), and by the management stack into the management account when it is protected (see [where to deploy](deploy.md#where-to-deploy))`,
     `- Trust: only the service's worker and reconcile function roles, by exact ARN`,
     `- Inline policy \`${ACCESS_POLICY_NAME}\` (never \`Resource: "*"\` in an Allow):`,
     '',
@@ -97,7 +102,7 @@ function renderAccess(bps: readonly RoleBlueprint[]): string {
     '',
     `### \`${BOUNDARY_POLICY_NAME}\`: the permissions boundary of the Veeam roles`,
     '',
-    `A managed policy beside the access role: the union of the blueprints' actions (${boundaryActions(bps).length} actions, ${policySize(boundaryDocument(bps))} characters, on \`Resource: "*"\` as the blueprints grant them, except \`iam:PassRole\`, limited to the roles of its own account), nothing else. Every role the service creates through the access role carries it, so whoever controls the service can never give a role more than Veeam needs; a role of ours without it gets it on the next convergence (a repair like any other drift). The access role can create roles only with this boundary and can never remove or change a boundary. In \`MEMBER_ACCESS=existing\` mode (the roles in \`MEMBER_ROLE_NAMES\`, typically administrator roles: the less safe choice) and in the service's own account, roles are created without it.`,
+    `A managed policy beside the access role: the union of the blueprints' actions (${boundaryActions(bps).length} actions, ${policySize(boundaryDocument(bps))} characters, on \`Resource: "*"\` as the blueprints grant them, except \`iam:PassRole\`, limited to the roles of its own account), nothing else. Every role the service creates through the access role carries it from its CreateRole, so whoever controls the service can never give a role more than Veeam needs. The access role can never put, change or remove a boundary: a same-named role without this boundary (made by hand, by another tool or by an older version) is reported as a conflict and left alone, never adopted. In \`MEMBER_ACCESS=existing\` mode (the roles in \`MEMBER_ROLE_NAMES\`, typically administrator roles: the less safe choice) roles are created without it.`,
   ].join('\n');
 }
 

@@ -27,6 +27,11 @@ export interface WorldOptions {
   scopeOuIds?: (org: OrganizationsFake) => string[];
   /** Extra environment (e.g. LOG_LEVEL). */
   env?: Record<string, string>;
+  /**
+   * Further installations in the same organization: the simulated StackSets of each deploy its own access role and
+   * boundary beside this one's (the CLI of such an installation runs with its ACCESS_ROLE_NAME and INSTALLATION_ID).
+   */
+  otherInstallations?: Array<{ accessRoleName: string; installationId: string }>;
 }
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
@@ -67,7 +72,15 @@ export async function startWorld(opts: WorldOptions = {}) {
   // defaults to dedicated); MEMBER_ACCESS=existing in `env` makes the functions use OrganizationAccountAccessRole.
   const iam: IamStsFake = installIamStsFake({
     managementAccountId: MANAGEMENT_ACCOUNT,
-    accessRole: { roleName: 'VeeamOrgSyncAccess', manages: ['VeeamBackupRole', 'VeeamWorkerRole'] },
+    accessRole: {
+      roleName: 'VeeamOrgSyncAccess',
+      manages: ['VeeamBackupRole', 'VeeamWorkerRole'],
+      ...(opts.env?.INSTALLATION_ID ? { installationId: opts.env.INSTALLATION_ID } : {}),
+      others: (opts.otherInstallations ?? []).map((o) => ({
+        roleName: o.accessRoleName,
+        installationId: o.installationId,
+      })),
+    },
     now: clock.now,
   });
   const org = new OrganizationsFake({ managementAccountId: MANAGEMENT_ACCOUNT });

@@ -95,13 +95,14 @@ export async function applyState(
 export async function convergeRole(ctx: AccountContext, bp: RoleBlueprint, read?: RoleSnapshot): Promise<RoleOutcome> {
   const snapshot = read ?? (await ctx.roles.read(bp));
   const base = { blueprint: bp.key, roleName: bp.roleName };
-  if (snapshot.exists && !snapshot.owned) {
+  // Not ours, or ours by its tag but without our boundary: nothing is written, in IAM or in Veeam.
+  if (snapshot.exists && (!snapshot.owned || snapshot.conflict)) {
     return {
       report: {
         ...base,
         role: 'conflict',
         veeam: 'unknown',
-        changes: [roleConflictReason(bp, ctx.accountId, snapshot.owner)],
+        changes: [snapshot.conflict ?? roleConflictReason(bp, ctx.accountId, snapshot.owner)],
       },
     };
   }

@@ -1,7 +1,7 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { iamClient, iamClientForCredentials } from '../aws/iam-client';
+import { iamClientForCredentials } from '../aws/iam-client';
 import { stsClient } from '../aws/sts-client';
 import type { Config } from '../config';
 import { IamRoleStore } from '../roles/iam-role-store';
@@ -16,21 +16,14 @@ import { boundaryPolicyArn } from '../roles/access-template';
 import { AccessRoleMissingError, memberRoleNamesFor } from './access-role';
 
 export interface MemberAccessOptions {
-  config: Pick<Config, 'memberRoleNames' | 'region' | 'veeamPrincipalArn' | 'memberAccess' | 'accessRoleName'>;
+  config: Pick<
+    Config,
+    'memberRoleNames' | 'region' | 'veeamPrincipalArn' | 'memberAccess' | 'accessRoleName' | 'installationId'
+  >;
   /** STS with the service's own credentials (default: the container's shared client). */
   sts?: STSClient;
-  /** IAM with the service's own credentials, used for the management account (default: the shared client). */
-  iam?: IAMClient;
   /** Builds an IAM client for assumed credentials (default: iamClientForCredentials in config.region). */
   iamFor?: (credentials: AwsCredentialIdentity) => IAMClient;
-  /** The account the service runs in; default: from one GetCallerIdentity. */
-  managementAccountId?: string;
-  /**
-   * The organization's management account (Organizations' answer). In dedicated mode the service uses its own
-   * credentials only there (no StackSet deploys the access role to it); any other account, its own included when it
-   * runs in a delegated administrator account, is entered through the access role. Default: the account it runs in.
-   */
-  organizationManagementAccountId?: () => Promise<string>;
   /** Names the session in member-account CloudTrail: veeam-org-sync-<purpose>. */
   purpose?: string;
   sleep?: Sleep;
@@ -43,7 +36,6 @@ export interface MemberAccessOptions {
 }
 
 interface Identity {
-  accountId: string;
   partition: string;
 }
 
@@ -61,8 +53,7 @@ export class StsMemberAccess implements MemberAccess {
   private readonly stores = new Map<string, { credentials: AwsCredentialIdentity | undefined; store: RoleIam }>();
   private readonly identity = memoUntilFailure(async (): Promise<Identity> => {
     const res = await this.sts().send(new GetCallerIdentityCommand({}));
-    const partition = res.Arn?.split(':')[1] || 'aws';
-    return { accountId: this.o.managementAccountId ?? res.Account ?? '', partition };
+    return { partition: res.Arn?.split(':')[1] || 'aws' };
   });
   private readonly now: () => number;
 
@@ -80,11 +71,14 @@ export class StsMemberAccess implements MemberAccess {
     return this.identity.get();
   }
 
-  /** Credentials for a member account (undefined = the service's own, for the management account). */
-  private async credentials(accountId: string): Promise<AwsCredentialIdentity | undefined> {
+  /**
+   * Credentials in an account: always through the member role, the management account and the service's own account
+   * included (a role trusting the caller by ARN can be assumed from its own account). The functions hold no IAM
+   * permission of their own on any role, so nothing they do escapes the access role's limits and its boundary.
+   */
+  private async credentials(accountId: string): Promise<AwsCredentialIdentity> {
     const me = await this.callerIdentity();
     const dedicated = this.o.config.memberAccess === 'dedicated';
-    if (accountId === me.accountId && (!dedicated || (await this.isManagementAccount(accountId)))) return undefined;
     return this.cache.get(accountId, async () => {
       const { credentials } = await assumeInto({
         sts: this.sts(),
@@ -107,10 +101,6 @@ export class StsMemberAccess implements MemberAccess {
     });
   }
 
-  private async isManagementAccount(accountId: string): Promise<boolean> {
-    return !this.o.organizationManagementAccountId || (await this.o.organizationManagementAccountId()) === accountId;
-  }
-
   async roles(accountId: string): Promise<RoleIam> {
     const me = await this.callerIdentity();
     const credentials = await this.credentials(accountId);
@@ -122,18 +112,15 @@ export class StsMemberAccess implements MemberAccess {
       this.stores.set(accountId, known);
       return known.store;
     }
-    const iam = credentials
-      ? (this.o.iamFor ?? ((c: AwsCredentialIdentity) => iamClientForCredentials(c, { region: this.o.config.region })))(
-          credentials,
-        )
-      : (this.o.iam ?? iamClient());
+    const iam = (
+      this.o.iamFor ?? ((c: AwsCredentialIdentity) => iamClientForCredentials(c, { region: this.o.config.region }))
+    )(credentials);
     const store = new IamRoleStore(accountId, iam, {
       principalArn: this.o.config.veeamPrincipalArn,
       partition: me.partition,
-      // Roles created through the access role carry the boundary its StackSet deployed beside it. In the service's
-      // own account (own credentials) the function policy itself is the limit, and no StackSet deploys there.
-      ...(credentials && this.o.config.memberAccess === 'dedicated'
-        ? { permissionsBoundaryArn: boundaryPolicyArn(me.partition, accountId) }
+      // Roles created through the access role carry this installation's boundary, deployed beside it.
+      ...(this.o.config.memberAccess === 'dedicated'
+        ? { permissionsBoundaryArn: boundaryPolicyArn(me.partition, accountId, this.o.config.installationId) }
         : {}),
     });
     this.stores.delete(accountId);

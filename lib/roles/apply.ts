@@ -6,7 +6,6 @@ import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
-  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   RemoveRoleFromInstanceProfileCommand,
   TagInstanceProfileCommand,
@@ -33,11 +32,6 @@ export async function applyOp(iam: IAMClient, bp: RoleBlueprint, op: RoleOp): Pr
           Tags: tagsToList(op.tags),
           ...(op.permissionsBoundaryArn ? { PermissionsBoundary: op.permissionsBoundaryArn } : {}),
         }),
-      );
-      return;
-    case 'put-boundary':
-      await iam.send(
-        new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: op.permissionsBoundaryArn }),
       );
       return;
     case 'update-trust':

@@ -8,7 +8,6 @@ import type { DesiredTrust, RoleBlueprint, RoleChange, RoleChangeKind, RoleSnaps
 /** What each kind of IAM write carries besides its human-readable `detail`; keyed by every RoleChangeKind. */
 type OpFields = {
   'create-role': { trust: PolicyDocument; tags: Record<string, string>; permissionsBoundaryArn?: string };
-  'put-boundary': { permissionsBoundaryArn: string };
   'update-trust': { trust: PolicyDocument };
   'put-policy': { policyName: string; document: PolicyDocument };
   'delete-policy': { policyName: string };
@@ -80,13 +79,8 @@ export function planRole(
       ...(permissionsBoundaryArn ? { permissionsBoundaryArn } : {}),
     });
   } else {
-    // A role created before the boundary existed (or whose boundary was changed) gets ours: drift like any other.
-    if (permissionsBoundaryArn && snapshot.permissionsBoundaryArn !== permissionsBoundaryArn)
-      ops.push({
-        kind: 'put-boundary',
-        detail: `permissions boundary ${snapshot.permissionsBoundaryArn ?? 'none'} -> ${permissionsBoundaryArn}`,
-        permissionsBoundaryArn,
-      });
+    // A boundary is only ever given at CreateRole: an existing role without ours never reaches this plan (a conflict,
+    // lib/roles/iam-role-store.ts), since setting one would adopt whatever role happens to carry our name.
     if (!trustEquivalent(snapshot.trustDocument, wantTrust))
       ops.push({ kind: 'update-trust', detail: trustDetail(snapshot, trust), trust: wantTrust });
   }

@@ -3,7 +3,7 @@ import { ConcurrentChangeError, InvalidInputError } from '../errors';
 import { applyOp } from './apply';
 import { planRemoval, planRole, toChange, type RoleOp } from './diff';
 import { isAlreadyExists, isNoSuchEntity, readRole, readTrustIds } from './read';
-import { profileConflictReason, roleConflictReason } from './conflicts';
+import { boundaryConflictReason, profileConflictReason, roleConflictReason } from './conflicts';
 import type { DesiredTrust, EnsureResult, RoleBlueprint, RoleChange, RoleIam, RoleSnapshot } from './types';
 
 /** A concurrent run (event + reconcile) can create or delete under us; this many re-read-and-re-plan rounds settle it. */
@@ -30,8 +30,12 @@ export class IamRoleStore implements RoleIam {
     this.partition = options.partition ?? 'aws';
   }
 
-  read(bp: RoleBlueprint): Promise<RoleSnapshot> {
-    return readRole(this.iam, bp, this.readOptions());
+  async read(bp: RoleBlueprint): Promise<RoleSnapshot> {
+    const snap = await readRole(this.iam, bp, this.readOptions());
+    const boundary = this.options.permissionsBoundaryArn;
+    if (snap.exists && snap.owned && boundary && snap.permissionsBoundaryArn !== boundary)
+      return { ...snap, conflict: boundaryConflictReason(bp, this.accountId, boundary, snap.permissionsBoundaryArn) };
+    return snap;
   }
 
   private readOptions(complete = false) {
@@ -56,6 +60,7 @@ export class IamRoleStore implements RoleIam {
     for (let round = 1; ; round++) {
       if (snap.exists && !snap.owned)
         return this.conflict(bp, snap, applied, roleConflictReason(bp, this.accountId, snap.owner));
+      if (snap.exists && snap.conflict) return this.conflict(bp, snap, applied, snap.conflict);
       if (bp.instanceProfile && snap.instanceProfile && !snap.instanceProfile.owned)
         return this.conflict(bp, snap, applied, profileConflictReason(bp, this.accountId, snap.instanceProfile.owner));
       const ops = planRole(bp, trust, snap, this.options.permissionsBoundaryArn);

@@ -55,6 +55,11 @@ export interface RoleSnapshot {
   /** ARN of the role's permissions boundary, when it has one. */
   permissionsBoundaryArn?: string;
   /**
+   * Set when the role carries our tag but may still not be converged: it lacks the boundary every role of ours is
+   * created with (dedicated access), so it is not provably ours. The reason names the fix; nothing is written to it.
+   */
+  conflict?: string;
+  /**
    * undefined when the blueprint wants no instance profile; null when it should exist but does not. `owned`: it
    * carries our ownership tag; a profile of that name without it is someone else's and is never written to.
    */
@@ -67,7 +72,6 @@ export type RoleChangeKind =
   | 'put-policy'
   | 'delete-policy'
   | 'detach-policy'
-  | 'put-boundary'
   | 'tag-role'
   | 'untag-role'
   | 'create-instance-profile'

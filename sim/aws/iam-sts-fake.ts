@@ -32,7 +32,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BOUNDARY_POLICY_NAME } from '../../lib/roles/access-template';
+import { boundaryPolicyName, DEFAULT_INSTALLATION } from '../../lib/roles/access-template';
+import { MANAGED_TAG, TAG_PREFIX } from '../../lib/roles/tags';
 
 /**
  * A stateful in-memory IAM + STS for tests and the sandbox. It stands in for AWS only: the service's own code runs
@@ -43,9 +44,11 @@ import { BOUNDARY_POLICY_NAME } from '../../lib/roles/access-template';
  * account, GetCallerIdentity answers from the caller's key.
  *
  * The simulated StackSet (option `accessRole`): addAccount also deploys the dedicated access role and the
- * VeeamOrgSyncBoundary policy, optionally only after some denied attempts (the StackSet reaching a new account), and
- * a caller acting as the access role may only do what its policy allows (our role names; CreateRole and
- * PutRolePermissionsBoundary only with that boundary; never DeleteRolePermissionsBoundary or AttachRolePolicy).
+ * installation's boundary policy, optionally only after some denied attempts (the StackSet reaching a new account),
+ * and a caller acting as the access role may only do what its policy allows (lib/roles/access-template.ts): our role
+ * names; CreateRole only with that boundary and our ownership tag; trust and policy writes only on a role carrying the
+ * boundary; tag writes only on a role already carrying our ownership tag, under our keys; never a boundary put or
+ * removed, never AttachRolePolicy.
  *
  * Not modelled: IAM's eventual consistency, paths other than "/", SCPs. What real IAM returns
  * and this fake mirrors: documents URL-encoded on read, DeleteConflict when a role still has policies or profiles,
@@ -124,8 +127,17 @@ export interface IamStsFakeOptions {
   partition?: string;
   /** Clock for issued credential expiry; default Date.now. */
   now?: () => number;
-  /** Simulated StackSet: the dedicated access role, trusting the service's own role, managing only these roles. */
-  accessRole?: { roleName: string; manages: readonly string[] };
+  /**
+   * Simulated StackSet: the dedicated access role, trusting the service's own role, managing only these roles, for
+   * one installation (its boundary and ownership tag; default veeam-org-sync). `others`: the access roles of further
+   * installations in the same accounts (each with its own boundary), deployed beside it.
+   */
+  accessRole?: {
+    roleName: string;
+    manages: readonly string[];
+    installationId?: string;
+    others?: ReadonlyArray<{ roleName: string; installationId: string }>;
+  };
 }
 
 export interface IamStsFake {
@@ -347,8 +359,22 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     throw noSuchEntity(`Scope ARN: ${text} does not exist or is not attachable.`);
   };
 
-  const accessRoleArnOf = (accountId: string) =>
-    opts.accessRole ? `arn:${state.partition}:iam::${accountId}:role/${opts.accessRole.roleName}` : undefined;
+  /** The installation each access role name acts for (option `accessRole` and its `others`). */
+  const accessRoles = new Map<string, string>(
+    opts.accessRole
+      ? [
+          [opts.accessRole.roleName, opts.accessRole.installationId ?? DEFAULT_INSTALLATION],
+          ...(opts.accessRole.others ?? []).map((o) => [o.roleName, o.installationId] as [string, string]),
+        ]
+      : [],
+  );
+  const BOUNDED_WRITES = [
+    'UpdateAssumeRolePolicy',
+    'PutRolePolicy',
+    'DeleteRolePolicy',
+    'DetachRolePolicy',
+    'DeleteRole',
+  ];
 
   /** What the access role's policy (lib/roles/access-template.ts) lets it do; undefined = allowed. */
   const accessRoleGuard = (
@@ -356,8 +382,11 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     input: Record<string, unknown>,
     caller: FakeIdentity,
   ): Error | undefined => {
-    if (!opts.accessRole || caller.principalArn !== accessRoleArnOf(caller.accountId)) return undefined;
-    const boundary = `arn:${state.partition}:iam::${caller.accountId}:policy/${BOUNDARY_POLICY_NAME}`;
+    if (!opts.accessRole) return undefined;
+    const callerRole = /:role\/([^/]+)$/.exec(caller.principalArn)?.[1] ?? '';
+    const installation = accessRoles.get(callerRole);
+    if (installation === undefined || !caller.principalArn.includes(`::${caller.accountId}:role/`)) return undefined;
+    const boundary = `arn:${state.partition}:iam::${caller.accountId}:policy/${boundaryPolicyName(installation)}`;
     const target = [input.RoleName, input.InstanceProfileName].find((v): v is string => typeof v === 'string') ?? '*';
     const denied = () =>
       new IAMServiceException({
@@ -367,12 +396,27 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
         $metadata: meta(403),
       });
     if (!opts.accessRole.manages.includes(target)) return denied();
-    if (['DeleteRolePermissionsBoundary', 'AttachRolePolicy'].includes(command)) return denied();
-    if (['CreateRole', 'PutRolePermissionsBoundary'].includes(command) && input.PermissionsBoundary !== boundary)
+    if (['DeleteRolePermissionsBoundary', 'PutRolePermissionsBoundary', 'AttachRolePolicy'].includes(command))
       return denied();
+    const ourKeys = (keys: string[]) => keys.every((k) => k.startsWith(TAG_PREFIX));
+    const existing = account(caller.accountId).roles.get(target);
+    if (command === 'CreateRole') {
+      const tags = tagList(input.Tags);
+      const managed = tags.find((t) => t.Key === MANAGED_TAG)?.Value;
+      if (input.PermissionsBoundary !== boundary || managed !== installation || !ourKeys(tags.map((t) => t.Key)))
+        return denied();
+    }
+    // IAM evaluates iam:PermissionsBoundary from the role as it is; a role that is gone answers NoSuchEntity below.
+    if (BOUNDED_WRITES.includes(command) && existing && existing.boundary !== boundary) return denied();
+    if (command === 'TagRole' || command === 'UntagRole') {
+      const owner = existing?.tags.get(MANAGED_TAG);
+      const keys = command === 'TagRole' ? tagList(input.Tags).map((t) => t.Key) : asArray(input.TagKeys);
+      if (existing && (![installation, 'true'].includes(owner ?? '') || !ourKeys(keys))) return denied();
+    }
+    // AddRoleToInstanceProfile needs iam:PassRole on the role, granted on the worker role (its profile's namesake) only.
+    if (command === 'AddRoleToInstanceProfile' && input.RoleName !== input.InstanceProfileName) return denied();
     return undefined;
   };
-
   const roleView = (r: FakeRole) => ({
     Path: '/',
     RoleName: r.roleName,
@@ -809,13 +853,17 @@ export function installIamStsFake(opts: IamStsFakeOptions = {}): IamStsFake {
     },
     deployAccessRole(accountId) {
       if (!opts.accessRole) throw new Error('iam-sts-fake: no accessRole option, so no simulated StackSet');
-      account(accountId).policies.add(`arn:${state.partition}:iam::${accountId}:policy/${BOUNDARY_POLICY_NAME}`);
-      fake.addRole(accountId, opts.accessRole.roleName, {
-        trust: {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { AWS: fake.servicePrincipalArn() }, Action: 'sts:AssumeRole' }],
-        },
-      });
+      for (const [roleName, installation] of accessRoles) {
+        account(accountId).policies.add(
+          `arn:${state.partition}:iam::${accountId}:policy/${boundaryPolicyName(installation)}`,
+        );
+        fake.addRole(accountId, roleName, {
+          trust: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { AWS: fake.servicePrincipalArn() }, Action: 'sts:AssumeRole' }],
+          },
+        });
+      }
     },
     servicePrincipalArn: (accountId = state.managementAccountId) =>
       `arn:${state.partition}:iam::${accountId}:role/veeam-org-sync`,

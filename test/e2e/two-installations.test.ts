@@ -31,7 +31,12 @@ const quiet = { out: () => undefined, err: () => undefined };
 /** Installation team-b through the CLI, as its operator runs it; returns the exit code and the JSON report. */
 async function reconcileB(scope = OU_B): Promise<{ code: number; report: ReconcileReport }> {
   depsB = buildDeps({
-    config: loadConfig({ ...process.env, INSTALLATION_ID: 'team-b', SCOPE_OU_IDS: scope }),
+    config: loadConfig({
+      ...process.env,
+      INSTALLATION_ID: 'team-b',
+      ACCESS_ROLE_NAME: 'VeeamOrgSyncAccessTeamB',
+      SCOPE_OU_IDS: scope,
+    }),
     purpose: 'cli',
   });
   let json = '';
@@ -110,6 +115,8 @@ beforeAll(async () => {
       return [OU_A];
     },
     env: { INSTALLATION_ID: 'team-a' },
+    // Each installation deploys its own access role and boundary (names per installation) into every account.
+    otherInstallations: [{ accessRoleName: 'VeeamOrgSyncAccessTeamB', installationId: 'team-b' }],
   });
   world.org.createAccount({ id: world.org.managementAccountId, name: 'management' });
   for (const id of A) addAccount(world, id, OU_A);

@@ -1,4 +1,3 @@
-import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { describeError, RetryableError } from '../../lib/errors';
 import { AccessRoleMissingError } from '../../lib/member/access-role';
@@ -25,10 +24,10 @@ beforeEach(() => {
 });
 afterEach(() => fake.restore());
 
-function access(memberAccess: 'dedicated' | 'existing' = 'dedicated', management?: string) {
+function access(memberAccess: 'dedicated' | 'existing' = 'dedicated') {
   return new StsMemberAccess({
-    ...(management ? { organizationManagementAccountId: () => Promise.resolve(management) } : {}),
     config: {
+      installationId: 'veeam-org-sync',
       memberAccess,
       accessRoleName: 'VeeamOrgSyncAccess',
       memberRoleNames: ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'],
@@ -36,7 +35,6 @@ function access(memberAccess: 'dedicated' | 'existing' = 'dedicated', management
       veeamPrincipalArn: APPLIANCE,
     },
     sts: new STSClient({ region: 'us-east-1', credentials: own }),
-    iam: new IAMClient({ region: 'us-east-1', credentials: own }),
     sleep: (ms) => {
       slept.push(ms);
       return Promise.resolve();
@@ -50,19 +48,26 @@ async function converge(a: StsMemberAccess, accountId: string) {
 }
 
 describe('dedicated member access (MEMBER_ACCESS=dedicated)', () => {
-  it('enters the account it runs in through the access role when that is not the management account (delegated administrator)', async () => {
-    // The service's own credentials belong to MGMT here; Organizations names another account as the management one,
-    // so MGMT is a delegated administrator account, which the StackSet reaches like any member.
+  it('enters the account it runs in (management or delegated administrator) through the access role like any member', async () => {
+    // The service's own credentials belong to MGMT here; the access role there comes from the management stack (or,
+    // in a delegated administrator account, from the StackSet).
     fake.deployAccessRole(MGMT);
-    await expect(access('dedicated', '999900001111').roles(MGMT)).resolves.toBeDefined();
+    await converge(access(), MGMT);
     expect(fake.callsOf('AssumeRole').map((c) => c.input.RoleArn)).toEqual([
       `arn:aws:iam::${MGMT}:role/VeeamOrgSyncAccess`,
     ]);
+    const boundary = `arn:aws:iam::${MGMT}:policy/VeeamOrgSyncBoundary`;
+    expect(fake.role(MGMT, 'VeeamBackupRole')!.boundary).toBe(boundary);
+    expect(fake.role(MGMT, 'VeeamWorkerRole')!.boundary).toBe(boundary);
+    // No IAM call was made with the service's own credentials.
+    expect(fake.calls.filter((c) => c.service === 'iam' && c.accountId === MGMT)).toEqual(
+      fake.calls.filter((c) => c.service === 'iam'),
+    );
   });
 
-  it('uses its own credentials in the management account, where no StackSet deploys the access role', async () => {
-    await access('dedicated', MGMT).roles(MGMT);
-    expect(fake.callsOf('AssumeRole')).toEqual([]);
+  it('without the access role in its own account, reports it missing instead of acting with its own credentials', async () => {
+    await expect(access().roles(MGMT)).rejects.toBeInstanceOf(AccessRoleMissingError);
+    expect(fake.writes()).toEqual([]);
   });
 
   it('assumes only the access role, and creates the Veeam roles with the boundary', async () => {
@@ -78,19 +83,23 @@ describe('dedicated member access (MEMBER_ACCESS=dedicated)', () => {
     expect(fake.role(MEMBER, 'OrganizationAccountAccessRole')).toBeDefined();
   });
 
-  it('gives an existing role of ours without the boundary the boundary on the next converge, then writes nothing', async () => {
+  it('never adopts a role of ours that lacks the boundary: a conflict naming the fix, and nothing written', async () => {
     fake.addAccount(MEMBER);
     await converge(access('existing'), MEMBER); // created by an older version, through the admin role
     expect(fake.role(MEMBER, 'VeeamBackupRole')!.boundary).toBeUndefined();
-    const a = access();
-    const roles = await a.roles(MEMBER);
-    const res = await roles.ensure(BACKUP!, TRUST, await roles.read(BACKUP!), { dryRun: false });
-    expect(res.status).toBe('repaired');
-    expect(res.changes.map((c) => c.kind)).toEqual(['put-boundary']);
-    expect(fake.role(MEMBER, 'VeeamBackupRole')!.boundary).toBe(BOUNDARY);
     const writes = fake.writes().length;
-    await roles.ensure(BACKUP!, TRUST, await roles.read(BACKUP!), { dryRun: false });
+    const roles = await access().roles(MEMBER);
+    const res = await roles.ensure(BACKUP!, TRUST, await roles.read(BACKUP!), { dryRun: false });
+    expect(res.status).toBe('conflict');
+    expect(res.changes).toEqual([]);
+    expect(res.reason).toMatch(
+      /^role VeeamBackupRole in 444455556666 carries no permissions boundary, not VeeamOrgSyncBoundary, so it was not modified/,
+    );
+    expect(res.reason).toContain(
+      `aws iam put-role-permissions-boundary --role-name VeeamBackupRole --permissions-boundary ${BOUNDARY}`,
+    );
     expect(fake.writes()).toHaveLength(writes);
+    expect(fake.role(MEMBER, 'VeeamBackupRole')!.boundary).toBeUndefined();
   });
 
   it('treats a missing access role as transient: one attempt, retryable, the message names the cause', async () => {
@@ -119,11 +128,5 @@ describe('dedicated member access (MEMBER_ACCESS=dedicated)', () => {
     fake.addAccount(MEMBER, { accessRoleAfterAttempts: 1000 });
     await expect(access().roles(MEMBER)).rejects.toBeInstanceOf(AccessRoleMissingError);
     expect(fake.callsOf('AssumeRole').every((c) => String(c.input.RoleArn).endsWith('/VeeamOrgSyncAccess'))).toBe(true);
-  });
-
-  it('uses its own credentials in its own account, without a boundary (no StackSet deploys there)', async () => {
-    await converge(access(), MGMT);
-    expect(fake.callsOf('AssumeRole')).toHaveLength(0);
-    expect(fake.role(MGMT, 'VeeamBackupRole')!.boundary).toBeUndefined();
   });
 });

@@ -1,4 +1,3 @@
-import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { MemberAccessError } from '../../lib/errors';
 import { StsMemberAccess, type MemberAccessOptions } from '../../lib/member/member-access';
@@ -19,6 +18,7 @@ const own = { accessKeyId: `FAKE${MGMT}SVC`, secretAccessKey: 'x' };
 function access(over: Partial<MemberAccessOptions> = {}) {
   return new StsMemberAccess({
     config: {
+      installationId: 'veeam-org-sync',
       memberAccess: 'existing',
       accessRoleName: 'VeeamOrgSyncAccess',
       memberRoleNames: ['OrganizationAccountAccessRole', 'AWSControlTowerExecution'],
@@ -26,7 +26,6 @@ function access(over: Partial<MemberAccessOptions> = {}) {
       veeamPrincipalArn: APPLIANCE,
     },
     sts: new STSClient({ region: 'us-east-1', credentials: own }),
-    iam: new IAMClient({ region: 'us-east-1', credentials: own }),
     now: () => clock,
     random: () => 1,
     sleep: (ms) => {
@@ -80,21 +79,16 @@ describe('getting into a member account', () => {
     expect(assumedRoleArns()).toEqual([`arn:aws-us-gov:iam::${MEMBER}:role/OrganizationAccountAccessRole`]);
   });
 
-  it('uses its own credentials for the management account (no AssumeRole)', async () => {
+  it('enters the management account through a member role too, never with its own credentials', async () => {
+    fake.addAccount(MGMT);
     fake.addAccount(MEMBER);
     const a = access();
     const roles = await a.roles(MGMT);
     await roles.ensure(BACKUP!, TRUST, await roles.read(BACKUP!), { dryRun: false });
-    expect(fake.callsOf('AssumeRole')).toHaveLength(0);
+    expect(assumedRoleArns()).toEqual([`arn:aws:iam::${MGMT}:role/OrganizationAccountAccessRole`]);
     expect(fake.role(MGMT, 'VeeamBackupRole')).toBeDefined();
     await a.roles(MEMBER);
     expect(fake.callsOf('GetCallerIdentity')).toHaveLength(1);
-  });
-
-  it('honours a given management account id', async () => {
-    fake.addAccount('222222222222');
-    await access({ managementAccountId: '222222222222' }).roles('222222222222');
-    expect(fake.callsOf('AssumeRole')).toHaveLength(0);
   });
 
   it('passes other STS errors through at once (no AccessDenied backoff)', async () => {

@@ -1,10 +1,9 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { accessPolicyStatements, boundaryPolicyArn } from '../../lib/roles/access-template';
 import { IamRoleStore } from '../../lib/roles/iam-role-store';
 import { installIamStsFake } from '../../sim/aws/iam-sts-fake';
-import { accessTemplate } from '../../scripts/access-template';
+import { resolveMemberTemplate } from '../support/member-template';
 import { BACKUP, desired, WORKER } from './iam-world';
 
 /**
@@ -14,32 +13,20 @@ import { BACKUP, desired, WORKER } from './iam-world';
 const MEMBER = '444455556666';
 const SERVICE = '111111111111';
 const WORKER_FN = `arn:aws:iam::${SERVICE}:role/veeam-org-sync-prod-WorkerRole-ABC123`;
-const ACCESS = `arn:aws:iam::${MEMBER}:role/VeeamOrgSyncAccess`;
-const BOUNDARY = boundaryPolicyArn('aws', MEMBER);
-const VARS: Record<string, string> = {
-  'AWS::Partition': 'aws',
-  'AWS::AccountId': MEMBER,
-  BackupRoleName: 'VeeamBackupRole',
-  WorkerRoleName: 'VeeamWorkerRole',
+const STACK = resolveMemberTemplate({ accountId: MEMBER, trustedRoleArns: [WORKER_FN] });
+const ACCESS = STACK.accessRoleArn;
+const BOUNDARY = STACK.boundaryArn;
+const ACCESS_POLICY = STACK.accessPolicy;
+const OWN_TAGS = {
+  'aws:RequestTag/veeam-org-sync:managed': 'veeam-org-sync',
+  'aws:TagKeys': ['veeam-org-sync:managed'],
 };
 
-/** Fn::Sub with the stack's parameters, as CloudFormation resolves it in the member account. */
-function resolve(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(resolve);
-  if (v && typeof v === 'object') {
-    const sub = (v as Record<string, unknown>)['Fn::Sub'];
-    if (typeof sub === 'string') return sub.replace(/\$\{([^}]+)\}/g, (_m, k: string) => VARS[k] ?? `?${k}`);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x)]));
-  }
-  return v;
-}
-
-const ACCESS_POLICY = {
-  name: 'veeam-org-sync-access',
-  policy: { Version: '2012-10-17', Statement: resolve(accessPolicyStatements()) },
-};
-
-async function decide(action: string, resource: string, context: Record<string, string> = {}): Promise<string> {
+async function decide(
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+): Promise<string> {
   const res = await runSimulation(
     {
       request: {
@@ -61,11 +48,13 @@ async function decide(action: string, resource: string, context: Record<string, 
 
 const role = (name: string) => `arn:aws:iam::${MEMBER}:role/${name}`;
 const withBoundary = { 'iam:PermissionsBoundary': BOUNDARY };
+const creating = { ...withBoundary, ...OWN_TAGS };
 
 describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
-  it('may create VeeamBackupRole with the boundary', async () => {
-    expect(await decide('iam:CreateRole', role('VeeamBackupRole'), withBoundary)).toBe('Allowed');
-    expect(await decide('iam:CreateRole', role('VeeamWorkerRole'), withBoundary)).toBe('Allowed');
+  it('may create VeeamBackupRole with the boundary and this installation’s ownership tag', async () => {
+    expect(await decide('iam:CreateRole', role('VeeamBackupRole'), creating)).toBe('Allowed');
+    expect(await decide('iam:CreateRole', role('VeeamWorkerRole'), creating)).toBe('Allowed');
+    expect(await decide('iam:CreateRole', role('VeeamBackupRole'), withBoundary)).not.toBe('Allowed');
   });
 
   it('may not create it without the boundary, or with another one', async () => {
@@ -75,8 +64,8 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
   });
 
   it('may not create any other role, even with the boundary', async () => {
-    expect(await decide('iam:CreateRole', role('Anything'), withBoundary)).not.toBe('Allowed');
-    expect(await decide('iam:CreateRole', role('VeeamOrgSyncAccess'), withBoundary)).not.toBe('Allowed');
+    expect(await decide('iam:CreateRole', role('Anything'), creating)).not.toBe('Allowed');
+    expect(await decide('iam:CreateRole', role('VeeamOrgSyncAccess'), creating)).not.toBe('Allowed');
   });
 
   it('may not attach AdministratorAccess, to our roles or any other', async () => {
@@ -97,9 +86,11 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
       expect(await decide(action, role('VeeamBackupRole'))).not.toBe('Allowed');
   });
 
-  it('may never remove a boundary, and may only set ours', async () => {
+  it('may never remove or set a boundary, not even ours', async () => {
     expect(await decide('iam:DeleteRolePermissionsBoundary', role('VeeamBackupRole'))).toBe('ExplicitlyDenied');
-    expect(await decide('iam:PutRolePermissionsBoundary', role('VeeamBackupRole'), withBoundary)).toBe('Allowed');
+    expect(await decide('iam:PutRolePermissionsBoundary', role('VeeamBackupRole'), withBoundary)).toBe(
+      'ExplicitlyDenied',
+    );
     expect(
       await decide('iam:PutRolePermissionsBoundary', role('VeeamBackupRole'), {
         'iam:PermissionsBoundary': `arn:aws:iam::${MEMBER}:policy/Wide`,
@@ -138,29 +129,50 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
         permissionsBoundaryArn: BOUNDARY,
       });
       for (const bp of [BACKUP, WORKER]) await store.ensure(bp, desired(), await store.read(bp), { dryRun: false });
-      // A role of ours created before the boundary existed is repaired; then everything is removed again.
-      const boundaryRemovedAt = fake.calls.length;
-      delete fake.role(MEMBER, 'VeeamBackupRole')!.boundary;
+      // Drift repaired (trust, tags), then everything removed again.
+      fake.role(MEMBER, 'VeeamBackupRole')!.trust = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+      fake.role(MEMBER, 'VeeamBackupRole')!.tags.delete('veeam-org-sync:blueprint');
       await store.ensure(BACKUP, desired(), await store.read(BACKUP), { dryRun: false });
-      expect(fake.role(MEMBER, 'VeeamBackupRole')!.boundary).toBe(BOUNDARY);
       for (const bp of [BACKUP, WORKER]) await store.remove(bp, { dryRun: false });
 
-      // IAM evaluates iam:PermissionsBoundary from the request (create, put boundary) or from the role as it is.
-      const boundaries = new Map<string, string>();
-      const contextOf = new Map<(typeof fake.calls)[number], Record<string, string>>();
-      fake.calls.forEach((call, i) => {
-        if (i === boundaryRemovedAt) boundaries.delete('VeeamBackupRole');
+      // IAM evaluates iam:PermissionsBoundary and the request tags from the request (create), the boundary and the
+      // resource tags from the role as it is (every other write).
+      const roles = new Map<string, { boundary?: string; managed?: string }>();
+      const contextOf = new Map<(typeof fake.calls)[number], Record<string, string | string[]>>();
+      for (const call of fake.calls) {
         const name = String(call.input.RoleName);
-        const requested = call.input.PermissionsBoundary as string | undefined;
-        const current = requested ?? boundaries.get(name);
-        contextOf.set(call, current ? { 'iam:PermissionsBoundary': current } : {});
-        if (requested && !call.error) boundaries.set(name, requested);
-      });
+        const tags = (call.input.Tags ?? []) as { Key: string; Value: string }[];
+        const keys = call.command === 'UntagRole' ? (call.input.TagKeys as string[]) : tags.map((t) => t.Key);
+        const context: Record<string, string | string[]> = {};
+        if (call.command === 'CreateRole') {
+          context['iam:PermissionsBoundary'] = String(call.input.PermissionsBoundary);
+          for (const t of tags) context[`aws:RequestTag/${t.Key}`] = t.Value;
+          context['aws:TagKeys'] = keys;
+          if (!call.error)
+            roles.set(name, {
+              boundary: String(call.input.PermissionsBoundary),
+              managed: tags.find((t) => t.Key === 'veeam-org-sync:managed')?.Value,
+            });
+        } else {
+          const now = roles.get(name);
+          if (now?.boundary) context['iam:PermissionsBoundary'] = now.boundary;
+          if (now?.managed) context['aws:ResourceTag/veeam-org-sync:managed'] = now.managed;
+          if (call.command === 'TagRole' || call.command === 'UntagRole') context['aws:TagKeys'] = keys;
+        }
+        contextOf.set(call, context);
+      }
       const iamCalls = fake.calls.filter((x) => x.service === 'iam');
       expect(iamCalls.filter((x) => x.error && x.error !== 'NoSuchEntityException')).toEqual([]);
       const commands = new Set(iamCalls.map((x) => x.command));
-      for (const needed of ['CreateRole', 'PutRolePermissionsBoundary', 'AddRoleToInstanceProfile', 'DeleteRole'])
+      for (const needed of [
+        'CreateRole',
+        'UpdateAssumeRolePolicy',
+        'TagRole',
+        'AddRoleToInstanceProfile',
+        'DeleteRole',
+      ])
         expect(commands).toContain(needed);
+      expect(commands).not.toContain('PutRolePermissionsBoundary');
       for (const call of iamCalls) {
         const profile = call.input.InstanceProfileName as string | undefined;
         const resource = profile
@@ -182,10 +194,7 @@ describe('the access role (VeeamOrgSyncAccess) in IAM’s semantics', () => {
 });
 
 describe('its trust', () => {
-  const trust = resolve(accessTemplate().Resources.VeeamOrgSyncAccessRole!.Properties.AssumeRolePolicyDocument) as {
-    Statement: { Principal: { AWS: unknown } }[];
-  };
-  trust.Statement[0]!.Principal.AWS = [WORKER_FN];
+  const trust = STACK.accessTrust;
 
   const assume = async (principal: string) => {
     const res = await runSimulation(

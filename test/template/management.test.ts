@@ -9,6 +9,7 @@ import { asList, deployed, evaluate, packageTemplate, resourcesOfType, ROOT, rol
 const SERVICE = '222233334444';
 const BUS = `arn:aws:events:eu-central-1:${SERVICE}:event-bus/default`;
 const TRUSTED = `arn:aws:iam::${SERVICE}:role/svc-WorkerRole-A,arn:aws:iam::${SERVICE}:role/svc-ReconcileRole-B`;
+const READERS = `${TRUSTED},arn:aws:iam::${SERVICE}:role/svc-RotateRole-C`;
 const patterns = parse(readFileSync(join(ROOT, 'events', 'patterns.yml'), 'utf8')) as Record<string, unknown>;
 const DIR = join(ROOT, 'management');
 
@@ -17,7 +18,13 @@ let full: Template;
 let placeholders: Template;
 
 beforeAll(async () => {
-  const common = { serviceAccountId: SERVICE, targetBusArn: BUS, trustedRoleArns: TRUSTED };
+  const common = {
+    serviceAccountId: SERVICE,
+    targetBusArn: BUS,
+    trustedRoleArns: TRUSTED,
+    organizationsReaderArns: READERS,
+    veeamPrincipalArn: 'arn:aws:iam::333333333333:role/VeeamImpersonation',
+  };
   minimal = await packageTemplate(common, DIR);
   full = await packageTemplate(
     { ...common, createStackSet: 'true', includeManagementAccount: 'true', scopeOuIds: 'ou-ab12-11111111' },
@@ -39,6 +46,8 @@ describe('placeholder parameters of the management stack', () => {
       expect.stringMatching(/^Parameter serviceAccountId is still the placeholder/),
       expect.stringMatching(/^Parameter trustedRoleArns is still the placeholder/),
       expect.stringMatching(/^Parameter targetBusArn is still the placeholder/),
+      expect.stringMatching(/^Parameter organizationsReaderArns is still the placeholder/),
+      expect.stringMatching(/^Parameter veeamPrincipalArn is still the placeholder/),
     ]);
     expect(refused(minimal)).toEqual([]);
   });
@@ -54,11 +63,12 @@ function organizationsCallsOfTheService(): string[] {
 }
 
 describe('management stack', () => {
-  it('delegates to the service account exactly the Organizations reads the service makes', () => {
+  it('delegates to the service account’s function roles exactly the Organizations reads the service makes', () => {
     const [, policy] = resourcesOfType(minimal, 'AWS::Organizations::ResourcePolicy')[0]!;
     const statements = (policy.Content as { Statement: (Statement & { Principal: unknown })[] }).Statement;
     expect(statements).toHaveLength(1);
     expect(statements[0]!.Principal).toEqual({ AWS: `arn:aws:iam::${SERVICE}:root` });
+    expect(statements[0]!.Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': READERS.split(',') } });
     expect(asList(statements[0]!.Action).sort()).toEqual(organizationsCallsOfTheService());
     for (const a of asList(statements[0]!.Action)) expect(a).toMatch(/^organizations:(Describe|List)/);
   });

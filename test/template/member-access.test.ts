@@ -46,7 +46,7 @@ const params = (t: Template) =>
 const assumeStatements = (t: Template): Statement[] =>
   resourcesOfType(t, 'AWS::IAM::Role')
     .flatMap(([id]) => roleStatements(t, id))
-    .filter((s) => asList(s.Action).includes('sts:AssumeRole'));
+    .filter((s) => s.Effect === 'Allow' && asList(s.Action).includes('sts:AssumeRole'));
 
 describe('memberAccess=dedicated (default)', () => {
   it('creates a service-managed, auto-deploying StackSet targeting the root, once per organization (one region)', () => {
@@ -67,6 +67,7 @@ describe('memberAccess=dedicated (default)', () => {
       AccessRoleName: 'VeeamOrgSyncAccess',
       BackupRoleName: 'VeeamBackupRole',
       WorkerRoleName: 'VeeamWorkerRole',
+      InstallationId: 'veeam-org-sync',
     });
   });
 
