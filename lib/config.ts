@@ -5,6 +5,12 @@ import { normaliseFingerprint } from './tls-fingerprint';
 export type OffboardMode = 'retain' | 'unregister' | 'delete';
 /** How the service gets into member accounts: its own narrow access role (StackSet) or existing admin roles. */
 export type MemberAccessMode = 'dedicated' | 'existing';
+/**
+ * How the appliance learns of member accounts: one "IAM role from another account" entry per account and role, with
+ * external IDs (`accounts`), or the AWS Organization added once with a rescan role, same-named roles in every account
+ * and an organization rescan after changes (`organization`, VBAWS 9 and later).
+ */
+export type VeeamMode = 'accounts' | 'organization';
 
 /** The configuration contract shared by every function, the CLI and the sandbox. */
 export interface Config {
@@ -46,6 +52,15 @@ export interface Config {
   accessRoleName: string;
   /** Where lifecycle events (Account Protected, ...) are put. */
   eventBusName: string;
+  /** accounts (default): per-account entries with external IDs; organization: roles only, one organization rescan. */
+  veeamMode: VeeamMode;
+  /**
+   * organization mode: the Organization rescan role the management stack creates; its entry in the appliance is the
+   * one an organization rescan names (rescanIamRoleId).
+   */
+  veeamRescanRoleArn?: string;
+  /** false: no worker role (and instance profile) in member accounts; the backup role alone. */
+  workerRoleEnabled: boolean;
 }
 
 export const DEFAULT_BACKUP_ROLE_NAME = 'VeeamBackupRole';
@@ -226,6 +241,20 @@ export function loadConfig(env: Env = process.env): Config {
       `EVENT_BUS_NAME "${eventBusName}" must be the name (not the ARN) of an event bus in this account and region (stack parameter eventBusName); forward to other buses with a rule.`,
     );
 
+  const veeamMode = (env.VEEAM_MODE?.trim() || 'accounts') as VeeamMode;
+  if (!['accounts', 'organization'].includes(veeamMode))
+    problems.push(`VEEAM_MODE "${veeamMode}" must be accounts or organization (stack parameter veeamMode).`);
+  const veeamRescanRoleArn = env.VEEAM_RESCAN_ROLE_ARN?.trim() || undefined;
+  if (veeamRescanRoleArn && !IAM_ROLE_ARN.test(veeamRescanRoleArn))
+    problems.push(
+      `VEEAM_RESCAN_ROLE_ARN "${veeamRescanRoleArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>); use the OrganizationRescanRoleArn output of the management stack (stack parameter veeamRescanRoleArn).`,
+    );
+  if (veeamMode === 'organization' && !veeamRescanRoleArn)
+    problems.push(
+      'VEEAM_RESCAN_ROLE_ARN is required when VEEAM_MODE=organization: set it to the Organization rescan role the management stack creates (output OrganizationRescanRoleArn; stack parameter veeamRescanRoleArn).',
+    );
+  const workerRoleEnabled = boolSetting('VEEAM_WORKER_ROLE_ENABLED', true);
+
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
 
   if (problems.length) throw new ConfigError(problems);
@@ -253,6 +282,9 @@ export function loadConfig(env: Env = process.env): Config {
     memberAccess,
     accessRoleName,
     eventBusName,
+    veeamMode,
+    ...(veeamRescanRoleArn ? { veeamRescanRoleArn } : {}),
+    workerRoleEnabled,
   };
 }
 

@@ -3,6 +3,7 @@ import type { CommandContext, CommandResult } from '../context';
 import { renderStatus, summarize } from '../render-status';
 import { explainAccounts } from './results';
 import { isAccountReport, runReconcile } from './run-reconcile';
+import { veeamModeNote } from './veeam-mode-note';
 
 const DEFAULT_MAX_AGE_DAYS = 90;
 
@@ -22,9 +23,11 @@ export async function statusCommand(ctx: CommandContext): Promise<CommandResult>
   const named = new Set(accountIds);
   const outOfScope = report.notProtected.filter((n) => named.has(n.accountId) && !shown.has(n.accountId));
   const summary = summarize(reports, maxAge, outOfScope);
+  // In-process only: the deployed stack's mode and appliance version are its own (see its reconcile logs).
+  const mode = flag(ctx.args, 'stack') ? undefined : await veeamModeNote(ctx.deps());
   return {
     exitCode,
-    data: { totals: summary.totals, notProtected: summary.notProtected, accounts: reports },
-    text: renderStatus(reports, summary),
+    data: { totals: summary.totals, notProtected: summary.notProtected, accounts: reports, ...(mode ?? {}) },
+    text: renderStatus(reports, summary) + (mode ? `\n${mode.note}` : ''),
   };
 }

@@ -67,6 +67,8 @@ function detailTypeOf(report: AccountReport, ctx: LifecycleContext): AccountDeta
   if (report.action === 'conflict') return DETAIL_TYPES.protectionFailed;
   if (report.action === 'rotate')
     return report.roles.some((r) => r.rotation === 'completed') ? DETAIL_TYPES.rotated : undefined;
+  // Organizations mode: protected once the organization rescan after the roles' change was accepted, not before.
+  if (report.roles.some((r) => r.veeam === 'not-registered')) return undefined;
   return PROTECTING.has(report.action) ? DETAIL_TYPES.protected : undefined;
 }
 

@@ -9,6 +9,7 @@ import { planReconcile, type PlannedAccount, type ReconcilePlan } from './plan-r
 import { entryOwner } from '../registration';
 import { announceOffboardingHeld } from './offboarding-held';
 import type { VeeamEntry } from '../veeam/types';
+import { finishOrganizationRescan, sweepOrganizationRescan } from './organization-rescan';
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -146,10 +147,13 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
           scope: { inScope: a.action !== 'offboard', reason: a.reason },
           entries: byAccount.get(a.accountId) ?? [],
         },
+        organizationRescan: 'deferred', // organizations mode: one rescan for the run, below
       });
       opts.onProgress?.({ done: ++done, total: work.length, account });
       return account;
     });
+    // --- organizations mode: ONE organization rescan for every account this run converged (organization-rescan.ts) ---
+    reports.splice(0, reports.length, ...(await finishOrganizationRescan(deps, reports, opts)).reports);
     // Held accounts stay in the table: out of scope, left as they are, with the reason.
     const heldReports: AccountReport[] = held
       ? plan.accounts
@@ -198,6 +202,8 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
     // The worker reports what it meets in IAM; what the plan already knows (another owner's entry) is counted here.
     recordNotProtected(plan.accounts.filter((a) => a.foreign?.length).length);
   }
+  // --- organizations mode: a fan-out run sweeps marks a crashed worker left (organization-rescan.ts) ---
+  if (opts.mode === 'fan-out') await sweepOrganizationRescan(deps, opts.dryRun);
   // The guard (when this reconcile has one) holds without failing the run: other automation hears of it here.
   await announceOffboardingHeld(deps, report.offboardGuard, opts.dryRun);
   report.veeamLogins = (await deps.veeam()).stats.logins - loginsBefore;
