@@ -6,6 +6,7 @@ import { sleep } from '../lib/util/sleep';
 import { buildDeps } from '../lib/wiring';
 import { parseArgs, UsageError, value, type ParsedArgs } from './args';
 import { COMMANDS } from './commands/specs';
+import { coverageCommand } from './commands/coverage';
 import { dlqListCommand, dlqRedriveCommand } from './commands/dlq';
 import { eventCommand } from './commands/event';
 import { reconcileCommand } from './commands/reconcile';
@@ -31,6 +32,7 @@ const HANDLERS: Record<string, (ctx: CommandContext) => Promise<CommandResult>> 
   rotate: rotateCommand,
   'dlq list': dlqListCommand,
   'dlq redrive': dlqRedriveCommand,
+  coverage: coverageCommand,
 };
 
 const defaultIo: CliIo = {

@@ -4,6 +4,7 @@ import { recordAccount } from '../lib/account/record-account';
 import type { AccountReport } from '../lib/account/account-report';
 import type { Deps } from '../lib/deps';
 import { scheduleRotations, type RotationSchedule } from '../lib/fleet/due-rotations';
+import { announceCoverage } from '../lib/fleet/coverage';
 import { reconcile, type ReconcileReport } from '../lib/fleet/reconcile';
 import type { AccountRequest } from '../lib/queue/types';
 import { rotateAccount } from '../lib/account/rotate-account';
@@ -42,7 +43,12 @@ function createService(deps: Deps): SyncService {
       recordAccount(report, last);
       return report;
     },
-    reconcile: (o) => reconcile(deps, { ...o, mode: 'fan-out' }),
+    async reconcile(o) {
+      const report = await reconcile(deps, { ...o, mode: 'fan-out' });
+      // The scheduled run also reads backup-policy coverage (AccountsNotCovered, Account Not Covered once per change).
+      if (!o.dryRun && !o.accountIds?.length) await announceCoverage(deps);
+      return report;
+    },
     scheduleRotations: (o) => scheduleRotations(deps, o),
   };
 }

@@ -75,6 +75,23 @@ function localOnly(args: ParsedArgs, usage: (m: string) => Error, ...names: stri
       throw usage(`--${n} cannot be combined with --stack (the deployed service uses its own settings)`);
 }
 
+// --- coverage (backup-policy coverage; in-process only) ---
+const COVERAGE_COMMAND: CommandSpec = {
+  name: 'coverage',
+  usage: 'coverage [--account ID]...',
+  summary:
+    'which accounts in scope an enabled backup policy covers, and why not; read only (in-process: it reads the appliance itself)',
+  positionals: { names: '', count: [0, 0] },
+  options: [account],
+  examples: [
+    'veeam-org-sync coverage',
+    'veeam-org-sync coverage --json',
+    'veeam-org-sync coverage --account 444455556666',
+  ],
+  stack: 'never',
+};
+// --- end coverage ---
+
 export const COMMANDS: CommandSpec[] = [
   {
     name: 'help',
@@ -222,4 +239,5 @@ export const COMMANDS: CommandSpec[] = [
         );
     },
   },
+  COVERAGE_COMMAND,
 ];

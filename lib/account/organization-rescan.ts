@@ -1,8 +1,8 @@
 import type { Deps } from '../deps';
 import { InvalidInputError, RetryableError, VeeamApiError } from '../errors';
 import { logger } from '../log';
-import { updateState, type StateStore } from '../state';
-import { MemoryStateStore } from '../state/memory-store';
+import { updateState } from '../state';
+import { sharedState } from './shared-state';
 import type { VeeamApi, VeeamRoleEntry } from '../veeam/types';
 
 /**
@@ -42,25 +42,15 @@ export function coveredBy(state: RescanState, startedAt: number): string[] {
     .map(([id]) => id);
 }
 
-const memoryStores = new WeakMap<object, StateStore>();
-
-/** The stack's table, or (no STATE_TABLE_NAME) one store per configuration, i.e. per CLI run or container. */
-export function rescanStore(deps: Pick<Deps, 'state' | 'config'>): StateStore {
-  if (deps.state) return deps.state;
-  let store = memoryStores.get(deps.config);
-  if (!store) memoryStores.set(deps.config, (store = new MemoryStateStore()));
-  return store;
-}
-
 export async function readRescanState(deps: Pick<Deps, 'state' | 'config'>): Promise<RescanState> {
-  return (await rescanStore(deps).get<RescanState>(RESCAN_STATE_KEY))?.value ?? EMPTY;
+  return (await sharedState(deps).get<RescanState>(RESCAN_STATE_KEY))?.value ?? EMPTY;
 }
 
 /** Marks accounts as waiting for a rescan (`writing`: before their roles are written; again after, without). */
 export async function markForRescan(deps: Deps, accountIds: string[], opts: { writing: boolean }): Promise<void> {
   if (!accountIds.length) return;
   const at = deps.now().toISOString();
-  await updateState<RescanState, void>(rescanStore(deps), RESCAN_STATE_KEY, (cur = EMPTY) => ({
+  await updateState<RescanState, void>(sharedState(deps), RESCAN_STATE_KEY, (cur = EMPTY) => ({
     next: {
       ...cur,
       pending: {
@@ -127,7 +117,7 @@ export function findRescanEntry(entries: VeeamRoleEntry[], roleArn: string): Vee
  * few rescans. Safe to crash anywhere: marks stay until a rescan that started after them was accepted.
  */
 export async function flushOrganizationRescan(deps: Deps, opts: { rounds?: number } = {}): Promise<FlushResult> {
-  const store = rescanStore(deps);
+  const store = sharedState(deps);
   const me = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   const result: FlushResult = { started: 0, covered: [], busy: false };
   for (let round = 0; round < (opts.rounds ?? 2); round++) {
