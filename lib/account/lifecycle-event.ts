@@ -7,6 +7,8 @@ import { metrics } from '../metrics';
 import type { RoleBlueprint } from '../roles/types';
 import { entryName } from '../registration';
 import type { AccountReport } from './account-report';
+import { updateState } from '../state';
+import { sharedState } from './shared-state';
 
 export interface LifecycleContext {
   installationId: string;
@@ -87,7 +89,49 @@ export async function emitLifecycleEvent(
     blueprints: deps.blueprints,
     ...opts,
   });
+  if (event?.detailType === DETAIL_TYPES.protectionFailed) {
+    if (await announceFailureOnce(deps, report)) await publishOrWarn(deps, event);
+    return;
+  }
   if (event) await publishOrWarn(deps, event);
+  // Protected (or converged) again: a later failure is a change, announced again.
+  if (!report.dryRun && report.inScope && report.action !== 'error' && report.action !== 'conflict')
+    await forgetFailure(deps, report.accountId);
+}
+
+/**
+ * What a failure is, for "once per change": a conflict by its reason (which role, whose), an error by its code. The
+ * same failure again on the next run is no change; another one, or one after the account was protected again, is.
+ */
+export function failureSignature(report: AccountReport): string {
+  return report.action === 'conflict'
+    ? `conflict:${report.roles.flatMap((r) => (r.role === 'conflict' || r.veeam === 'conflict' ? r.changes : [])).join('; ')}`
+    : `error:${report.error?.code ?? 'unknown'}`;
+}
+
+const failedKey = (accountId: string) => `announced#protection-failed#${accountId}`;
+
+/** true when this failure was not announced yet (and now is recorded as announced). A state failure: announce. */
+async function announceFailureOnce(deps: Deps, report: AccountReport): Promise<boolean> {
+  const signature = failureSignature(report);
+  try {
+    return await updateState<string, boolean>(sharedState(deps), failedKey(report.accountId), (cur) =>
+      cur === signature ? { result: false } : { next: signature, result: true },
+    );
+  } catch (err) {
+    logger.warn('lifecycle announcement state not read; announcing', { error: describeError(err) });
+    return true;
+  }
+}
+
+async function forgetFailure(deps: Deps, accountId: string): Promise<void> {
+  try {
+    await updateState<string, void>(sharedState(deps), failedKey(accountId), (cur) =>
+      cur ? { next: '', result: undefined } : { result: undefined },
+    );
+  } catch (err) {
+    logger.warn('lifecycle announcement state not written', { accountId, error: describeError(err) });
+  }
 }
 
 export async function publishOrWarn(deps: Deps, event: LifecycleEvent): Promise<void> {

@@ -82,7 +82,7 @@ const DESCRIPTIONS: Record<(typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], str
   'Account Protected':
     'An account in scope became protected: its roles were created or repaired, or its Veeam entries registered or updated.',
   'Account Protection Failed':
-    'A run for the account ended failed for good (a conflict, a non-retryable error, or the last retry), or protection is blocked by a role or entry this installation does not own. Repeated by each run while it lasts.',
+    'A run for the account ended failed for good (a conflict, a non-retryable error, or the last retry), or protection is blocked by a role or entry this installation does not own. Put once per change: the same failure on later runs is not announced again; another failure, or a failure after the account was protected again, is.',
   'Account Offboarded':
     'An account that left scope had its Veeam entries (and, with OFFBOARD_MODE=delete, its roles) removed.',
   'External ID Rotated':

@@ -134,8 +134,8 @@ describe('lifecycle events, through the real handlers of a sim world', () => {
       inScope: false,
       roles: [{ veeam: 'removed' }, { veeam: 'removed' }],
     });
-    // The service keeps no memory of what it announced: a failure that lasts is announced again by each run.
-    expect(await run(() => world.invokeReconcile({ dryRun: false }))).toEqual([['Account Protection Failed', F]]);
+    // A failure that lasts is no change: it was announced once (state item announced#protection-failed#<account>).
+    expect(await run(() => world.invokeReconcile({ dryRun: false }))).toEqual([]);
     world.org.moveAccount(A, inScope);
     expect(await run(() => world.deliverEvent(moveAccount(A, outOfScope, inScope)))).toEqual([
       ['Account Protected', A],
