@@ -57,6 +57,7 @@ export async function convergeAccount(base: Deps, accountId: string, opts: Conve
         return convergeOrganizationAccount(deps, accountId, scope, {
           dryRun: opts.dryRun,
           rescan: opts.organizationRescan ?? 'now',
+          ...(opts.reason ? { trigger: opts.reason } : {}),
           ...(opts.known && !opts.known.listedAt ? { entries: opts.known.entries } : {}),
         });
       // --- end veeam mode ---

@@ -8,6 +8,8 @@ import { roleConflictReason } from '../roles/conflicts';
 import type { DesiredTrust, RoleBlueprint, RoleSnapshot } from '../roles/types';
 import type { VeeamEntry } from '../veeam/types';
 import { flushOrganizationRescan, markForRescan, readRescanState, rescanCovers } from './organization-rescan';
+import { lifecycleEventOf } from './lifecycle-event';
+import { DETAIL_TYPES } from '../lifecycle/types';
 
 export interface OrganizationConvergeOptions {
   dryRun: boolean;
@@ -18,6 +20,8 @@ export interface OrganizationConvergeOptions {
   rescan: 'now' | 'deferred';
   /** A reconcile plan's listing of this account's entries: per-account entries left from accounts mode. */
   entries?: VeeamEntry[];
+  /** What started the run, for the `Account Protected` event the covering rescan puts. */
+  trigger?: string;
 }
 
 /** The appliance's role, with no external ID: the organization settings have no field for one. */
@@ -90,12 +94,26 @@ export async function convergeOrganizationAccount(
         changes: [...done.changes.map((c) => c.detail), ...(done.reason ? [done.reason] : [])],
       });
     }
-    await markForRescan(deps, [accountId], { writing: false });
+    const order = new Map(deps.blueprints.map((bp, i) => [bp.key, i]));
+    reports.sort((a, b) => order.get(a.blueprint)! - order.get(b.blueprint)!);
+    const done = { accountId, dryRun: false, inScope: true, scopeReason: scope.reason, roles: reports };
+    const event = lifecycleEventOf(
+      { ...done, action: accountAction(reports) },
+      {
+        installationId: deps.config.installationId,
+        blueprints: deps.blueprints,
+        ...(opts.trigger ? { trigger: opts.trigger } : {}),
+      },
+    );
+    await markForRescan(deps, [accountId], {
+      writing: false,
+      ...(event?.detailType === DETAIL_TYPES.protected ? { announce: event.detail } : {}),
+    });
   }
   const order = new Map(deps.blueprints.map((bp, i) => [bp.key, i]));
   reports.sort((a, b) => order.get(a.blueprint)! - order.get(b.blueprint)!);
 
-  if (!opts.dryRun && opts.rescan === 'now') await flushOrganizationRescan(deps);
+  if (!opts.dryRun && opts.rescan === 'now') await flushOrganizationRescan(deps, { waitWhileBusy: true });
   const state = await readRescanState(deps);
   const covered = rescanCovers(state, accountId);
   for (const r of reports)

@@ -20,6 +20,11 @@ export interface LifecycleContext {
    * of state until the last attempt. The CLI and the in-process reconcile never retry, so they leave it true.
    */
   lastAttempt?: boolean;
+  /**
+   * Organizations mode: an account is protected once the organization rescan after its roles' change was accepted,
+   * so `Account Protected` is put by whoever sees the rescan accepted (organization-rescan.ts), never here.
+   */
+  organizationMode?: boolean;
 }
 
 const PROTECTING = new Set<AccountReport['action']>(['create', 'repair', 'register', 'update']);
@@ -69,8 +74,7 @@ function detailTypeOf(report: AccountReport, ctx: LifecycleContext): AccountDeta
   if (report.action === 'conflict') return DETAIL_TYPES.protectionFailed;
   if (report.action === 'rotate')
     return report.roles.some((r) => r.rotation === 'completed') ? DETAIL_TYPES.rotated : undefined;
-  // Organizations mode: protected once the organization rescan after the roles' change was accepted, not before.
-  if (report.roles.some((r) => r.veeam === 'not-registered')) return undefined;
+  if (ctx.organizationMode) return undefined;
   return PROTECTING.has(report.action) ? DETAIL_TYPES.protected : undefined;
 }
 
@@ -87,6 +91,7 @@ export async function emitLifecycleEvent(
   const event = lifecycleEventOf(report, {
     installationId: deps.config.installationId,
     blueprints: deps.blueprints,
+    ...(deps.config.veeamMode === 'organization' ? { organizationMode: true } : {}),
     ...opts,
   });
   if (event?.detailType === DETAIL_TYPES.protectionFailed) {

@@ -1,7 +1,9 @@
 import type { Deps } from '../deps';
 import { InvalidInputError, RetryableError, VeeamApiError } from '../errors';
 import { logger } from '../log';
+import { DETAIL_TYPES, type AccountEventDetail } from '../lifecycle/types';
 import { updateState } from '../state';
+import { publishOrWarn } from './lifecycle-event';
 import { sharedState } from './shared-state';
 import type { VeeamApi, VeeamRoleEntry } from '../veeam/types';
 
@@ -19,11 +21,20 @@ import type { VeeamApi, VeeamRoleEntry } from '../veeam/types';
 export const RESCAN_STATE_KEY = 'rescan#organization';
 /** Longer than any worker may run (Lambda's 15 minutes): a write begun under a mark has ended by then. */
 export const WRITE_LEASE_MS = 15 * 60_000;
+/** How long an event's convergence waits, in turn, for another writer's rescan before leaving its mark to it. */
+const BUSY_WAITS_MS = [500, 1000, 2000, 4000];
 /** How long a claim holds off other writers: one POST with its retries. */
 const CLAIM_MS = 2 * 60_000;
 
+/** A mark: when, whether the write may still be in flight, and the `Account Protected` to put once covered. */
+export interface RescanMark {
+  at: string;
+  writing?: boolean;
+  announce?: AccountEventDetail;
+}
+
 export interface RescanState {
-  pending: Record<string, { at: string; writing?: boolean }>;
+  pending: Record<string, RescanMark>;
   claim?: { by: string; until: string };
   lastAcceptedAt?: string;
 }
@@ -46,18 +57,22 @@ export async function readRescanState(deps: Pick<Deps, 'state' | 'config'>): Pro
   return (await sharedState(deps).get<RescanState>(RESCAN_STATE_KEY))?.value ?? EMPTY;
 }
 
-/** Marks accounts as waiting for a rescan (`writing`: before their roles are written; again after, without). */
-export async function markForRescan(deps: Deps, accountIds: string[], opts: { writing: boolean }): Promise<void> {
+/**
+ * Marks accounts as waiting for a rescan (`writing`: before their roles are written; again after, without, with
+ * the `Account Protected` detail whoever sees the covering rescan accepted puts).
+ */
+export async function markForRescan(
+  deps: Deps,
+  accountIds: string[],
+  opts: { writing: boolean; announce?: AccountEventDetail },
+): Promise<void> {
   if (!accountIds.length) return;
   const at = deps.now().toISOString();
+  const mark: RescanMark = opts.writing
+    ? { at, writing: true }
+    : { at, ...(opts.announce ? { announce: opts.announce } : {}) };
   await updateState<RescanState, void>(sharedState(deps), RESCAN_STATE_KEY, (cur = EMPTY) => ({
-    next: {
-      ...cur,
-      pending: {
-        ...cur.pending,
-        ...Object.fromEntries(accountIds.map((id) => [id, opts.writing ? { at, writing: true } : { at }])),
-      },
-    },
+    next: { ...cur, pending: { ...cur.pending, ...Object.fromEntries(accountIds.map((id) => [id, mark])) } },
     result: undefined,
   }));
 }
@@ -116,10 +131,16 @@ export function findRescanEntry(entries: VeeamRoleEntry[], roleArn: string): Vee
  * it covers. Repeats (at most `rounds`) while marks made meanwhile are clearable, so a burst of accounts shares a
  * few rescans. Safe to crash anywhere: marks stay until a rescan that started after them was accepted.
  */
-export async function flushOrganizationRescan(deps: Deps, opts: { rounds?: number } = {}): Promise<FlushResult> {
+export async function flushOrganizationRescan(
+  deps: Deps,
+  opts: { rounds?: number; waitWhileBusy?: boolean } = {},
+): Promise<FlushResult> {
   const store = sharedState(deps);
   const me = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   const result: FlushResult = { started: 0, covered: [], busy: false };
+  // Waiting (events, the worker): another writer's POST takes about a second; its rescan then covers this account,
+  // or the claim is free for this one. Bounded: a claimant that died is waited for at most until the next run.
+  let waits = opts.waitWhileBusy ? BUSY_WAITS_MS.length : 0;
   for (let round = 0; round < (opts.rounds ?? 2); round++) {
     const now = deps.now().getTime();
     const claimed = await updateState<RescanState, 'claimed' | 'nothing' | 'busy'>(
@@ -134,7 +155,12 @@ export async function flushOrganizationRescan(deps: Deps, opts: { rounds?: numbe
         };
       },
     );
-    if (claimed === 'busy') result.busy = true;
+    if (claimed === 'busy' && waits > 0) {
+      await deps.sleep(BUSY_WAITS_MS[BUSY_WAITS_MS.length - waits--]!);
+      round--;
+      continue;
+    }
+    result.busy = claimed === 'busy';
     if (claimed !== 'claimed') return result;
     // The rescan starts after this instant: what was marked (and written) by now is in it.
     const startedAt = deps.now().getTime();
@@ -147,19 +173,30 @@ export async function flushOrganizationRescan(deps: Deps, opts: { rounds?: numbe
       throw err;
     }
     result.started++;
-    const covered = await updateState<RescanState, string[]>(store, RESCAN_STATE_KEY, (cur = EMPTY) => {
-      const ids = coveredBy(cur, startedAt);
-      const pending = { ...cur.pending };
-      for (const id of ids) delete pending[id];
-      const base = cur.claim?.by === me ? withoutClaim(cur) : cur;
-      const last = cur.lastAcceptedAt && Date.parse(cur.lastAcceptedAt) > startedAt ? cur.lastAcceptedAt : undefined;
-      return {
-        next: { ...base, pending, lastAcceptedAt: last ?? new Date(startedAt).toISOString() },
-        result: ids,
-      };
-    });
-    result.covered.push(...covered);
+    const covered = await updateState<RescanState, Array<[string, RescanMark]>>(
+      store,
+      RESCAN_STATE_KEY,
+      (cur = EMPTY) => {
+        const ids = coveredBy(cur, startedAt);
+        const pending = { ...cur.pending };
+        for (const id of ids) delete pending[id];
+        const base = cur.claim?.by === me ? withoutClaim(cur) : cur;
+        const last = cur.lastAcceptedAt && Date.parse(cur.lastAcceptedAt) > startedAt ? cur.lastAcceptedAt : undefined;
+        return {
+          next: { ...base, pending, lastAcceptedAt: last ?? new Date(startedAt).toISOString() },
+          result: ids.map((id): [string, RescanMark] => [id, cur.pending[id]!]),
+        };
+      },
+    );
+    result.covered.push(...covered.map(([id]) => id));
     logger.info('organization rescan accepted', { accounts: covered.length, round });
+    // Put once, by the writer whose rescan covered the account (after the state says so: at most once).
+    for (const [, m] of covered)
+      if (m.announce)
+        await publishOrWarn(deps, {
+          detailType: DETAIL_TYPES.protected,
+          detail: { ...m.announce, reason: `${m.announce.reason}; organization rescan accepted` },
+        });
   }
   return result;
 }

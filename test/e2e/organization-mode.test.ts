@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { runCli, type CliIo } from '../../bin/cli';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-store';
+import { convergeAccount } from '../../lib/account/converge-account';
+import { depsFor } from '../support/account-harness';
 import { APPLIANCE_ROLE_ARN, MANAGEMENT_ACCOUNT, STATE_TABLE, startWorld, type World } from '../../sim/world';
 
 const A = '222233334444';
@@ -110,6 +112,33 @@ describe('organizations mode, in-process CLI against the simulators', () => {
     expect(rescans()).toHaveLength(3);
     expect(await runCli(['reconcile'], cli().io)).toBe(0);
     expect(rescans()).toHaveLength(3);
+  });
+
+  it('accounts converged at once by separate workers share rescans, and each is announced protected', async () => {
+    const ids = ['600000000001', '600000000002', '600000000003', '600000000004', '600000000005'];
+    const ou = world.org.createOu(undefined, 'ou-ab12-44444444');
+    for (const id of ids) {
+      world.org.createAccount({ id, name: `burst-${id}`, parentId: ou });
+      world.iam.addAccount(id);
+    }
+    const before = rescans().length;
+    // One Deps per worker (a container each), one state table.
+    const reports = await Promise.all(
+      ids.map((id) => convergeAccount(depsFor(), id, { dryRun: false, reason: 'CreateAccountResult' })),
+    );
+    expect(reports.map((r) => r.action)).toEqual(ids.map(() => 'create'));
+    const started = rescans().length - before;
+    expect(started).toBeGreaterThanOrEqual(1);
+    expect(started).toBeLessThan(ids.length);
+    // Whatever a worker left marked (it stopped waiting for another's rescan), the next run sweeps.
+    expect(await runCli(['reconcile'], cli().io)).toBe(0);
+    const announced = world.eventBus.events
+      .filter((e) => e.detailType === 'Account Protected')
+      .map((e) => e.detail.accountId as string);
+    // Once each: put by the writer whose rescan covered the account.
+    expect(announced.filter((id) => ids.includes(id)).sort()).toEqual(ids);
+    const store = new DynamoDbStateStore(STATE_TABLE);
+    expect((await store.get<{ pending: Record<string, unknown> }>('rescan#organization'))?.value.pending).toEqual({});
   });
 
   it('status says no per-account entries and no external-ID rotation in this mode', async () => {
