@@ -2,6 +2,7 @@ import { handleAccountRequest } from '../lib/account/handle-request';
 import type { AccountReport } from '../lib/account/account-report';
 import type { Deps } from '../lib/deps';
 import { scheduleRotations, type RotationSchedule } from '../lib/fleet/due-rotations';
+import { announceCoverage } from '../lib/fleet/coverage';
 import { lambdaDispatcher, reconcile, type ReconcileReport } from '../lib/fleet/reconcile';
 import type { AccountRequest } from '../lib/queue/types';
 import { memoUntilFailure } from '../lib/util/memo-until-failure';
@@ -25,7 +26,12 @@ export interface SyncService {
 function createService(deps: Deps): SyncService {
   return {
     handle: (req, opts) => handleAccountRequest(deps, req, opts),
-    reconcile: ({ deep, ...o }) => reconcile(deps, { ...o, dispatcher: lambdaDispatcher({ ...o, deep }) }),
+    async reconcile({ deep, ...o }) {
+      const report = await reconcile(deps, { ...o, dispatcher: lambdaDispatcher({ ...o, deep }) });
+      // The scheduled run also reads backup-policy coverage (AccountsNotCovered, Account Not Covered once per change).
+      if (!o.dryRun && !o.accountIds?.length) await announceCoverage(deps);
+      return report;
+    },
     scheduleRotations: (o) => scheduleRotations(deps, o),
   };
 }

@@ -6,6 +6,12 @@ import { normaliseFingerprint } from './tls-fingerprint';
 export type OffboardMode = 'retain' | 'unregister' | 'delete';
 /** How the service gets into member accounts: its own narrow access role (StackSet) or existing admin roles. */
 export type MemberAccessMode = 'dedicated' | 'existing';
+/**
+ * How the appliance learns of member accounts: one "IAM role from another account" entry per account and role, with
+ * external IDs (`accounts`), or the AWS Organization added once with a rescan role, same-named roles in every account
+ * and an organization rescan after changes (`organization`, VBAWS 9 and later).
+ */
+export type VeeamMode = 'accounts' | 'organization';
 
 /** The configuration contract shared by every function, the CLI and the sandbox. */
 export interface Config {
@@ -47,6 +53,15 @@ export interface Config {
   accessRoleName: string;
   /** Where lifecycle events (Account Protected, ...) are put. */
   eventBusName: string;
+  /** accounts (default): per-account entries with external IDs; organization: roles only, one organization rescan. */
+  veeamMode: VeeamMode;
+  /**
+   * organization mode: the Organization rescan role the management stack creates; its entry in the appliance is the
+   * one an organization rescan names (rescanIamRoleId).
+   */
+  veeamRescanRoleArn?: string;
+  /** false: no worker role (and instance profile) in member accounts; the backup role alone. */
+  workerRoleEnabled: boolean;
 }
 
 export const DEFAULT_BACKUP_ROLE_NAME = 'VeeamBackupRole';
@@ -182,6 +197,14 @@ const principalArnSetting = setting((raw, problem) => {
   return raw ?? '';
 });
 
+const rescanRoleArnSetting = setting((raw, problem) => {
+  if (raw && !IAM_ROLE_ARN.test(raw))
+    problem(
+      `VEEAM_RESCAN_ROLE_ARN "${raw}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>); use the OrganizationRescanRoleArn output of the management stack (stack parameter veeamRescanRoleArn).`,
+    );
+  return raw;
+});
+
 // Unset means the default pair; set but empty is a mistake worth naming.
 const memberRoleNamesSetting = z.pipe(
   z.optional(z.string()),
@@ -256,6 +279,9 @@ const environment = z.object({
   ),
   ACCESS_ROLE_NAME: roleName('ACCESS_ROLE_NAME', DEFAULT_ACCESS_ROLE_NAME),
   EVENT_BUS_NAME: eventBusSetting,
+  VEEAM_MODE: oneOf<VeeamMode>('VEEAM_MODE', ['accounts', 'organization'], 'accounts', ' (stack parameter veeamMode)'),
+  VEEAM_RESCAN_ROLE_ARN: rescanRoleArnSetting,
+  VEEAM_WORKER_ROLE_ENABLED: flag('VEEAM_WORKER_ROLE_ENABLED', true),
   ACCOUNT_QUEUE_URL: optionalText,
   STATE_TABLE_NAME: optionalText,
   AWS_REGION: optionalText,
@@ -278,6 +304,10 @@ function crossChecks(s: Settings): string[] {
   if (s.ACCESS_ROLE_NAME === s.BACKUP_ROLE_NAME || s.ACCESS_ROLE_NAME === s.WORKER_ROLE_NAME)
     problems.push(
       'ACCESS_ROLE_NAME must differ from BACKUP_ROLE_NAME and WORKER_ROLE_NAME: the access role manages those roles (stack parameter accessRoleName).',
+    );
+  if (s.VEEAM_MODE === 'organization' && !s.VEEAM_RESCAN_ROLE_ARN)
+    problems.push(
+      'VEEAM_RESCAN_ROLE_ARN is required when VEEAM_MODE=organization: set it to the Organization rescan role the management stack creates (output OrganizationRescanRoleArn; stack parameter veeamRescanRoleArn).',
     );
   return problems;
 }
@@ -316,6 +346,9 @@ export function loadConfig(env: Env = process.env): Config {
     memberAccess: s.MEMBER_ACCESS,
     accessRoleName: s.ACCESS_ROLE_NAME,
     eventBusName: s.EVENT_BUS_NAME,
+    veeamMode: s.VEEAM_MODE,
+    ...(s.VEEAM_RESCAN_ROLE_ARN ? { veeamRescanRoleArn: s.VEEAM_RESCAN_ROLE_ARN } : {}),
+    workerRoleEnabled: s.VEEAM_WORKER_ROLE_ENABLED,
   };
 }
 

@@ -6,6 +6,7 @@ import { verifiedRotation } from './verified-rotation';
 import { massOffboardingHeld } from './offboarding-guard';
 import { checkDedicatedAccess } from './dedicated-access';
 import { lifecycleEventLines, missingLifecycleEvents } from './lifecycle-events';
+import { coverageReport, organizationModeAccount } from './coverage-and-organization';
 
 export interface StoryResult {
   ok: boolean;
@@ -248,6 +249,8 @@ export async function runStory(print?: (line: string) => void): Promise<StoryRes
       `one event per change of protection${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`,
       !missing.length,
     );
+    await coverageReport(w, A, { step, say, check });
+    await organizationModeAccount(w, ouWorkloads, { step, say, check });
   } catch (err) {
     problems.push(`the story crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {

@@ -1,3 +1,4 @@
+import { coverageCommand } from './coverage';
 import { dlqListCommand, dlqRedriveCommand } from './dlq';
 import { eventCommand } from './event';
 import { reconcileCommand } from './reconcile';
@@ -49,6 +50,22 @@ function localOnly(args: ParsedArgs, usage: (m: string) => Error, ...names: stri
     if (args.flags.has(n) && args.flags.has('stack'))
       throw usage(`--${n} cannot be combined with --stack (the deployed service uses its own settings)`);
 }
+
+const COVERAGE_COMMAND: CommandSpec = {
+  name: 'coverage',
+  run: coverageCommand,
+  usage: 'coverage [--account ID]...',
+  summary:
+    'which accounts in scope an enabled backup policy covers, and why not; read only (in-process: it reads the appliance itself)',
+  positionals: { names: '', count: [0, 0] },
+  options: [account],
+  examples: [
+    'veeam-org-sync coverage',
+    'veeam-org-sync coverage --json',
+    'veeam-org-sync coverage --account 444455556666',
+  ],
+  stack: 'never',
+};
 
 export const COMMANDS: CommandSpec[] = [
   {
@@ -205,4 +222,5 @@ export const COMMANDS: CommandSpec[] = [
         );
     },
   },
+  COVERAGE_COMMAND,
 ];

@@ -4,6 +4,7 @@ import type { CommandContext, CommandResult } from '../context';
 import { renderStatus, summarize } from '../render-status';
 import { explainAccounts } from './results';
 import { isAccountReport, runReconcile } from './run-reconcile';
+import { veeamModeNote } from './veeam-mode-note';
 
 const DEFAULT_MAX_AGE_DAYS = 90;
 
@@ -43,6 +44,8 @@ export async function statusCommand(ctx: CommandContext): Promise<CommandResult>
   const outOfScope = report.notProtected.filter((n) => named.has(n.accountId) && !shown.has(n.accountId));
   const summary = summarize(reports, maxAge, outOfScope);
   const budget = budgetLines(report.offboardGuard);
+  // In-process only: the deployed stack's mode and appliance version are its own (see its reconcile logs).
+  const mode = flag(ctx.args, 'stack') ? undefined : await veeamModeNote(ctx.deps());
   return {
     exitCode,
     data: {
@@ -50,7 +53,8 @@ export async function statusCommand(ctx: CommandContext): Promise<CommandResult>
       notProtected: summary.notProtected,
       accounts: reports,
       offboardBudget: report.offboardGuard?.window ?? null,
+      ...(mode ?? {}),
     },
-    text: [renderStatus(reports, summary), '', ...budget].join('\n'),
+    text: [renderStatus(reports, summary), ...(mode ? [mode.note] : []), '', ...budget].join('\n'),
   };
 }

@@ -11,6 +11,8 @@ import type { AccountReport, RoleReport } from './account-report';
 import { advanceRotation } from './rotate-account';
 import { emitLifecycleEvent } from './lifecycle-event';
 import type { VeeamEntry } from '../veeam/types';
+import { withApplianceBlueprints } from './appliance-blueprints';
+import { convergeOrganizationAccount } from './converge-organization-account';
 
 export interface ConvergeOptions {
   dryRun: boolean;
@@ -24,6 +26,11 @@ export interface ConvergeOptions {
   known?: { scope: ScopeDecision; entries: VeeamEntry[]; listedAt?: Date };
   /** false while the worker will retry a retryable failure: no lifecycle event for it yet (default true). */
   lastAttempt?: boolean;
+  /**
+   * Organizations mode only: 'deferred' leaves the organization rescan (and the lifecycle event, which depends on
+   * it) to the caller, an in-process reconcile that starts one rescan for every account it converged.
+   */
+  organizationRescan?: 'now' | 'deferred';
 }
 
 /**
@@ -31,7 +38,8 @@ export interface ConvergeOptions {
  * ignores why it was called, reads Organizations, IAM and Veeam, and converges the account to its desired state
  * (protected when in scope, offboarded per OFFBOARD_MODE when not).
  */
-export async function convergeAccount(deps: Deps, accountId: string, opts: ConvergeOptions): Promise<AccountReport> {
+export async function convergeAccount(base: Deps, accountId: string, opts: ConvergeOptions): Promise<AccountReport> {
+  let deps = base;
   // Not logger.createChild: a child logger has a cold-start flag of its own and would report cold_start: true on
   // every warm invocation. The account id goes on each line instead.
   const report = await runForAccount(
@@ -47,6 +55,16 @@ export async function convergeAccount(deps: Deps, accountId: string, opts: Conve
         logger.info('account not in scope', { accountId, reason: scope.reason, trigger: opts.reason });
         return offboardAccount(deps, accountId, scope.reason, opts);
       }
+      // --- veeam mode and appliance version (see appliance-blueprints.ts, converge-organization-account.ts) ---
+      deps = await withApplianceBlueprints(deps);
+      if (deps.config.veeamMode === 'organization')
+        return convergeOrganizationAccount(deps, accountId, scope, {
+          dryRun: opts.dryRun,
+          rescan: opts.organizationRescan ?? 'now',
+          ...(opts.reason ? { trigger: opts.reason } : {}),
+          ...(opts.known && !opts.known.listedAt ? { entries: opts.known.entries } : {}),
+        });
+      // --- end veeam mode ---
       const ctx = await openAccount(deps, accountId, opts.dryRun, opts.known?.entries, {
         searchAgain: opts.known?.listedAt !== undefined,
       });
@@ -85,6 +103,8 @@ export async function convergeAccount(deps: Deps, accountId: string, opts: Conve
       return report;
     },
   );
+  // Organizations mode, deferred: the caller emits once the organization rescan it starts has been accepted.
+  if (opts.organizationRescan === 'deferred' && deps.config.veeamMode === 'organization') return report;
   await emitLifecycleEvent(deps, report, {
     ...(opts.reason ? { trigger: opts.reason } : {}),
     ...(opts.lastAttempt === false ? { lastAttempt: false } : {}),

@@ -6,6 +6,8 @@ import { countMetric, METRIC } from '../metrics';
 import type { RoleBlueprint } from '../roles/types';
 import { entryName } from '../registration';
 import type { AccountReport } from './account-report';
+import { updateState } from '../state';
+import { sharedState } from './shared-state';
 
 export interface LifecycleContext {
   installationId: string;
@@ -17,6 +19,11 @@ export interface LifecycleContext {
    * of state until the last attempt. The CLI and the in-process reconcile never retry, so they leave it true.
    */
   lastAttempt?: boolean;
+  /**
+   * Organizations mode: an account is protected once the organization rescan after its roles' change was accepted,
+   * so `Account Protected` is put by whoever sees the rescan accepted (organization-rescan.ts), never here.
+   */
+  organizationMode?: boolean;
 }
 
 const PROTECTING = new Set<AccountReport['action']>(['create', 'repair', 'register', 'update']);
@@ -66,6 +73,7 @@ function detailTypeOf(report: AccountReport, ctx: LifecycleContext): AccountDeta
   if (report.action === 'conflict') return DETAIL_TYPES.protectionFailed;
   if (report.action === 'rotate')
     return report.roles.some((r) => r.rotation === 'completed') ? DETAIL_TYPES.rotated : undefined;
+  if (ctx.organizationMode) return undefined;
   return PROTECTING.has(report.action) ? DETAIL_TYPES.protected : undefined;
 }
 
@@ -82,9 +90,52 @@ export async function emitLifecycleEvent(
   const event = lifecycleEventOf(report, {
     installationId: deps.config.installationId,
     blueprints: deps.blueprints,
+    ...(deps.config.veeamMode === 'organization' ? { organizationMode: true } : {}),
     ...opts,
   });
+  if (event?.detailType === DETAIL_TYPES.protectionFailed) {
+    if (await announceFailureOnce(deps, report)) await publishOrWarn(deps, event);
+    return;
+  }
   if (event) await publishOrWarn(deps, event);
+  // Protected (or converged) again: a later failure is a change, announced again.
+  if (!report.dryRun && report.inScope && report.action !== 'error' && report.action !== 'conflict')
+    await forgetFailure(deps, report.accountId);
+}
+
+/**
+ * What a failure is, for "once per change": a conflict by its reason (which role, whose), an error by its code. The
+ * same failure again on the next run is no change; another one, or one after the account was protected again, is.
+ */
+export function failureSignature(report: AccountReport): string {
+  return report.action === 'conflict'
+    ? `conflict:${report.roles.flatMap((r) => (r.role === 'conflict' || r.veeam === 'conflict' ? r.changes : [])).join('; ')}`
+    : `error:${report.error?.code ?? 'unknown'}`;
+}
+
+const failedKey = (accountId: string) => `announced#protection-failed#${accountId}`;
+
+/** true when this failure was not announced yet (and now is recorded as announced). A state failure: announce. */
+async function announceFailureOnce(deps: Deps, report: AccountReport): Promise<boolean> {
+  const signature = failureSignature(report);
+  try {
+    return await updateState<string, boolean>(sharedState(deps), failedKey(report.accountId), (cur) =>
+      cur === signature ? { result: false } : { next: signature, result: true },
+    );
+  } catch (err) {
+    logger.warn('lifecycle announcement state not read; announcing', { error: describeError(err) });
+    return true;
+  }
+}
+
+async function forgetFailure(deps: Deps, accountId: string): Promise<void> {
+  try {
+    await updateState<string, void>(sharedState(deps), failedKey(accountId), (cur) =>
+      cur ? { next: '', result: undefined } : { result: undefined },
+    );
+  } catch (err) {
+    logger.warn('lifecycle announcement state not written', { accountId, error: describeError(err) });
+  }
 }
 
 export async function publishOrWarn(deps: Deps, event: LifecycleEvent): Promise<void> {

@@ -41,6 +41,19 @@ export async function rotateAccount(deps: Deps, accountId: string, opts: RotateO
   const report = await runForAccount(deps, accountId, { dryRun, what: 'rotation' }, async (scope) => {
     const base = { accountId, dryRun, inScope: scope.inScope, scopeReason: scope.reason };
     if (!scope.inScope) return { ...base, action: 'skip', roles: [] };
+    // Organizations mode: the roles trust the appliance without an external ID, so there is nothing to rotate.
+    if (deps.config.veeamMode === 'organization')
+      return {
+        ...base,
+        action: 'skip',
+        roles: deps.blueprints.map((bp) => ({
+          blueprint: bp.key,
+          roleName: bp.roleName,
+          role: 'unknown' as const,
+          veeam: 'absent' as const,
+          changes: ['VEEAM_MODE=organization: no external ID to rotate'],
+        })),
+      };
     const ctx = await openAccount(deps, accountId, dryRun);
     const roles: RoleReport[] = [];
     for (const bp of deps.blueprints) {

@@ -10,6 +10,7 @@ import { entryOwner } from '../registration';
 import { announceOffboardingHeld } from '../account/offboarding-held';
 import type { VeeamEntry } from '../veeam/types';
 import { authorizeOffboardings, type OffboardGuard } from './offboard-guard';
+import { finishOrganizationRescan, sweepOrganizationRescan } from './organization-rescan';
 import type { StateStore } from '../state';
 
 export type { OffboardGuard } from './offboard-guard';
@@ -132,6 +133,8 @@ export async function reconcile(deps: Deps, opts: ReconcileOptions): Promise<Rec
   const report = buildReport(plan, reports, { dryRun: opts.dryRun, mode: opts.dispatcher.mode, enqueued, guard });
   if (!opts.dryRun)
     recordNotProtected(report.accounts.filter((a) => ('roles' in a ? unprotected(a) : a.foreign?.length)).length);
+  // Organizations mode: the workers rescan; a fan-out run sweeps the marks a crashed one left (organization-rescan.ts).
+  if (opts.dispatcher.mode === 'fan-out') await sweepOrganizationRescan(deps, opts.dryRun);
   await announceOffboardingHeld(deps, guard, opts.dryRun);
   report.veeamLogins = (await deps.veeam()).stats.logins - loginsBefore;
   return report;
@@ -204,11 +207,13 @@ export function convergeInProcess(
             scope: { inScope: a.action !== 'offboard', reason: a.reason },
             entries: entries.get(a.accountId) ?? [],
           },
+          organizationRescan: 'deferred',
         });
         onProgress?.({ done: ++done, total: work.length, account });
         return account;
       });
-      return { reports, enqueued: 0 };
+      // Organizations mode: ONE organization rescan for every account this run converged (organization-rescan.ts).
+      return { reports: (await finishOrganizationRescan(deps, reports, { dryRun })).reports, enqueued: 0 };
     },
   };
 }

@@ -11,4 +11,5 @@ export const DETAIL_TYPES = {
   offboarded: 'Account Offboarded',
   rotated: 'External ID Rotated',
   offboardingHeld: 'Offboarding Held',
+  notCovered: 'Account Not Covered',
 } as const;

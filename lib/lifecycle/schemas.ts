@@ -61,17 +61,36 @@ export const offboardingHeldDetail = z
   })
   .strict();
 
+export const accountNotCoveredDetail = z
+  .object({
+    schemaVersion: z.literal(1),
+    accountId,
+    installationId: z.string(),
+    veeamMode: z.string().describe('accounts or organization (stack parameter veeamMode).'),
+    reason: z
+      .string()
+      .describe(
+        'Why no enabled backup policy covers the account: only disabled policies, excluded, outside every organization scope, or no policy names its role.',
+      ),
+    policies: z
+      .array(z.object({ name: z.string(), workload: z.string(), enabled: z.boolean() }).strict())
+      .describe('Policies whose source includes the account (all disabled, when any).'),
+  })
+  .strict();
+
 const DESCRIPTIONS: Record<(typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES], string> = {
   'Account Protected':
     'An account in scope became protected: its roles were created or repaired, or its Veeam entries registered or updated.',
   'Account Protection Failed':
-    'A run for the account ended failed for good (a conflict, a non-retryable error, or the last retry), or protection is blocked by a role or entry this installation does not own. Repeated by each run while it lasts.',
+    'A run for the account ended failed for good (a conflict, a non-retryable error, or the last retry), or protection is blocked by a role or entry this installation does not own. Put once per change: the same failure on later runs is not announced again; another failure, or a failure after the account was protected again, is.',
   'Account Offboarded':
     'An account that left scope had its Veeam entries (and, with OFFBOARD_MODE=delete, its roles) removed.',
   'External ID Rotated':
     "The external IDs of the account's roles were rotated and the appliance proved it can use the new ones.",
   'Offboarding Held':
     'Offboardings were held: a reconcile, an account event or a single-account run would exceed the offboarding budget (OFFBOARD_MAX_PER_RUN per rolling 24 hours, shared by every path), or no budget is configured for a single-account run. Nothing was removed; a person must confirm (reconcile --allow-offboard N).',
+  'Account Not Covered':
+    'The scheduled reconcile found that no enabled backup policy covers an account in scope (registered or found by the organization rescan, but nothing backs it up). Put once when the account becomes uncovered, not on every run.',
 };
 
 /**
@@ -85,7 +104,12 @@ export function lifecycleEventSchemas() {
       .looseObject({
         source: z.literal(LIFECYCLE_SOURCE),
         'detail-type': z.literal(detailType),
-        detail: detailType === DETAIL_TYPES.offboardingHeld ? offboardingHeldDetail : accountEventDetail,
+        detail:
+          detailType === DETAIL_TYPES.offboardingHeld
+            ? offboardingHeldDetail
+            : detailType === DETAIL_TYPES.notCovered
+              ? accountNotCoveredDetail
+              : accountEventDetail,
       })
       .describe(DESCRIPTIONS[detailType]),
   }));

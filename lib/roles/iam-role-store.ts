@@ -48,8 +48,9 @@ export class IamRoleStore implements RoleIam {
     snapshot: RoleSnapshot,
     opts: { dryRun: boolean; beforeTrustWrite?: () => Promise<void> },
   ): Promise<EnsureResult> {
-    if (trust.externalIds.length === 0) {
-      // A trust without an external ID condition would let the appliance be used as a confused deputy.
+    if (trust.externalIds.length === 0 && !trust.withoutExternalId) {
+      // A trust without an external ID condition would let the appliance be used as a confused deputy; only
+      // Organizations mode, whose settings cannot carry one, asks for it by name.
       throw new InvalidInputError(
         `Refusing to write the trust of ${bp.roleName} in ${this.accountId}: no external ID given.`,
       );

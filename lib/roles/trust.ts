@@ -25,7 +25,9 @@ export function trustDocument(
         Effect: 'Allow',
         Principal: { AWS: trust.principalArn },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'sts:ExternalId': [...trust.externalIds] } },
+        ...(trust.externalIds.length
+          ? { Condition: { StringEquals: { 'sts:ExternalId': [...trust.externalIds] } } }
+          : {}),
       },
       ...trustServices.map((service) => ({
         Sid: `Service${service

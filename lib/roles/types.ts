@@ -27,8 +27,13 @@ export interface RoleBlueprint {
 /** The trust we want on a role: the appliance role with these external IDs (one, or two during a rotation). */
 export interface DesiredTrust {
   principalArn: string;
-  /** In order [current] or [current, next]. Never empty. */
+  /** In order [current] or [current, next]. Never empty, unless `withoutExternalId`. */
   externalIds: string[];
+  /**
+   * Organizations mode: the appliance assumes the role by the organization settings, which have no external-ID
+   * field, so the trust names the appliance role alone. Must be said explicitly: an empty list is otherwise refused.
+   */
+  withoutExternalId?: boolean;
   /** Tags describing the external-ID state (see lib/external-ids.ts); written with the role's other tags. */
   stateTags: Record<string, string>;
 }

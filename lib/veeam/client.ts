@@ -6,13 +6,14 @@ import { sleep as realSleep, type Sleep } from '../util/sleep';
 import { createAuth } from './auth';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry-policy';
 import { recordVeeamRequestFailed } from './request-failures';
-import { toAccountSpecJson, toEntry } from './entries';
+import { toAccountSpecJson, toEntry, toRoleEntry } from './entries';
+import { memoUntilFailure } from '../util/memo-until-failure';
 import { createSend, type Query, type VeeamLogger } from './exchange';
 import { createHttpsTransport, type HttpRequest, type HttpResponse, type Transport } from './http';
 import { isExpiredToken, parseProblem, problemName, toVeeamApiError } from './problems';
 import { pollDelayMs, sessionOutcome } from './session';
 import { defaultSessionCache, sessionFor, type ApplianceSession, type SessionCache } from './session-cache';
-import type { ValidationMessage, VeeamApi, VeeamEntry, VeeamEntrySpec, VeeamSession } from './types';
+import type { ValidationMessage, VeeamApi, VeeamEntry, VeeamEntrySpec, VeeamRoleEntry, VeeamSession } from './types';
 
 export type { VeeamLogger } from './exchange';
 
@@ -116,23 +117,47 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
     }
   }
 
-  async function listEntries(o: { searchPattern?: string } = {}): Promise<VeeamEntry[]> {
-    const out: VeeamEntry[] = [];
+  /** Every item of a paged collection; 'not-found' when the path answers 404 (and `missingOk`). */
+  async function listPaged(path: string, query: Query = {}, missingOk = false): Promise<unknown[] | 'not-found'> {
+    const out: unknown[] = [];
     for (let offset = 0, pages = 0; ; pages++) {
-      const res = ensureStatus(
-        await call('GET', ACCOUNTS, { query: { SearchPattern: o.searchPattern, Offset: offset, Limit: pageSize } }),
-        [200],
-        'GET',
-        ACCOUNTS,
-      );
-      const page = json<{ results?: unknown[]; totalCount?: number } | undefined>(res, `GET ${ACCOUNTS}`) ?? {};
+      const res = await call('GET', path, { query: { ...query, Offset: offset, Limit: pageSize } });
+      if (missingOk && res.status === 404 && pages === 0) return 'not-found';
+      ensureStatus(res, [200], 'GET', path);
+      const page = json<{ results?: unknown[]; totalCount?: number } | undefined>(res, `GET ${path}`) ?? {};
       const results = Array.isArray(page.results) ? page.results : [];
-      out.push(...results.map(toEntry));
+      out.push(...results);
       offset += results.length;
       const total = typeof page.totalCount === 'number' ? page.totalCount : offset;
       // The page cap guards against an appliance that keeps answering with a wrong totalCount.
       if (results.length === 0 || offset >= total || pages > 10_000) return out;
     }
+  }
+
+  async function listEntries(o: { searchPattern?: string } = {}): Promise<VeeamEntry[]> {
+    return ((await listPaged(ACCOUNTS, { SearchPattern: o.searchPattern })) as unknown[]).map(toEntry);
+  }
+
+  async function listRoleEntries(): Promise<VeeamRoleEntry[]> {
+    return ((await listPaged(ACCOUNTS)) as unknown[]).map(toRoleEntry);
+  }
+
+  const version = memoUntilFailure(async (): Promise<string | undefined> => {
+    const path = '/api/v1/system/version';
+    const res = await call('GET', path);
+    if (res.status === 404) return undefined;
+    const v = json<{ version?: unknown } | undefined>(ensureStatus(res, [200], 'GET', path), `GET ${path}`)?.version;
+    return typeof v === 'string' && v ? v : undefined;
+  });
+
+  async function rescanOrganization(rescanIamRoleId: string, storage: 'Database' | 'InMemory' = 'Database') {
+    const path = '/api/v1/organizations/amazon/rescan';
+    ensureStatus(
+      await call('POST', path, { json: { rescanIamRoleId, rescanStorageType: storage } }),
+      [200, 202],
+      'POST',
+      path,
+    );
   }
 
   async function createEntry(spec: VeeamEntrySpec): Promise<VeeamEntry> {
@@ -209,6 +234,10 @@ export function createVeeamClient(opts: VeeamClientOptions): VeeamClient {
     },
     logout: () => auth.logout(),
     listEntries,
+    listRoleEntries,
+    listCollection: (path: string) => listPaged(path, {}, true),
+    systemVersion: () => version.get(),
+    rescanOrganization,
     createEntry,
     updateEntry,
     validateDelete,

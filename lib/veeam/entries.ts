@@ -1,5 +1,5 @@
 import { InvariantError } from '../errors';
-import type { VeeamEntry, VeeamEntrySpec } from './types';
+import type { VeeamEntry, VeeamEntrySpec, VeeamRoleEntry } from './types';
 
 /** The subset of the vendor's AmazonAccount schema we read; everything else is ignored. */
 interface AmazonAccountJson {
@@ -9,6 +9,7 @@ interface AmazonAccountJson {
   awsid?: unknown;
   awsAccountId?: unknown;
   IAMRoleFromAnotherAccount?: { accountId?: unknown; roleName?: unknown } | null;
+  IAMRole?: { roleName?: unknown } | null;
 }
 
 const s = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -26,6 +27,25 @@ export function toEntry(json: unknown): VeeamEntry {
     accountId: cross ? (s(cross.accountId) ?? s(a.awsAccountId) ?? s(a.awsid) ?? '') : '',
     roleName: cross ? (s(cross.roleName) ?? '') : '',
   };
+}
+
+/**
+ * Any entry with the role it names. An `IAMRole` entry is a role in the appliance's own account, which `awsid`
+ * (`awsAccountId` in newer revisions) names; a cross-account one names its account itself.
+ */
+export function toRoleEntry(json: unknown): VeeamRoleEntry {
+  const a = (json ?? {}) as AmazonAccountJson;
+  const entry = toEntry(json);
+  if (a.IAMRoleFromAnotherAccount) return { ...entry, kind: 'IAMRoleFromAnotherAccount' };
+  if (a.IAMRole)
+    return {
+      id: entry.id,
+      name: entry.name,
+      kind: 'IAMRole',
+      accountId: s(a.awsAccountId) ?? s(a.awsid) ?? '',
+      roleName: s(a.IAMRole.roleName) ?? '',
+    };
+  return { id: entry.id, name: entry.name, kind: 'other', accountId: '', roleName: '' };
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problems, sendJson, sendProblem, type SimProblem } from './problems';
 import type { SimEntry, SimFaults, SimState } from './state';
+import { compareApiVersions } from '../../lib/config';
 
 export interface ApiOptions {
   supportedVersions: string[];
@@ -25,6 +26,29 @@ interface Ctx {
 
 const ACCOUNTS = '/api/v1/accounts/amazon';
 const ID = '([0-9a-fA-F-]{36}|[^/]+)';
+const ORG_RESCAN = '/api/v1/organizations/amazon/rescan';
+
+/**
+ * Policy collections and the revision that has them: 1.0-rev0's single EC2 collection (gone with the per-workload
+ * split of 1.2-rev0), the per-workload ones since. The simulator's own reading of the vendor changelogs; the
+ * revisions of the later workloads are its assumption (the client asks for all and skips a 404).
+ */
+const POLICY_COLLECTIONS: { path: string; since: string; until?: string }[] = [
+  { path: '/api/v1/policies', since: '1.0-rev0', until: '1.2-rev0' },
+  { path: '/api/v1/virtualMachines/policies', since: '1.2-rev0' },
+  { path: '/api/v1/rds/policies', since: '1.2-rev0' },
+  { path: '/api/v1/efs/policies', since: '1.2-rev0' },
+  { path: '/api/v1/dynamoDb/policies', since: '1.4-rev0' },
+  { path: '/api/v1/fsx/policies', since: '1.5-rev0' },
+  { path: '/api/v1/redshift/policies', since: '1.6-rev0' },
+];
+const collectionServed = (path: string, version: string) =>
+  POLICY_COLLECTIONS.some(
+    (c) =>
+      c.path === path &&
+      compareApiVersions(version, c.since) >= 0 &&
+      (!c.until || compareApiVersions(version, c.until) < 0),
+  );
 
 /** Routes of the vendor API that the service uses, as [method, template, pattern]. */
 const ROUTES: [string, string, RegExp][] = [
@@ -39,6 +63,13 @@ const ROUTES: [string, string, RegExp][] = [
   ['POST', `${ACCOUNTS}/{id}/validateDelete`, new RegExp(`^/api/v1/accounts/amazon/${ID}/validateDelete$`)],
   ['POST', `${ACCOUNTS}/{id}/rescan`, new RegExp(`^/api/v1/accounts/amazon/${ID}/rescan$`)],
   ['GET', '/api/v1/sessions/{id}', new RegExp(`^/api/v1/sessions/${ID}$`)],
+  ['GET', '/api/v1/system/version', /^\/api\/v1\/system\/version$/],
+  ['POST', ORG_RESCAN, /^\/api\/v1\/organizations\/amazon\/rescan$/],
+  ...POLICY_COLLECTIONS.map((c): [string, string, RegExp] => [
+    'GET',
+    c.path,
+    new RegExp(`^${c.path.replace(/\//g, '\\/')}$`),
+  ]),
 ];
 
 /** Every method + path template the simulator serves (the contract test checks them against the vendor spec). */
@@ -236,6 +267,43 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
     });
   }
 
+  /** Organizations collection: REST 1.7-rev0 and later; both body fields required; the entry must exist. */
+  function organizationRescan(c: Ctx): void {
+    const version = String(c.req.headers['x-api-version']);
+    if (compareApiVersions(version, '1.7-rev0') < 0)
+      return sendProblem(c.res, c.base, problems.notFound(`No route for ${ORG_RESCAN} in ${version}.`));
+    const parsed = parseJson(c);
+    const b = parsed.ok ? (parsed.value as Record<string, unknown> | undefined) : undefined;
+    if (!b || typeof b !== 'object' || Array.isArray(b))
+      return sendProblem(c.res, c.base, problems.validation('The request body must be a JSON object.'));
+    const extra = Object.keys(b).filter((k) => !['rescanIamRoleId', 'rescanStorageType'].includes(k));
+    if (extra.length)
+      return sendProblem(c.res, c.base, problems.validation(`Unknown properties: ${extra.join(', ')}.`));
+    if (typeof b.rescanIamRoleId !== 'string' || !UUID.test(b.rescanIamRoleId))
+      return sendProblem(c.res, c.base, problems.validation('rescanIamRoleId is required and must be a UUID.'));
+    if (b.rescanStorageType !== 'Database' && b.rescanStorageType !== 'InMemory')
+      return sendProblem(c.res, c.base, problems.validation('rescanStorageType must be Database or InMemory.'));
+    if (!state.entries.has(b.rescanIamRoleId))
+      return sendProblem(c.res, c.base, problems.notFound(`IAM role ${b.rescanIamRoleId} was not found.`));
+    state.organizationRescans.push({
+      rescanIamRoleId: b.rescanIamRoleId,
+      rescanStorageType: b.rescanStorageType,
+      at: o.now(),
+    });
+    sendJson(c.res, 202, {});
+  }
+
+  /** A policy collection, if the negotiated revision has it (404 otherwise), paged like every collection. */
+  function policies(c: Ctx, path: string): void {
+    if (!collectionServed(path, String(c.req.headers['x-api-version'])))
+      return sendProblem(c.res, c.base, problems.notFound(`No route for ${path}.`));
+    const all = state.policies.get(path) ?? [];
+    const offset = Math.max(0, Number(query(c.url, 'Offset') ?? 0) || 0);
+    const rawLimit = Number(query(c.url, 'Limit') ?? -1);
+    const limit = Math.min(rawLimit < 0 || Number.isNaN(rawLimit) ? o.maxPageSize : rawLimit, o.maxPageSize);
+    sendJson(c.res, 200, { results: all.slice(offset, offset + limit), totalCount: all.length });
+  }
+
   async function handle(c: Ctx, r: { key: string; id?: string }): Promise<void> {
     const { res, base } = c;
     const entry = r.id ? state.entries.get(r.id) : undefined;
@@ -364,7 +432,12 @@ export function createApi(state: SimState, faults: SimFaults, o: ApiOptions) {
           _links: [{ rel: 'self', method: 'GET', href: `${base}/api/v1/sessions/${s.id}` }],
         });
       }
+      case 'GET /api/v1/system/version':
+        return sendJson(res, 200, { version: state.productVersion, about: 'Veeam Backup for AWS (simulator)' });
+      case `POST ${ORG_RESCAN}`:
+        return organizationRescan(c);
       default:
+        if (r.key.startsWith('GET ') && r.key.endsWith('olicies')) return policies(c, r.key.slice(4));
         return sendProblem(res, base, problems.methodNotAllowed());
     }
   }

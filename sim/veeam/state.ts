@@ -21,6 +21,13 @@ export interface SimSession {
   startedAt: string;
 }
 
+/** An organization rescan the appliance accepted (POST /api/v1/organizations/amazon/rescan). */
+export interface SimOrganizationRescan {
+  rescanIamRoleId: string;
+  rescanStorageType: 'Database' | 'InMemory';
+  at: number;
+}
+
 interface Grant {
   username: string;
   expiresAt: number;
@@ -48,6 +55,12 @@ export class SimState {
    * Tests push a function here to check an invariant after each request.
    */
   readonly afterRequest: Array<(r: { route: string; method: string; path: string; status: number }) => void> = [];
+  /** What GET /api/v1/system/version answers (an upgrade: assign another). */
+  productVersion = '11.0.0.1117';
+  /** Backup policies per collection path (e.g. /api/v1/rds/policies), as the appliance would return them. */
+  readonly policies = new Map<string, Record<string, unknown>[]>();
+  /** Accepted organization rescans, oldest first. */
+  readonly organizationRescans: SimOrganizationRescan[] = [];
   /** The appliance's own account (parent of every cross-account role). */
   readonly parentAmazonAccountId = randomUUID();
 

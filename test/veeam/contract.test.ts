@@ -118,10 +118,22 @@ const template = (p: string) =>
     destroyAgents();
   });
 
+  /**
+   * Routes of later revisions than the bundled 1.0-rev0 file, each documented by the vendor: the organization rescan
+   * (1.7-rev0 reference, Organizations tag) and the per-workload policy collections (1.2-rev0 changelog; later ones
+   * from the 1.8-rev0 reference).
+   */
+  const documentedLater = new Set([
+    'POST /api/v1/organizations/amazon/rescan',
+    ...['virtualMachines', 'rds', 'efs', 'dynamoDb', 'fsx', 'redshift'].map((w) => `GET /api/v1/${w}/policies`),
+  ]);
+
   it('serves and uses only operations the spec defines', () => {
     const used = new Set(sim.state.served.map((s) => s.route));
     expect(used.size).toBeGreaterThanOrEqual(9);
-    for (const r of [...SERVED_ROUTES.map((x) => `${x.method} ${x.path}`), ...used]) {
+    for (const r of [...SERVED_ROUTES.map((x) => `${x.method} ${x.path}`), ...used].filter(
+      (x) => !documentedLater.has(x),
+    )) {
       const [method, p] = r.split(' ') as [string, string];
       expect({ route: r, inSpec: Boolean(operation(method, p)) }).toEqual({ route: r, inSpec: true });
     }
