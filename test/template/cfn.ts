@@ -12,6 +12,10 @@ export interface Template {
   Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: string }>;
   Conditions?: Record<string, unknown>;
   Outputs?: Record<string, { Value: unknown }>;
+  Parameters?: Record<string, { Type: string; Default?: string | number }>;
+  Mappings?: Record<string, Record<string, Record<string, unknown>>>;
+  /** Not CloudFormation: the values `serverless deploy` passes (provider.stackParameters), by parameter name. */
+  ParameterValues?: Record<string, string>;
 }
 
 /**
@@ -83,7 +87,22 @@ export async function packageTemplate(params: Record<string, string> = {}, cwd =
   await packagingAlone(cwd, () =>
     run(process.execPath, args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 }),
   );
-  return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  const state = JSON.parse(readFileSync(join(out, 'serverless-state.json'), 'utf8')) as {
+    service: { provider: { stackParameters?: { ParameterKey: string; ParameterValue: string }[] } };
+  };
+  template.ParameterValues = Object.fromEntries(
+    (state.service.provider.stackParameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]),
+  );
+  return template;
+}
+
+/** A parameter's value as a deployment with these values sees it (a CommaDelimitedList is a list). */
+function parameterValue(template: Template, name: string): unknown {
+  const spec = template.Parameters?.[name];
+  if (!spec) return undefined;
+  const raw = template.ParameterValues?.[name] ?? (spec.Default === undefined ? undefined : String(spec.Default));
+  return spec.Type === 'CommaDelimitedList' && raw !== undefined ? raw.split(',') : raw;
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');
@@ -114,7 +133,9 @@ export function evaluate(template: Template, value: unknown): unknown {
       const a = v[k];
       switch (k) {
         case 'Ref':
-          return a === 'AWS::NoValue' ? NO_VALUE : (PSEUDO[a as string] ?? `ref:${String(a)}`);
+          return a === 'AWS::NoValue'
+            ? NO_VALUE
+            : (PSEUDO[a as string] ?? parameterValue(template, a as string) ?? `ref:${String(a)}`);
         case 'Fn::GetAtt':
           return (a as string[]).join('.');
         case 'Fn::Join': {
@@ -128,8 +149,12 @@ export function evaluate(template: Template, value: unknown): unknown {
         case 'Fn::Sub': {
           const [text, vars] = (Array.isArray(a) ? a : [a, {}]) as [string, Record<string, unknown>];
           return text.replace(/\$\{([^}]+)\}/g, (_m, name: string) =>
-            String(name in vars ? ev(vars[name]) : (PSEUDO[name] ?? name)),
+            String(name in vars ? ev(vars[name]) : (PSEUDO[name] ?? parameterValue(template, name) ?? name)),
           );
+        }
+        case 'Fn::FindInMap': {
+          const [map, key, attr] = (a as unknown[]).map(ev) as [string, string, string];
+          return template.Mappings?.[map]?.[key]?.[attr];
         }
         case 'Fn::If': {
           const [c, yes, no] = a as [string, unknown, unknown];
