@@ -16,8 +16,11 @@ async function resolve({ options, resolveConfigurationProperty }) {
   try {
     return s.stackSettings(s.stackKindOf(service), stage, options.param);
   } catch (err) {
-    // osls shows the message; the stack of a configuration error is noise.
-    if (err && err.name === 'SettingsError') throw new Error(err.message);
+    // A ServerlessError is shown as its message alone: the stack of a configuration error is noise.
+    if (err && err.name === 'SettingsError') {
+      const ServerlessError = require('osls/lib/serverless-error');
+      throw new ServerlessError(err.message, 'INVALID_STACK_SETTINGS');
+    }
     throw err;
   }
 }

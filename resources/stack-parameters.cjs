@@ -1,3 +1,5 @@
+/* global __filename */
+/* eslint-disable @typescript-eslint/no-require-imports -- serverless loads this file as CommonJS */
 'use strict';
 
 /**

@@ -46,13 +46,23 @@ const RESERVED = new Set(['region', 'management', 'forwarder']);
 
 export function stackKindOf(service: string): StackKind {
   const kind = (Object.keys(STACKS) as StackKind[]).find((k) => STACKS[k].service === service);
-  if (!kind) throw new Error(`unknown service "${service}": expected one of ${Object.values(STACKS).map((s) => s.service).join(', ')}`);
+  if (!kind)
+    throw new Error(
+      `unknown service "${service}": expected one of ${Object.values(STACKS)
+        .map((s) => s.service)
+        .join(', ')}`,
+    );
   return kind;
 }
 
 export function readStackDefinition(kind: StackKind, root = ROOT): StackDefinition {
   const doc = parse(readFileSync(join(root, STACKS[kind].file), 'utf8')) as Omit<StackDefinition, 'kind'>;
-  return { kind, Parameters: doc.Parameters, Rules: doc.Rules ?? {}, ...(doc.Metadata ? { Metadata: doc.Metadata } : {}) };
+  return {
+    kind,
+    Parameters: doc.Parameters,
+    Rules: doc.Rules ?? {},
+    ...(doc.Metadata ? { Metadata: doc.Metadata } : {}),
+  };
 }
 
 /** The key of a parameter in config/<stage>.yml and in --param: VeeamUrl -> veeamUrl. */
@@ -109,8 +119,11 @@ export function constraintProblems(name: string, spec: ParameterSpec, value: str
     if (spec.MinValue !== undefined && n < spec.MinValue) return [`${key} ${value} is below ${spec.MinValue}.`];
     if (spec.MaxValue !== undefined && n > spec.MaxValue) return [`${key} ${value} is above ${spec.MaxValue}.`];
   }
-  if (spec.AllowedPattern && !new RegExp(`^(?:${spec.AllowedPattern.replace(/^\^|\$$/g, '')})$`).test(value))
-    return [`${key} "${value}" does not match ${spec.AllowedPattern}.${fix}`];
+  // CloudFormation checks each member of a CommaDelimitedList against the pattern.
+  const members = spec.Type === 'CommaDelimitedList' ? value.split(',') : [value];
+  const pattern = spec.AllowedPattern && new RegExp(`^(?:${spec.AllowedPattern.replace(/^\^|\$$/g, '')})$`);
+  const bad = pattern ? members.filter((m) => !pattern.test(m)) : [];
+  if (bad.length) return [`${key} "${bad.join(',')}" does not match ${spec.AllowedPattern}.${fix}`];
   return [];
 }
 
@@ -199,8 +212,13 @@ export function evaluateRule(expr: unknown, values: Record<string, string>): unk
       return args.every((x) => ev(x));
     case 'Fn::Or':
       return args.some((x) => ev(x));
-    case 'Fn::Contains':
-      return (ev(args[0]) as unknown[]).map(String).includes(String(ev(args[1])));
+    case 'Fn::Contains': {
+      // A CommaDelimitedList parameter arrives as its comma-separated text.
+      const list = ev(args[0]);
+      return (typeof list === 'string' ? list.split(',') : (list as unknown[]).map(String)).includes(
+        String(ev(args[1])),
+      );
+    }
     default:
       throw new Error(`Rules function ${fn} is not evaluated here`);
   }
@@ -249,7 +267,9 @@ export function functionSettingProblems(values: Record<string, string>): string[
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return err.problems.map((p) =>
-      p.replace(/\b[A-Z][A-Z0-9_]+\b/g, (v) => (FUNCTION_SETTINGS[v] ? `${configKey(FUNCTION_SETTINGS[v])} (${v})` : v)),
+      p.replace(/\b[A-Z][A-Z0-9_]+\b/g, (v) =>
+        FUNCTION_SETTINGS[v] ? `${configKey(FUNCTION_SETTINGS[v])} (${v})` : v,
+      ),
     );
   }
 }

@@ -170,6 +170,10 @@ export function evaluate(template: Template, value: unknown): unknown {
           return (a as unknown[]).every((x) => ev(x) as boolean);
         case 'Fn::Or':
           return (a as unknown[]).some((x) => ev(x));
+        case 'Fn::Contains': {
+          const [list, x] = a as [unknown, unknown];
+          return (ev(list) as unknown[]).includes(ev(x));
+        }
         case 'Condition':
           return cond(a as string);
       }

@@ -26,20 +26,21 @@ beforeAll(async () => {
   placeholders = await packageTemplate({}, DIR);
 }, 300_000);
 
-type Rule = { Assertions: { Assert: unknown; AssertDescription: string }[] };
+type Rule = { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription: string }[] };
 /** What CloudFormation refuses the stack with, before any resource: the failing Rules' descriptions. */
 const refused = (t: Template) =>
-  Object.values((t as Template & { Rules?: Record<string, Rule> }).Rules ?? {}).flatMap((r) =>
-    r.Assertions.filter((a) => evaluate(t, a.Assert) === false).map((a) => a.AssertDescription),
-  );
+  Object.values((t as Template & { Rules?: Record<string, Rule> }).Rules ?? {})
+    .filter((r) => r.RuleCondition === undefined || evaluate(t, r.RuleCondition) === true)
+    .flatMap((r) => r.Assertions.filter((a) => evaluate(t, a.Assert) === false).map((a) => a.AssertDescription));
 
 describe('placeholder parameters of the management stack', () => {
   it('refuse the stack while the service account, its roles or its bus are the examples, naming each', () => {
     expect(refused(placeholders)).toEqual([
-      expect.stringMatching(/^Parameter serviceAccountId is still the placeholder/),
-      expect.stringMatching(/^Parameter trustedRoleArns is still the placeholder/),
-      expect.stringMatching(/^Parameter targetBusArn is still the placeholder/),
+      expect.stringMatching(/^ServiceAccountId is still the placeholder .*Set serviceAccountId/),
+      expect.stringMatching(/^TrustedRoleArns is still the placeholder\. Set trustedRoleArns/),
+      expect.stringMatching(/^TargetBusArn is still the placeholder\. Set targetBusArn/),
     ]);
+    expect(refused(full)).toEqual([]);
     expect(refused(minimal)).toEqual([]);
   });
 });
@@ -62,6 +63,18 @@ describe('management stack', () => {
     expect(asList(statements[0]!.Action).sort()).toEqual(organizationsCallsOfTheService());
     for (const a of asList(statements[0]!.Action)) expect(a).toMatch(/^organizations:(Describe|List)/);
   });
+
+  it('leaves the delegation policy out when the organization has one, and prints the statement to add to it', async () => {
+    expect(deployed(minimal, 'OrganizationsDelegationPolicy')).toBe(true);
+    const existing = await packageTemplate(
+      { serviceAccountId: SERVICE, targetBusArn: BUS, trustedRoleArns: TRUSTED, createDelegationPolicy: 'false' },
+      DIR,
+    );
+    expect(deployed(existing, 'OrganizationsDelegationPolicy')).toBe(false);
+    const [, policy] = resourcesOfType(minimal, 'AWS::Organizations::ResourcePolicy')[0]!;
+    const printed = JSON.parse(evaluate(existing, existing.Outputs!.DelegationPolicyStatement!.Value) as string);
+    expect(printed).toEqual((policy.Content as { Statement: unknown[] }).Statement[0]);
+  }, 200_000);
 
   it('forwards the events the service consumes to the service account’s bus (the forwarder, reused)', () => {
     const rules = resourcesOfType(minimal, 'AWS::Events::Rule') as [string, Record<string, any>][]; // eslint-disable-line @typescript-eslint/no-explicit-any -- CloudFormation properties are free-form JSON
@@ -96,11 +109,15 @@ describe('management stack', () => {
 
   it('puts the access role and boundary into the management account only when it is protected', () => {
     const generated = accessTemplate();
-    expect(minimal.Resources.VeeamOrgSyncAccessRole).toBeUndefined();
-    for (const id of Object.keys(generated.Resources)) expect(full.Resources[id]).toEqual(generated.Resources[id]);
-    const parameters = (full as Template & { Parameters: Record<string, { Default: string }> }).Parameters;
-    expect(Object.keys(parameters).sort()).toEqual(Object.keys(generated.Parameters).sort());
-    expect(parameters.TrustedRoleArns!.Default).toBe(TRUSTED);
+    for (const id of Object.keys(generated.Resources)) {
+      expect(deployed(minimal, id)).toBe(false);
+      expect(deployed(full, id)).toBe(true);
+      expect(full.Resources[id]).toEqual({ ...generated.Resources[id], Condition: 'ProtectManagementAccount' });
+    }
+    // The generated template's parameters are this stack's parameters of the same names and types.
+    for (const [name, spec] of Object.entries(generated.Parameters))
+      expect([name, full.Parameters?.[name]?.Type]).toEqual([name, (spec as { Type: string }).Type]);
+    expect(evaluate(full, { Ref: 'TrustedRoleArns' })).toEqual(TRUSTED.split(','));
   });
 
   it.each([
