@@ -41,8 +41,11 @@ export const STACKS: Record<StackKind, { file: string; section?: string; service
   forwarder: { file: 'forwarder/parameters.yml', section: 'forwarder', service: 'veeam-org-sync-forwarder' },
 };
 
-/** Top-level keys of config/<stage>.yml that are not service settings. */
-const RESERVED = new Set(['region', 'management', 'forwarder']);
+/**
+ * Top-level keys of config/<stage>.yml that are not service stack parameters: where serverless deploys, the other
+ * stacks' sections, and the code buckets of the release template (npm run release -- --parameters).
+ */
+const RESERVED = new Set(['region', 'management', 'forwarder', 'artifactBucketPrefix']);
 
 export function stackKindOf(service: string): StackKind {
   const kind = (Object.keys(STACKS) as StackKind[]).find((k) => STACKS[k].service === service);
