@@ -66,10 +66,16 @@ describe('saved configuration (config/<stage>.yml) as stack parameters', () => {
   it('checks each value against its parameter, as CloudFormation will, naming the setting and the shape', () => {
     expect(
       problemsOf(() =>
-        resolveSettings(service, { ...PROD, veeamUrl: 'http://10.0.1.10', offboardMode: 'purge', syncConcurrency: 100 }, {}),
+        resolveSettings(
+          service,
+          { ...PROD, veeamUrl: 'http://10.0.1.10', offboardMode: 'purge', syncConcurrency: 100 },
+          {},
+        ),
       ),
     ).toEqual([
-      expect.stringMatching(/^veeamUrl "http:\/\/10\.0\.1\.10" does not match .* VeeamUrl must be the appliance REST base/),
+      expect.stringMatching(
+        /^veeamUrl "http:\/\/10\.0\.1\.10" does not match .* VeeamUrl must be the appliance REST base/,
+      ),
       'offboardMode "purge" must be one of retain, unregister, delete.',
       'syncConcurrency 100 is above 64.',
     ]);
