@@ -28,4 +28,10 @@ async function resolve({ options, resolveConfigurationProperty }) {
 module.exports = {
   stackParameters: async (ctx) => settings().toStackParameters((await resolve(ctx)).values),
   region: async (ctx) => (await resolve(ctx)).region ?? null,
+  // Stacks without code (management, forwarder): an existing bucket `serverless deploy` uploads the template to,
+  // instead of a deployment bucket created in the stack (config/<stage>.yml: <section>.deploymentBucket).
+  deploymentBucket: async (ctx) => {
+    const { deploymentBucket } = await resolve(ctx);
+    return deploymentBucket ? { name: deploymentBucket } : null;
+  },
 };

@@ -45,6 +45,9 @@ export const STACKS: Record<StackKind, { file: string; section?: string; service
  * Top-level keys of config/<stage>.yml that are not service stack parameters: where serverless deploys, the other
  * stacks' sections, and the code buckets of the release template (npm run release -- --parameters).
  */
+/** Keys of a stack's section in config/<stage>.yml that are not parameters: settings of `serverless deploy` itself. */
+const DEPLOY_SETTINGS = new Set(['deploymentBucket']);
+
 const RESERVED = new Set(['region', 'management', 'forwarder', 'artifactBucketPrefix']);
 
 export function stackKindOf(service: string): StackKind {
@@ -154,7 +157,8 @@ export function resolveSettings(
   const where = section ? `config/${stage}.yml (${section}:)` : `config/${stage}.yml`;
   const known = new Set(Object.keys(def.Parameters).map(configKey));
   for (const k of Object.keys(entries))
-    if (!known.has(k)) problems.push(`${where}: unknown setting ${k}. Known: ${[...known].join(', ')}.`);
+    if (!known.has(k) && !(section && DEPLOY_SETTINGS.has(k)))
+      problems.push(`${where}: unknown setting ${k}. Known: ${[...known].join(', ')}.`);
   for (const k of Object.keys(cli))
     if (!known.has(k)) problems.push(`--param ${k}: unknown setting for ${STACKS[def.kind].service}.`);
 
@@ -292,5 +296,8 @@ export function stackSettings(kind: StackKind, stage: string, param: string | st
   const def = readStackDefinition(kind, root);
   const { values } = resolveSettings(def, saved, cliParams(param), stage);
   const region = typeof saved?.region === 'string' ? saved.region : undefined;
-  return { def, values, region, savedFile: saved ? savedConfigPath(stage, root) : undefined };
+  const section = STACKS[kind].section;
+  const own = section ? (saved?.[section] as SavedConfig | undefined) : undefined;
+  const deploymentBucket = typeof own?.deploymentBucket === 'string' ? own.deploymentBucket : undefined;
+  return { def, values, region, deploymentBucket, savedFile: saved ? savedConfigPath(stage, root) : undefined };
 }

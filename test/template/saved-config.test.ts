@@ -1,8 +1,9 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ROOT } from './cfn';
-import { failedDeploy, packagedStackParameters } from './deploy';
+import { failedDeploy, packagedStackParameters, serverless } from './deploy';
 
 /** A stage of its own (config/<stage>.yml is shared with every run in this checkout), removed afterwards. */
 const stage = `jest${process.pid}`;
@@ -41,5 +42,21 @@ describe('saved configuration: `serverless deploy --stage <stage>` with nothing 
     const output = await failedDeploy(['--stage', stage]);
     expect(output).toMatch(new RegExp(`config/${stage}\\.yml: unknown setting subnetId`));
     expect(output).not.toMatch(/ECONNREFUSED/);
+  }, 300_000);
+});
+
+describe('stacks without code (management, forwarder)', () => {
+  it('create no deployment bucket when config/<stage>.yml names an existing bucket for the template', async () => {
+    writeFileSync(
+      file,
+      stringify({ ...example, forwarder: { ...(example.forwarder as object), deploymentBucket: 'acme-templates' } }),
+    );
+    const out = mkdtempSync(join(tmpdir(), 'veeam-org-sync-forwarder-'));
+    const { code, output } = await serverless(['package', '--stage', stage, '--package', out], join(ROOT, 'forwarder'));
+    expect([code, output]).toEqual([0, expect.any(String)]);
+    const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+    };
+    expect(Object.values(template.Resources).filter((r) => r.Type.startsWith('AWS::S3::'))).toEqual([]);
   }, 300_000);
 });
