@@ -76,7 +76,8 @@ export function toReleaseTemplate(packaged: ReleaseTemplate, kind: StackKind, ve
   for (const id of Object.keys(t.Outputs ?? {})) if (id.startsWith('ServerlessDeploymentBucket')) delete t.Outputs![id];
   let hasCode = false;
   for (const r of Object.values(t.Resources)) {
-    const code = r.Type === 'AWS::Lambda::Function' ? (r.Properties?.Code as { S3Key?: string } | undefined) : undefined;
+    const code =
+      r.Type === 'AWS::Lambda::Function' ? (r.Properties?.Code as { S3Key?: string } | undefined) : undefined;
     if (code?.S3Key) {
       hasCode = true;
       r.Properties!.Code = {
@@ -188,10 +189,8 @@ export async function release(options: { stage: string; parameters?: string; dis
       const packaged = JSON.parse(
         readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
       ) as ReleaseTemplate;
-      writeFileSync(
-        join(dist, templateFile(kind)),
-        `${JSON.stringify(toReleaseTemplate(packaged, kind), null, 2)}\n`,
-      );
+      // Compact: a template body passed inline (not by URL) must stay under CloudFormation's 51,200 bytes.
+      writeFileSync(join(dist, templateFile(kind)), `${JSON.stringify(toReleaseTemplate(packaged, kind))}\n`);
       files.push(templateFile(kind));
       for (const zip of readdirSync(out).filter((f) => f.endsWith('.zip'))) {
         copyFileSync(join(out, zip), join(codeDir, zip));
