@@ -54,7 +54,9 @@ export function publishCommands(options: PublishOptions): string[][] {
       `--bucket-prefix "${options.bucketPrefix}" must be the start of an S3 bucket name (lower-case letters, digits, "." and "-").`,
     );
   if (!options.regions.length || options.regions.some((r) => !/^[a-z]{2}(-[a-z]+)+-\d$/.test(r)))
-    throw new PublishError(`--regions "${options.regions.join(',')}" must be region names, e.g. eu-central-1,us-east-1.`);
+    throw new PublishError(
+      `--regions "${options.regions.join(',')}" must be region names, e.g. eu-central-1,us-east-1.`,
+    );
   const files = [...verifiedFiles(dist), 'SHA256SUMS'];
   return options.regions.flatMap((region) =>
     files.map((file) => {
