@@ -1,13 +1,16 @@
 /* global __filename */
 /* eslint-disable @typescript-eslint/no-require-imports -- serverless loads this file as CommonJS */
 'use strict';
+const { existsSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 /**
  * Serverless plugin for the stacks whose settings are CloudFormation parameters (scripts/stack-settings.ts):
  * - adds the Rules of the stack's parameter file to the packaged template (osls does not take `Rules` under
  *   `resources`), so CloudFormation refuses a create or update with a placeholder, whoever deploys the template;
  * - binds the schedules osls takes only as literals (custom.scheduleParameters) to their parameters;
- * - drops the deployment bucket from the template of a stack without code (custom.noCode);
+ * - declares the same Parameters in the core template osls creates a new stack with (it passes the stack parameters
+ *   to that first create too, and CloudFormation refuses parameters a template does not declare);
  * - refuses `serverless deploy` before its first AWS call when the Rules or the functions' configuration checks
  *   (lib/config.ts) would refuse the values, naming each setting.
  */
@@ -40,6 +43,12 @@ class StackParameters {
       );
       if (!found) throw new this.serverless.classes.Error(`custom.scheduleParameters: no rule named ${rule}`);
       found.Properties.ScheduleExpression = { Ref: parameter };
+    }
+    const provider = this.serverless.service.provider;
+    if (provider.coreCloudFormationTemplate && template.Parameters) {
+      provider.coreCloudFormationTemplate.Parameters = template.Parameters;
+      const file = join(this.serverless.serviceDir, '.serverless', 'cloudformation-template-create-stack.json');
+      if (existsSync(file)) writeFileSync(file, JSON.stringify(provider.coreCloudFormationTemplate, null, 2));
     }
   }
 
