@@ -288,13 +288,21 @@ const environment = z.object({
   AWS_DEFAULT_REGION: optionalText,
 });
 
-type Settings = z.infer<typeof environment>;
-
 /** The variables this configuration reads: the contract the templates give each converging function. */
 export const CONFIG_VARIABLES = Object.keys(environment.shape).filter((name) => !name.startsWith('AWS_'));
 
-/** The rules between settings; only checked once each setting is valid on its own. */
-function crossChecks(s: Settings): string[] {
+/** The settings the rules between settings read: checked whenever these are valid, whatever else is wrong. */
+const related = z.pick(environment, {
+  BACKUP_ROLE_NAME: true,
+  WORKER_ROLE_NAME: true,
+  MEMBER_ROLE_NAMES: true,
+  ACCESS_ROLE_NAME: true,
+  VEEAM_MODE: true,
+  VEEAM_RESCAN_ROLE_ARN: true,
+});
+
+/** The rules between settings; checked once the settings they read are valid on their own. */
+function crossChecks(s: z.infer<typeof related>): string[] {
   const problems: string[] = [];
   if (s.BACKUP_ROLE_NAME === s.WORKER_ROLE_NAME) problems.push('BACKUP_ROLE_NAME and WORKER_ROLE_NAME must differ.');
   if (s.MEMBER_ROLE_NAMES.includes(s.BACKUP_ROLE_NAME) || s.MEMBER_ROLE_NAMES.includes(s.WORKER_ROLE_NAME))
@@ -318,10 +326,13 @@ function crossChecks(s: Settings): string[] {
  */
 export function loadConfig(env: Env = process.env): Config {
   const parsed = environment.safeParse(env);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message));
+  const relatedSettings = parsed.success ? parsed : related.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => i.message)),
+    ...(relatedSettings.success ? crossChecks(relatedSettings.data) : []),
+  ];
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
   const s = parsed.data;
-  const problems = crossChecks(s);
-  if (problems.length) throw new ConfigError(problems);
   return {
     veeamUrl: s.VEEAM_URL,
     veeamApiVersions: s.VEEAM_API_VERSION,

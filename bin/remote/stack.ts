@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { OperatorInputError } from '../failure';
+import { savedRegion } from './saved-region';
 
 /** The stack outputs remote mode needs (serverless.yml Outputs); older stacks lack some: redeploy. */
 const OUTPUTS = {
@@ -47,7 +48,8 @@ export class RemoteFunctionError extends Error {
 
 const RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
 
-export async function openStack(stack: string, region: string | undefined): Promise<Remote> {
+export async function openStack(stack: string, given: string | undefined): Promise<Remote> {
+  const region = given ?? savedRegion(stack);
   const where = region ? { region } : {};
   const cfn = new CloudFormationClient({ ...RETRY, ...where });
   let described;

@@ -38,10 +38,6 @@ interface Resource {
   DeletionPolicy?: string;
 }
 
-interface FullTemplate extends Template {
-  Parameters?: Record<string, { Default?: unknown }>;
-}
-
 /** One packaged template and the stack name it is deployed under. */
 export interface Stack {
   name: string;
@@ -65,7 +61,7 @@ const NAME_PROPERTY: Record<string, string> = {
 const NAME_LIMIT: Record<string, number> = { 'AWS::S3::Bucket': 63, 'AWS::IAM::Role': 64, 'AWS::SQS::Queue': 80 };
 
 class StackView {
-  private readonly tpl: FullTemplate;
+  private readonly tpl: Template;
   constructor(readonly stack: Stack) {
     this.tpl = stack.template;
   }
@@ -381,6 +377,28 @@ export const RESOURCE_RULES: Record<string, Rule> = {
     // caller's account is registered.
     ...(raw.PermissionModel === 'SERVICE_MANAGED' ? on('*', 'organizations:DescribeOrganization') : []),
     ...(has(raw, 'CallAs') ? on('*', 'organizations:ListDelegatedAdministrators') : []),
+  ],
+  // The policy's id is random: its ARN names only the organization and the policy type. It is attached to the
+  // organization root here (TargetIds: scope OUs or the root); detached and deleted on removal.
+  'AWS::Organizations::Policy': () => [
+    ...on(
+      `arn:aws:organizations::${ACCOUNT}:policy/o-aa111bb222/resource_control_policy/p-a1b2c3d4`,
+      'organizations:CreatePolicy',
+      'organizations:DescribePolicy',
+      'organizations:UpdatePolicy',
+      'organizations:DeletePolicy',
+      'organizations:ListTargetsForPolicy',
+      'organizations:AttachPolicy',
+      'organizations:DetachPolicy',
+      'organizations:TagResource',
+      'organizations:UntagResource',
+      'organizations:ListTagsForResource',
+    ),
+    ...on(
+      `arn:aws:organizations::${ACCOUNT}:root/o-aa111bb222/r-ab12`,
+      'organizations:AttachPolicy',
+      'organizations:DetachPolicy',
+    ),
   ],
   'AWS::Organizations::ResourcePolicy': () =>
     on(

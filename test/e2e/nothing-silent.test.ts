@@ -43,6 +43,8 @@ beforeAll(async () => {
       return [SCOPE];
     },
     env: { POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'INFO' },
+    // Another installation enters through its own access role (its StackSet), as a real one does.
+    otherInstallations: [{ accessRoleName: 'VeeamOrgSyncAccessTeamB', installationId: 'team-b' }],
   });
   // Loaded after the world set the environment, as Lambda loads a handler: the logger's level is fixed at creation.
   ({ addAccount, ownedEntries, protect } = await import('../support/account-harness'));
@@ -50,7 +52,12 @@ beforeAll(async () => {
   addAccount(world, CONFLICT, SCOPE);
   world.iam.addRole(CONFLICT, 'VeeamBackupRole');
   addAccount(world, OTHER, SCOPE);
-  await protect(buildDeps({ config: loadConfig({ ...process.env, INSTALLATION_ID: 'team-b' }) }), OTHER);
+  await protect(
+    buildDeps({
+      config: loadConfig({ ...process.env, INSTALLATION_ID: 'team-b', ACCESS_ROLE_NAME: 'VeeamOrgSyncAccessTeamB' }),
+    }),
+    OTHER,
+  );
   // Six accounts this installation protected while they were under FORMER, which is no longer in its scope.
   const former = buildDeps({ config: loadConfig({ ...process.env, SCOPE_OU_IDS: FORMER }) });
   for (const id of DEPARTED) {

@@ -22,6 +22,10 @@ export interface Template {
   Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: string }>;
   Conditions?: Record<string, unknown>;
   Outputs?: Record<string, { Value: unknown }>;
+  Parameters?: Record<string, { Type: string; Default?: string | number }>;
+  Mappings?: Record<string, Record<string, Record<string, unknown>>>;
+  /** Not CloudFormation: the values `serverless deploy` passes (provider.stackParameters), by parameter name. */
+  ParameterValues?: Record<string, string>;
 }
 
 /**
@@ -77,8 +81,8 @@ function ownerAlive(lock: string): boolean {
 }
 
 /**
- * What a packaged template is made of: a change to any of these files is a new template. The functions' code is not
- * (it changes the zips, which template tests do not read).
+ * What a packaged template is made of: a change to any of these files is a new template (lib included: the saved
+ * configuration is checked by lib/config.ts, and the access role template comes from the blueprints).
  */
 const TEMPLATE_SOURCES = [
   'serverless.yml',
@@ -88,6 +92,10 @@ const TEMPLATE_SOURCES = [
   'forwarder',
   'esbuild-plugins.cjs',
   'package.json',
+  // Saved configurations (config/<stage>.yml) and the scripts that turn them and the blueprints into parameters.
+  'config',
+  'scripts',
+  'lib',
 ];
 /** Packaged templates by service folder, parameters and sources, shared by jest workers and by later runs. */
 const CACHE_DIR = join(tmpdir(), 'veeam-org-sync-templates');
@@ -146,16 +154,33 @@ async function packageInto(file: string, params: Record<string, string>, cwd: st
     // The CLI itself, not npx: on a bundling error osls prints the error and then never exits, and the timeout must
     // kill the process that hangs.
     await run(process.execPath, args, { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, timeout: 150_000 });
-    const text = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
+    const template = JSON.parse(
+      readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template;
+    const state = JSON.parse(readFileSync(join(out, 'serverless-state.json'), 'utf8')) as {
+      service: { provider: { stackParameters?: { ParameterKey: string; ParameterValue: string }[] } };
+    };
+    // The values a deployment passes (serverless deploy's stack parameters), kept with the template they go to.
+    template.ParameterValues = Object.fromEntries(
+      (state.service.provider.stackParameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]),
+    );
     mkdirSync(CACHE_DIR, { recursive: true });
     // Written aside and renamed: a reader never sees half a template.
     const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, text);
+    writeFileSync(partial, JSON.stringify(template));
     renameSync(partial, file);
-    return JSON.parse(text) as Template;
+    return template;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** A parameter's value as a deployment with these values sees it (a CommaDelimitedList is a list). */
+function parameterValue(template: Template, name: string): unknown {
+  const spec = template.Parameters?.[name];
+  if (!spec) return undefined;
+  const raw = template.ParameterValues?.[name] ?? (spec.Default === undefined ? undefined : String(spec.Default));
+  return spec.Type === 'CommaDelimitedList' && raw !== undefined ? raw.split(',') : raw;
 }
 
 const NO_VALUE = Symbol('AWS::NoValue');
@@ -186,7 +211,9 @@ export function evaluate(template: Template, value: unknown): unknown {
       const a = v[k];
       switch (k) {
         case 'Ref':
-          return a === 'AWS::NoValue' ? NO_VALUE : (PSEUDO[a as string] ?? `ref:${String(a)}`);
+          return a === 'AWS::NoValue'
+            ? NO_VALUE
+            : (PSEUDO[a as string] ?? parameterValue(template, a as string) ?? `ref:${String(a)}`);
         case 'Fn::GetAtt':
           return (a as string[]).join('.');
         case 'Fn::Join': {
@@ -200,8 +227,12 @@ export function evaluate(template: Template, value: unknown): unknown {
         case 'Fn::Sub': {
           const [text, vars] = (Array.isArray(a) ? a : [a, {}]) as [string, Record<string, unknown>];
           return text.replace(/\$\{([^}]+)\}/g, (_m, name: string) =>
-            String(name in vars ? ev(vars[name]) : (PSEUDO[name] ?? name)),
+            String(name in vars ? ev(vars[name]) : (PSEUDO[name] ?? parameterValue(template, name) ?? name)),
           );
+        }
+        case 'Fn::FindInMap': {
+          const [map, key, attr] = (a as unknown[]).map(ev) as [string, string, string];
+          return template.Mappings?.[map]?.[key]?.[attr];
         }
         case 'Fn::If': {
           const [c, yes, no] = a as [string, unknown, unknown];
@@ -217,6 +248,10 @@ export function evaluate(template: Template, value: unknown): unknown {
           return (a as unknown[]).every((x) => ev(x) as boolean);
         case 'Fn::Or':
           return (a as unknown[]).some((x) => ev(x));
+        case 'Fn::Contains': {
+          const [list, x] = a as [unknown, unknown];
+          return (ev(list) as unknown[]).includes(ev(x));
+        }
         case 'Condition':
           return cond(a as string);
       }

@@ -24,6 +24,7 @@ beforeAll(async () => {
     trustedRoleArns: TRUSTED,
     organizationsReaderArns: READERS,
     veeamPrincipalArn: 'arn:aws:iam::333333333333:role/VeeamImpersonation',
+    orgRootId: 'r-ab12',
   };
   minimal = await packageTemplate(common, DIR);
   full = await packageTemplate(
@@ -33,22 +34,24 @@ beforeAll(async () => {
   placeholders = await packageTemplate({}, DIR);
 }, 300_000);
 
-type Rule = { Assertions: { Assert: unknown; AssertDescription: string }[] };
+type Rule = { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription: string }[] };
 /** What CloudFormation refuses the stack with, before any resource: the failing Rules' descriptions. */
 const refused = (t: Template) =>
-  Object.values((t as Template & { Rules?: Record<string, Rule> }).Rules ?? {}).flatMap((r) =>
-    r.Assertions.filter((a) => evaluate(t, a.Assert) === false).map((a) => a.AssertDescription),
-  );
+  Object.values((t as Template & { Rules?: Record<string, Rule> }).Rules ?? {})
+    .filter((r) => r.RuleCondition === undefined || evaluate(t, r.RuleCondition) === true)
+    .flatMap((r) => r.Assertions.filter((a) => evaluate(t, a.Assert) === false).map((a) => a.AssertDescription));
 
 describe('placeholder parameters of the management stack', () => {
   it('refuse the stack while the service account, its roles or its bus are the examples, naming each', () => {
     expect(refused(placeholders)).toEqual([
-      expect.stringMatching(/^Parameter serviceAccountId is still the placeholder/),
-      expect.stringMatching(/^Parameter trustedRoleArns is still the placeholder/),
-      expect.stringMatching(/^Parameter targetBusArn is still the placeholder/),
-      expect.stringMatching(/^Parameter organizationsReaderArns is still the placeholder/),
-      expect.stringMatching(/^Parameter veeamPrincipalArn is still the placeholder/),
+      expect.stringMatching(/^ServiceAccountId is still the placeholder .*Set serviceAccountId/),
+      expect.stringMatching(/^TrustedRoleArns is still the placeholder\. Set trustedRoleArns/),
+      expect.stringMatching(/^TargetBusArn is still the placeholder\. Set targetBusArn/),
+      expect.stringMatching(/^OrganizationsReaderArns is still the placeholder\. Set organizationsReaderArns/),
+      expect.stringMatching(/^VeeamPrincipalArn is still the placeholder\. Set veeamPrincipalArn/),
+      expect.stringMatching(/^OrgRootId is still the placeholder r-example while the resource control policy/),
     ]);
+    expect(refused(full)).toEqual([]);
     expect(refused(minimal)).toEqual([]);
   });
 });
@@ -72,6 +75,24 @@ describe('management stack', () => {
     expect(asList(statements[0]!.Action).sort()).toEqual(organizationsCallsOfTheService());
     for (const a of asList(statements[0]!.Action)) expect(a).toMatch(/^organizations:(Describe|List)/);
   });
+
+  it('leaves the delegation policy out when the organization has one, and prints the statement to add to it', async () => {
+    expect(deployed(minimal, 'OrganizationsDelegationPolicy')).toBe(true);
+    const existing = await packageTemplate(
+      {
+        serviceAccountId: SERVICE,
+        targetBusArn: BUS,
+        trustedRoleArns: TRUSTED,
+        organizationsReaderArns: READERS,
+        createDelegationPolicy: 'false',
+      },
+      DIR,
+    );
+    expect(deployed(existing, 'OrganizationsDelegationPolicy')).toBe(false);
+    const [, policy] = resourcesOfType(minimal, 'AWS::Organizations::ResourcePolicy')[0]!;
+    const printed = JSON.parse(evaluate(existing, existing.Outputs!.DelegationPolicyStatement!.Value) as string);
+    expect(printed).toEqual((policy.Content as { Statement: unknown[] }).Statement[0]);
+  }, 200_000);
 
   it('forwards the events the service consumes to the service account’s bus (the forwarder, reused)', () => {
     const rules = resourcesOfType(minimal, 'AWS::Events::Rule') as [string, Record<string, any>][]; // eslint-disable-line @typescript-eslint/no-explicit-any -- CloudFormation properties are free-form JSON
@@ -106,11 +127,15 @@ describe('management stack', () => {
 
   it('puts the access role and boundary into the management account only when it is protected', () => {
     const generated = accessTemplate();
-    expect(minimal.Resources.VeeamOrgSyncAccessRole).toBeUndefined();
-    for (const id of Object.keys(generated.Resources)) expect(full.Resources[id]).toEqual(generated.Resources[id]);
-    const parameters = (full as Template & { Parameters: Record<string, { Default: string }> }).Parameters;
-    expect(Object.keys(parameters).sort()).toEqual(Object.keys(generated.Parameters).sort());
-    expect(parameters.TrustedRoleArns!.Default).toBe(TRUSTED);
+    for (const id of Object.keys(generated.Resources)) {
+      expect(deployed(minimal, id)).toBe(false);
+      expect(deployed(full, id)).toBe(true);
+      expect(full.Resources[id]).toEqual({ ...generated.Resources[id], Condition: 'ProtectManagementAccount' });
+    }
+    // The generated template's parameters are this stack's parameters of the same names and types.
+    for (const [name, spec] of Object.entries(generated.Parameters))
+      expect([name, full.Parameters?.[name]?.Type]).toEqual([name, (spec as { Type: string }).Type]);
+    expect(evaluate(full, { Ref: 'TrustedRoleArns' })).toEqual(TRUSTED.split(','));
   });
 
   it.each([

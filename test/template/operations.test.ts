@@ -1,15 +1,20 @@
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { METRIC } from '../../lib/metrics';
 import type { Template } from './cfn';
-import { asList, evaluate, packageTemplate, packagingAlone, ROOT, resourcesOfType, roleStatements } from './cfn';
+import { failedDeploy } from './deploy';
+import { asList, evaluate, packageTemplate, ROOT, resourcesOfType, roleStatements } from './cfn';
 
 const CUSTOM = {
   orgId: 'o-abc123def4',
   veeamSecretArn: 'arn:aws:secretsmanager:eu-central-1:222222222222:secret:veeam/admin-XyZ123',
   eventBusName: 'platform-events',
+};
+// The same values as parameters: the names CloudFormation knows them by.
+const CUSTOM_PARAMETERS = {
+  OrgId: CUSTOM.orgId,
+  VeeamSecretArn: CUSTOM.veeamSecretArn,
+  EventBusName: CUSTOM.eventBusName,
 };
 
 let byDefault: Template;
@@ -19,68 +24,54 @@ beforeAll(async () => {
   custom = await packageTemplate(CUSTOM);
 }, 300_000);
 
-type Rule = { Assertions: { Assert: unknown; AssertDescription: string }[] };
+type Rule = { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription: string }[] };
 const rules = (t: Template) => (t as Template & { Rules?: Record<string, Rule> }).Rules ?? {};
-/** The parameters whose rule refuses the stack, with the description CloudFormation shows. */
+/** What CloudFormation refuses the stack with, before any resource: the failing Rules' descriptions. */
 const refused = (t: Template) =>
-  Object.values(rules(t)).flatMap((r) =>
-    r.Assertions.filter((a) => evaluate(t, a.Assert) === false).map((a) => a.AssertDescription),
-  );
+  Object.values(rules(t))
+    .filter((r) => r.RuleCondition === undefined || evaluate(t, r.RuleCondition) === true)
+    .flatMap((r) => r.Assertions.filter((a) => evaluate(t, a.Assert) === false).map((a) => a.AssertDescription));
+/** The same template deployed with other values. */
+const deployedWith = (t: Template, values: Record<string, string>): Template => ({
+  ...t,
+  ParameterValues: { ...t.ParameterValues, ...values },
+});
 
-describe('placeholder parameters', () => {
-  it('CloudFormation refuses the stack before any resource while orgId or veeamSecretArn is a placeholder, naming it', () => {
-    const why = refused(byDefault);
-    expect(why).toHaveLength(2);
-    expect(why[0]).toMatch(/^Parameter orgId is still the placeholder "o-exampleorgid"\. Deploy with --param="orgId=/);
-    expect(why[1]).toMatch(/^Parameter veeamSecretArn is still the placeholder .*--param="veeamSecretArn=/);
-    expect(refused(custom)).toEqual([]);
-    expect(refused(evaluateWith(byDefault, { orgId: CUSTOM.orgId }))).toHaveLength(1);
+describe('required values', () => {
+  it('CloudFormation refuses the stack before any resource while a required value is missing, naming each', () => {
+    expect(refused(byDefault)).toEqual([
+      expect.stringMatching(/^OrgId is still the placeholder o-exampleorgid\. Set orgId/),
+      expect.stringMatching(/^VeeamUrl is required\. Set veeamUrl/),
+      expect.stringMatching(/^VeeamSecretArn is still the placeholder\. .*set veeamSecretArn/),
+      expect.stringMatching(/^VeeamPrincipalArn is required\. Set veeamPrincipalArn/),
+      expect.stringMatching(/^OrgRootId is still the placeholder r-example while ScopeOuIds is empty/),
+    ]);
+    const complete = {
+      ...CUSTOM_PARAMETERS,
+      VeeamUrl: 'https://10.0.1.10:11005',
+      VeeamPrincipalArn: 'arn:aws:iam::333333333333:role/VeeamImpersonation',
+      OrgRootId: 'r-ab12',
+    };
+    expect(refused(deployedWith(custom, complete))).toEqual([]);
+    // The root is required only when the StackSet targets the whole organization.
+    const { OrgRootId: _root, ...withoutRoot } = complete;
+    expect(refused(deployedWith(custom, { ...withoutRoot, ScopeOuIds: 'ou-ab12-11111111' }))).toEqual([]);
+    expect(refused(deployedWith(custom, { ...withoutRoot, StackSetCallAs: 'NONE' }))).toEqual([]);
+    expect(refused(deployedWith(custom, { ...complete, SubnetIds: 'subnet-0a1b2c3d' }))).toEqual([
+      expect.stringMatching(/^SecurityGroupIds is required when SubnetIds is set/),
+    ]);
   });
 
-  it('`serverless deploy` with a placeholder stops before its first AWS call, naming the parameters', async () => {
-    const run = promisify(execFile);
-    const err = await packagingAlone(ROOT, () =>
-      run(
-        process.execPath,
-        [
-          join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'),
-          'deploy',
-          '--stage',
-          'dev',
-          `--param=orgId=${CUSTOM.orgId}`,
-        ],
-        {
-          cwd: ROOT,
-          timeout: 150_000,
-          env: {
-            ...process.env,
-            SLS_TELEMETRY_DISABLED: '1',
-            AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
-            AWS_SECRET_ACCESS_KEY: 'not-a-real-key',
-            // Any AWS call would go here and fail with ECONNREFUSED instead of the message below.
-            AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-          },
-        },
-      ).then(
-        () => undefined,
-        (e: { code?: number; stdout: string; stderr: string }) => e,
-      ),
-    );
-    expect(err?.code).toBe(1);
-    const output = `${err?.stdout}${err?.stderr}`;
-    expect(output).toMatch(/Parameter veeamSecretArn is still the placeholder/);
-    expect(output).not.toMatch(/Parameter orgId/);
+  it('`serverless deploy` with a value missing stops before its first AWS call, naming the setting', async () => {
+    const output = await failedDeploy(['--stage', 'dev', `--param=orgId=${CUSTOM.orgId}`]);
+    expect(output).toMatch(/Not deployed: 4 settings to fix in config\/dev\.yml/);
+    expect(output).toMatch(/VeeamSecretArn is still the placeholder/);
+    expect(output).toMatch(/VeeamUrl is required/);
+    expect(output).not.toMatch(/OrgId is still/);
     expect(output).not.toMatch(/ECONNREFUSED/);
     // The wait for other tests' packages (packagingAlone) counts too.
   }, 300_000);
 });
-
-/** The template as packaged with other parameter values: only the rules' compared values change. */
-function evaluateWith(t: Template, params: Record<string, string>): Template {
-  let text = JSON.stringify(rules(t));
-  if (params.orgId) text = text.replace('"o-exampleorgid","o-exampleorgid"', `"${params.orgId}","o-exampleorgid"`);
-  return { ...t, Rules: JSON.parse(text) as Record<string, Rule> } as Template;
-}
 
 describe('lifecycle events', () => {
   const putEvents = (t: Template, role: string) =>

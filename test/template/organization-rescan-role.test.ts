@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deployed, packageTemplate, ROOT, roleStatements, type Template } from './cfn';
+import { deployed, packageTemplate, resourcesOfType, ROOT, roleStatements, type Template } from './cfn';
 
 /** The management stack's Organization rescan role (organizations mode only). */
 const SERVICE = '222233334444';
@@ -43,10 +43,9 @@ describe('the Organization rescan role (management stack)', () => {
   });
 
   it('is trusted by the appliance role alone, and its ARN is an output (VEEAM_RESCAN_ROLE_ARN)', () => {
-    const role = organization.Resources.OrganizationRescanRole as unknown as {
-      Properties: { AssumeRolePolicyDocument: { Statement: Array<{ Principal: unknown; Action: unknown }> } };
-    };
-    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+    const [, role] = resourcesOfType(organization, 'AWS::IAM::Role').find(([id]) => id === 'OrganizationRescanRole')!;
+    const trust = role.AssumeRolePolicyDocument as { Statement: Array<{ Principal: unknown; Action: unknown }> };
+    expect(trust.Statement).toEqual([
       expect.objectContaining({ Principal: { AWS: APPLIANCE }, Action: 'sts:AssumeRole' }),
     ]);
     expect(organization.Outputs?.OrganizationRescanRoleArn).toBeDefined();

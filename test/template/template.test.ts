@@ -18,8 +18,8 @@ const CUSTOM = {
   veeamUrl: 'https://10.0.1.10:11005',
   veeamPrincipalArn: 'arn:aws:iam::333333333333:role/VeeamImpersonation',
   alarmTopicArn: 'arn:aws:sns:us-east-1:111111111111:ops',
-  subnetIds: 'subnet-1,subnet-2',
-  securityGroupIds: 'sg-1',
+  subnetIds: 'subnet-0a1b2c3d,subnet-4e5f6a7b',
+  securityGroupIds: 'sg-0123abcd',
   workerMaximumConcurrency: '10',
   includeManagementAccount: 'true',
 };
@@ -106,7 +106,7 @@ describe('queues and delivery', () => {
     expect(q).toMatchObject({
       FifoQueue: true,
       ContentBasedDeduplication: false,
-      RedrivePolicy: { deadLetterTargetArn: 'WorkerDlq.Arn', maxReceiveCount: 10 },
+      RedrivePolicy: { deadLetterTargetArn: 'WorkerDlq.Arn', maxReceiveCount: '10' },
     });
     expect(queue(byDefault, 'WorkerDlq').FifoQueue).toBe(true);
     expect(q.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn(byDefault, 'WorkerLambdaFunction').Timeout);
@@ -126,10 +126,10 @@ describe('queues and delivery', () => {
       FunctionName: 'WorkerLambdaFunction.Arn',
       BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 5 },
+      ScalingConfig: { MaximumConcurrency: '5' },
     });
     const [, tuned] = resourcesOfType(custom, 'AWS::Lambda::EventSourceMapping')[0]!;
-    expect(tuned.ScalingConfig).toEqual({ MaximumConcurrency: 10 });
+    expect(tuned.ScalingConfig).toEqual({ MaximumConcurrency: '10' });
   });
 
   it('retries failed async invocations twice in the intake, then parks them in the intake DLQ', () => {
@@ -267,8 +267,8 @@ describe('functions', () => {
   it('put the worker in the configured VPC, and in none by default', () => {
     expect(fn(byDefault, 'WorkerLambdaFunction').VpcConfig).toBeUndefined();
     expect(fn(custom, 'WorkerLambdaFunction').VpcConfig).toEqual({
-      SubnetIds: ['subnet-1', 'subnet-2'],
-      SecurityGroupIds: ['sg-1'],
+      SubnetIds: ['subnet-0a1b2c3d', 'subnet-4e5f6a7b'],
+      SecurityGroupIds: ['sg-0123abcd'],
     });
     expect(fn(custom, 'IntakeLambdaFunction').VpcConfig).toBeUndefined();
   });
