@@ -38,6 +38,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'help', help: 'show this command’s usage, options and examples' },
   { name: 'stack', value: 'NAME', help: 'act through the deployed stack NAME (CloudFormation) instead of in-process' },
   { name: 'region', value: 'REGION', help: 'region of --stack (default: AWS_REGION or your profile’s region)' },
+  { name: 'version', help: 'print the version (also -V); only without a command' },
 ];
 
 const account: OptionSpec = {
