@@ -103,7 +103,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, injected?: D
     return emit(result.exitCode, result.data, result.text);
   } catch (err) {
     if (err instanceof UsageError && err.command) commandName = err.command.name;
-    const f = toFailure(err, env);
+    const regionAt = argv.indexOf('--region');
+    const regionFlag = regionAt >= 0 ? argv[regionAt + 1] : argv.find((a) => a.startsWith('--region='))?.slice(9);
+    const f = toFailure(err, env, regionFlag);
     io.err(`${f.code === 'Usage' ? 'veeam-org-sync' : f.code}: ${f.message}`);
     return emit(f.exitCode, { error: { code: f.code, message: f.message } });
   }
