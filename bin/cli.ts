@@ -7,6 +7,7 @@ import { buildDeps } from '../lib/wiring';
 import { parseArgs, UsageError, value, type ParsedArgs } from './args';
 import { COMMANDS } from './commands/specs';
 import { dlqListCommand, dlqRedriveCommand } from './commands/dlq';
+import { doctorCommand } from './commands/doctor';
 import { eventCommand } from './commands/event';
 import { reconcileCommand } from './commands/reconcile';
 import { rotateCommand } from './commands/rotate';
@@ -32,6 +33,7 @@ const HANDLERS: Record<string, (ctx: CommandContext) => Promise<CommandResult>> 
   rotate: rotateCommand,
   'dlq list': dlqListCommand,
   'dlq redrive': dlqRedriveCommand,
+  doctor: (ctx) => doctorCommand(ctx),
 };
 
 const defaultIo: CliIo = {
