@@ -227,12 +227,13 @@ export const COMMANDS: CommandSpec[] = [
     name: 'doctor',
     usage: 'doctor [--json]',
     summary:
-      'preflight before the first deploy and any time after: organization, layer, secret, appliance, principal; each failed check with its fix',
+      'preflight before the first deploy and any time after (organization, extension layer, secret, appliance, principal): each check with its fix, exit 1 if one fails',
     positionals: { names: '', count: [0, 0] },
     options: [],
     examples: [
-      'AWS_PROFILE=mgmt AWS_REGION=eu-west-1 veeam-org-sync doctor',
-      'SECRETS_EXTENSION_LAYER_ARN=arn:aws:lambda:eu-west-1:...:layer:AWS-Parameters-and-Secrets-Lambda-Extension:17 veeam-org-sync doctor --json',
+      'veeam-org-sync doctor',
+      'SECRETS_EXTENSION_LAYER_ARN=arn:aws:lambda:eu-west-1:...:layer:AWS-Parameters-and-Secrets-Lambda-Extension:17 AWS_REGION=eu-west-1 veeam-org-sync doctor',
+      'veeam-org-sync doctor --json | jq \'.checks[] | select(.status == "fail")\'',
     ],
     stack: 'never',
   },
