@@ -3,6 +3,11 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import {
+  GetLayerVersionByArnCommand,
+  LambdaClient,
+  ResourceNotFoundException as NoLayer,
+} from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { endpointEnv, startAwsHttpGateway } from '../sim/aws/http-gateway';
 import { DEFAULT_SIM_USER } from '../sim/veeam';
@@ -11,12 +16,15 @@ import { APPLIANCE_ROLE_ARN, MANAGEMENT_ACCOUNT, startWorld } from '../sim/world
 /** Member accounts the served organization starts with: two in scope, one outside. */
 export const SERVED_ACCOUNTS = { appProd: '444455556666', appDev: '777788889999', sandbox: '222233334444' };
 const STACKSETS_PRINCIPAL = 'member.org.stacksets.cloudformation.amazonaws.com';
+/** The extension layer as AWS publishes it in us-east-1 (serverless.yml's default secretsExtensionLayerArn). */
+const LAYER_ARN = 'arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:17';
 
 /** Shell-safe single quoting for the printed export lines. */
 const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
 
 /**
- * `npm run sandbox -- --serve`: the simulated organization (Organizations, IAM/STS, Secrets Manager behind real AWS
+ * `npm run sandbox -- --serve`: the simulated organization (Organizations, IAM/STS, Secrets Manager, Lambda's layer
+ * lookup behind real AWS
  * wire protocols) and the Veeam simulator stay up, and stdout says how to point the CLI of another terminal at them:
  * export lines, then "# ready". Every command runs there as against AWS, in-process (the CLI's own path: the SDK
  * reads the secret, no Lambda). Stops cleanly on SIGINT / SIGTERM.
@@ -51,6 +59,13 @@ export async function serve(
       });
     return { Name: input.SecretId, SecretString: JSON.stringify(DEFAULT_SIM_USER) };
   });
+  // Lambda knows the extension layer of this region, for doctor's layer check.
+  const layers = mockClient(LambdaClient);
+  layers.on(GetLayerVersionByArnCommand).callsFake((input: { Arn?: string }) => {
+    if (input.Arn !== LAYER_ARN)
+      throw new NoLayer({ message: 'The resource you requested does not exist.', $metadata: { httpStatusCode: 404 } });
+    return { LayerVersionArn: LAYER_ARN, Version: 17, CompatibleArchitectures: ['x86_64'] };
+  });
   const gateway = await startAwsHttpGateway({ region: world.env.AWS_REGION });
 
   const env: Record<string, string> = {
@@ -66,6 +81,7 @@ export async function serve(
     SCOPE_OU_IDS: workloads,
     OFFBOARD_MODE: 'unregister',
     PROPAGATION_WAIT_SECONDS: '0',
+    SECRETS_EXTENSION_LAYER_ARN: LAYER_ARN,
   };
   out(`# veeam-org-sync sandbox: simulated AWS at ${gateway.url}, Veeam simulator at ${world.veeam.url}`);
   out(
@@ -85,6 +101,7 @@ export async function serve(
     (stopped ??= (async () => {
       await gateway.stop();
       secrets.restore();
+      layers.restore();
       await world.stop();
     })());
 }
