@@ -1,3 +1,5 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
 import { runCli, type CliIo } from '../../bin/cli';
 import { toFailure } from '../../bin/failure';
 import { explainAccounts } from '../../bin/commands/results';
@@ -83,6 +85,24 @@ describe('errors name the real cause and the fix', () => {
       process.env = saved;
     }
   }, 30_000);
+
+  it('remote mode without a route to AWS: the CloudFormation endpoint, its region and --region, exit 1', async () => {
+    const cfn = mockClient(CloudFormationClient);
+    try {
+      cfn.on(DescribeStacksCommand).rejects(dnsError('cloudformation.eu-west-1.amazonaws.com'));
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env: {} };
+      expect(await runCli(['reconcile', '--dry-run', '--stack', 'prod', '--region', 'eu-west-1'], io)).toBe(1);
+      expect(err).toEqual([
+        expect.stringMatching(
+          /^DnsLookupFailed: The host cloudformation\.eu-west-1\.amazonaws\.com cannot be resolved \(ENOTFOUND\)\. It is the cloudformation endpoint of region eu-west-1: check --region eu-west-1/,
+        ),
+      ]);
+    } finally {
+      cfn.restore();
+    }
+  });
 
   it('TLS: a certificate the system CAs refuse on the way to AWS names AWS_CA_BUNDLE', () => {
     const err = Object.assign(new Error('self-signed certificate in certificate chain'), {

@@ -4,6 +4,7 @@ import {
   ResourceNotFoundException as SecretNotFound,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { AccessDeniedException } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli, type CliIo } from '../../bin/cli';
 import { STACKSETS_PRINCIPAL } from '../../bin/doctor/organization';
@@ -168,6 +169,27 @@ describe('veeam-org-sync doctor', () => {
     const again = await doctorJson();
     expect(again.exitCode).toBe(0);
     expect(again.check('stacksets-delegated-admin')).toMatchObject({ status: 'ok' });
+  });
+
+  it('a call the principal may not make: the permission and where it is allowed', async () => {
+    world.org.failNext(
+      1,
+      () =>
+        new AccessDeniedException({
+          message: "You don't have permissions to access this resource.",
+          $metadata: { httpStatusCode: 400 },
+        }),
+      'ListAWSServiceAccessForOrganization',
+    );
+    const { exitCode, doc, check } = await doctorJson();
+    expect(exitCode).toBe(1);
+    expect(failed(doc)).toEqual(['stacksets-trusted-access']);
+    expect(check('stacksets-trusted-access')).toMatchObject({
+      detail: 'organizations:ListAWSServiceAccessForOrganization was refused (AccessDeniedException)',
+      fix: expect.stringMatching(
+        /allowed organizations:ListAWSServiceAccessForOrganization \(management account or a delegated administrator\)/,
+      ),
+    });
   });
 
   it('RCP policy type not enabled on the root: the enable-policy-type command naming the root', async () => {
