@@ -88,24 +88,30 @@ function dnsCause(all: Failed[], ctx: CauseContext, during: string): Cause | und
     code === 'EAI_AGAIN'
       ? `The DNS lookup of ${host} failed temporarily (EAI_AGAIN)${during}: no DNS server answered`
       : `The host ${host} cannot be resolved (ENOTFOUND)${during}`;
-  const network = 'or this machine has no DNS or network route there (VPN, proxy: HTTPS_PROXY)';
+  const network = "this machine's DNS and network route to it (VPN, proxy: HTTPS_PROXY)";
   const aws = /^([a-z0-9-]+)(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host);
   if (aws) {
     const [, service, region] = aws as unknown as [string, string, string];
     const variable = ENDPOINT_VARIABLES[service];
     const endpoint = variable && ctx.env[variable] ? `${variable}=${ctx.env[variable]}, ` : '';
     const shape = REGION_SHAPE.test(region) ? '' : ` ("${region}" is not a region name; e.g. eu-west-1)`;
+    // Some clients pin their region (Organizations: us-east-1): then the region setting is not what to check.
+    const configured = ctx.regionFlag ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION;
+    const check =
+      configured && configured !== region && !endpoint
+        ? `this client's region is fixed whatever ${regionSetting(ctx)} says: check ${network}`
+        : `check ${endpoint}${regionSetting(ctx)} (the region must exist and offer ${service}) and ${network}`;
     return {
       exitCode: shape ? 2 : 1,
       code: 'DnsLookupFailed',
-      message: `${what}. It is the ${service} endpoint of region ${region}${shape}: check ${endpoint}${regionSetting(ctx)} (the region must exist and offer ${service}), ${network}.`,
+      message: `${what}. It is the ${service} endpoint of region ${region}${shape}: ${check}.`,
     };
   }
   if (host === veeamHost(ctx.env))
     return {
       exitCode: 1,
       code: 'DnsLookupFailed',
-      message: `${what}. It is the Veeam appliance named by VEEAM_URL=${ctx.env.VEEAM_URL}: check the name (or use the appliance's IP address), ${network}.`,
+      message: `${what}. It is the Veeam appliance named by VEEAM_URL=${ctx.env.VEEAM_URL}: check the name (or use the appliance's IP address) and ${network}.`,
     };
   const endpoint = Object.values(ENDPOINT_VARIABLES)
     .concat('AWS_ENDPOINT_URL')
@@ -113,7 +119,7 @@ function dnsCause(all: Failed[], ctx: CauseContext, during: string): Cause | und
   return {
     exitCode: endpoint ? 2 : 1,
     code: 'DnsLookupFailed',
-    message: `${what}. ${endpoint ? `It comes from ${endpoint}=${ctx.env[endpoint]}: correct or unset it, ` : 'Check the name, '}${network}.`,
+    message: `${what}. ${endpoint ? `It comes from ${endpoint}=${ctx.env[endpoint]}: correct or unset it; else check` : 'Check the name and'} ${network}.`,
   };
 }
 

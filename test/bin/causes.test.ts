@@ -31,7 +31,7 @@ describe('errors name the real cause and the fix', () => {
     expect(f.message).toMatch(/^The host secretsmanager\.eu-west-1\.amazonaws\.com cannot be resolved \(ENOTFOUND\)/);
     expect(f.message).toMatch(/while: Reading the Veeam credentials secret VEEAM_SECRET_ID=veeam\/admin/);
     expect(f.message).toMatch(/secretsmanager endpoint of region eu-west-1: check AWS_REGION=eu-west-1/);
-    expect(f.message).toMatch(/HTTPS_PROXY/);
+    expect(f.message).toMatch(/and this machine.s DNS and network route to it \(VPN, proxy: HTTPS_PROXY\)/);
     expect(f.message).not.toMatch(/\(Error\)/);
   });
 
@@ -39,6 +39,13 @@ describe('errors name the real cause and the fix', () => {
     const f = toFailure(dnsError('cloudformation.euwest1.amazonaws.com'), {}, 'euwest1');
     expect(f).toMatchObject({ exitCode: 2, code: 'DnsLookupFailed' });
     expect(f.message).toMatch(/"euwest1" is not a region name; e\.g\. eu-west-1\): check --region euwest1/);
+  });
+
+  it('DNS: a client whose region is fixed (Organizations: us-east-1) does not blame the region setting', () => {
+    const f = toFailure(dnsError('organizations.us-east-1.amazonaws.com'), { AWS_REGION: 'eu-west-1' });
+    expect(f.message).toMatch(
+      /organizations endpoint of region us-east-1: this client's region is fixed whatever AWS_REGION=eu-west-1 says: check this machine's DNS/,
+    );
   });
 
   it('DNS: a temporary failure says no DNS server answered', () => {
