@@ -53,34 +53,42 @@ export async function organizationChecks(
     rcp: 'RCP policy type on the root',
     policy: 'Organizations resource policy',
   };
-  if (!identity) {
-    const why = 'needs working AWS credentials (see above)';
-    return {
-      results: [
-        skip('stacksets-trusted-access', titles.trusted, why),
-        skip('stacksets-delegated-admin', titles.delegated, why),
-        skip('rcp-enabled', titles.rcp, why),
-        skip('resource-policy', titles.policy, why),
-      ],
-      facts: {},
-    };
-  }
+  const skipAll = (why: string) => [
+    skip('stacksets-trusted-access', titles.trusted, why),
+    skip('stacksets-delegated-admin', titles.delegated, why),
+    skip('rcp-enabled', titles.rcp, why),
+    skip('resource-policy', titles.policy, why),
+  ];
+  if (!identity) return { results: skipAll('needs working AWS credentials (see above)'), facts: {} };
   const org = organizationsClient();
   let facts: OrganizationFacts = {};
   try {
     const o = (await org.send(new DescribeOrganizationCommand({}), within())).Organization;
     facts = { managementAccountId: o?.MasterAccountId ?? '', organizationId: o?.Id ?? '' };
   } catch (err) {
-    const failed = awsFailure('organization', 'Organization', err, env, {
+    const result = awsFailure('organization', 'Organization', err, env, {
       action: 'organizations:DescribeOrganization',
     });
     if ((err as { name?: string }).name === 'AWSOrganizationsNotInUseException')
-      failed.fix = `Account ${identity.accountId} is not in an organization: run doctor in the organization's management account or its delegated administrator.`;
-    return { results: [failed], facts };
+      result.fix = `Account ${identity.accountId} is not in an organization: run doctor in the organization's management account or its delegated administrator.`;
+    return { results: [result, ...skipAll('needs the organization (see above)')], facts };
   }
   const isManagement = facts.managementAccountId === identity.accountId;
   const inManagement = `in the management account ${facts.managementAccountId}`;
   const results: CheckResult[] = [];
+  /**
+   * Outside the management account Organizations may refuse what only it (or a delegated administrator of the call)
+   * can read: that is the topology, not a fault. Say where it can be checked instead of failing.
+   */
+  const failed = (id: string, title: string, err: unknown, call: { action: string; where?: string }): CheckResult =>
+    !isManagement && /AccessDenied/.test((err as { name?: string }).name ?? '')
+      ? skip(
+          id,
+          title,
+          `${call.action} is answered only in the management account ${facts.managementAccountId} here`,
+          `run doctor there too (e.g. AWS_PROFILE=<management account profile> veeam-org-sync doctor)`,
+        )
+      : awsFailure(id, title, err, env, call);
 
   try {
     const enabled = new Set<string>();
@@ -102,7 +110,7 @@ export async function organizationChecks(
     );
   } catch (err) {
     results.push(
-      awsFailure('stacksets-trusted-access', titles.trusted, err, env, {
+      failed('stacksets-trusted-access', titles.trusted, err, {
         action: 'organizations:ListAWSServiceAccessForOrganization',
         where: '(management account or a delegated administrator)',
       }),
@@ -145,7 +153,7 @@ export async function organizationChecks(
       );
     } catch (err) {
       results.push(
-        awsFailure('stacksets-delegated-admin', titles.delegated, err, env, {
+        failed('stacksets-delegated-admin', titles.delegated, err, {
           action: 'organizations:ListDelegatedAdministrators',
         }),
       );
@@ -166,7 +174,7 @@ export async function organizationChecks(
           ),
     );
   } catch (err) {
-    results.push(awsFailure('rcp-enabled', titles.rcp, err, env, { action: 'organizations:ListRoots' }));
+    results.push(failed('rcp-enabled', titles.rcp, err, { action: 'organizations:ListRoots' }));
   }
 
   try {
@@ -188,9 +196,7 @@ export async function organizationChecks(
         ),
       );
     else
-      results.push(
-        awsFailure('resource-policy', titles.policy, err, env, { action: 'organizations:DescribeResourcePolicy' }),
-      );
+      results.push(failed('resource-policy', titles.policy, err, { action: 'organizations:DescribeResourcePolicy' }));
   }
   return { results, facts };
 }

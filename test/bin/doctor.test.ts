@@ -4,7 +4,7 @@ import {
   ResourceNotFoundException as SecretNotFound,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { AccessDeniedException } from '@aws-sdk/client-organizations';
+import { AccessDeniedException, AWSOrganizationsNotInUseException } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli, type CliIo } from '../../bin/cli';
 import { STACKSETS_PRINCIPAL } from '../../bin/doctor/organization';
@@ -190,6 +190,42 @@ describe('veeam-org-sync doctor', () => {
         /allowed organizations:ListAWSServiceAccessForOrganization \(management account or a delegated administrator\)/,
       ),
     });
+  });
+
+  it('from a delegated account, what only the management account may read is skipped with where to check it, not failed', async () => {
+    world.org.managementAccountId = DELEGATED;
+    world.org.registerDelegatedAdministrator(MANAGEMENT_ACCOUNT, STACKSETS_PRINCIPAL);
+    const denied = () =>
+      new AccessDeniedException({ message: "You don't have permissions to access this resource.", $metadata: {} });
+    world.org.failNext(1, denied, 'ListAWSServiceAccessForOrganization');
+    world.org.failNext(1, denied, 'DescribeResourcePolicy');
+    const { exitCode, doc, check } = await doctorJson();
+    expect(exitCode).toBe(0);
+    expect(failed(doc)).toEqual([]);
+    for (const id of ['stacksets-trusted-access', 'resource-policy'])
+      expect(check(id)).toMatchObject({
+        status: 'skip',
+        detail: expect.stringMatching(/answered only in the management account 222222222222/),
+        fix: expect.stringMatching(/run doctor there too/),
+      });
+    expect(check('stacksets-delegated-admin')).toMatchObject({ status: 'ok' });
+  });
+
+  it('an account outside any organization: the organization checks wait, the fix says where to run', async () => {
+    world.org.failNext(
+      1,
+      () =>
+        new AWSOrganizationsNotInUseException({
+          message: 'Your account is not a member of an organization.',
+          $metadata: {},
+        }),
+      'DescribeOrganization',
+    );
+    const { exitCode, doc, check } = await doctorJson();
+    expect(exitCode).toBe(1);
+    expect(failed(doc)).toEqual(['organization']);
+    expect(check('organization').fix).toMatch(/Account 111111111111 is not in an organization/);
+    expect(check('rcp-enabled')).toMatchObject({ status: 'skip' });
   });
 
   it('RCP policy type not enabled on the root: the enable-policy-type command naming the root', async () => {
