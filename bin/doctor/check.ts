@@ -52,6 +52,14 @@ export function awsFailure(
       `${call.action} was refused (${name})`,
       `Run doctor as a principal allowed ${call.action}${call.where ? ` ${call.where}` : ''} (the role you deploy with has it).`,
     );
+  // Each call is bounded (AbortSignal.timeout): the SDK reports the abort, not what it was retrying.
+  if (name === 'AbortError' || name === 'TimeoutError')
+    return fail(
+      id,
+      title,
+      `${call.action} gave no answer in time`,
+      "Check this machine's network route to AWS (VPN, proxy: HTTPS_PROXY, AWS_ENDPOINT_URL_* variables) and the region (AWS_REGION), then run doctor again.",
+    );
   return fail(
     id,
     title,

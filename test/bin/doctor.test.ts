@@ -7,6 +7,7 @@ import {
 import { AccessDeniedException, AWSOrganizationsNotInUseException } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli, type CliIo } from '../../bin/cli';
+import { awsFailure } from '../../bin/doctor/check';
 import { STACKSETS_PRINCIPAL } from '../../bin/doctor/organization';
 import { DEFAULT_SIM_USER } from '../../sim/veeam';
 import { APPLIANCE_ROLE_ARN, MANAGEMENT_ACCOUNT, startWorld, type World } from '../../sim/world';
@@ -375,5 +376,18 @@ describe('veeam-org-sync doctor', () => {
     const help = await doctor({}, ['--help']);
     expect(help.exitCode).toBe(0);
     expect(help.text).toMatch(/^Usage: veeam-org-sync doctor \[--json\]/);
+  });
+});
+
+describe('a doctor check whose AWS call failed', () => {
+  it('a call cut off by its time bound says so and where to look, instead of "Request aborted"', () => {
+    const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    expect(awsFailure('credentials', 'AWS credentials', aborted, {}, { action: 'sts:GetCallerIdentity' })).toEqual({
+      id: 'credentials',
+      title: 'AWS credentials',
+      status: 'fail',
+      detail: 'sts:GetCallerIdentity gave no answer in time',
+      fix: expect.stringMatching(/network route to AWS \(VPN, proxy: HTTPS_PROXY/),
+    });
   });
 });
