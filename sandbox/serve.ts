@@ -90,8 +90,9 @@ export async function serve(
   out('# In another terminal, paste the lines below, then try any command, e.g.');
   out('#   npx veeam-org-sync doctor; npx veeam-org-sync status; npx veeam-org-sync reconcile --dry-run;');
   out(
-    `#   npx veeam-org-sync sync ${SERVED_ACCOUNTS.appProd}; npx veeam-org-sync rotate --account ${SERVED_ACCOUNTS.appProd} --force`,
+    `#   npx veeam-org-sync sync ${SERVED_ACCOUNTS.appProd}; npx veeam-org-sync rotate --account ${SERVED_ACCOUNTS.appProd} --force;`,
   );
+  out('#   npx veeam-org-sync event test/fixtures/create-account-result-succeeded.json --dry-run');
   out('unset AWS_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION');
   for (const [k, v] of Object.entries(env)) out(`export ${k}=${quote(v)}`);
   out('# ready (Ctrl+C stops the sandbox)');

@@ -83,6 +83,14 @@ describe('npm run sandbox -- --serve: the CLI tried from a second terminal, no A
     }
   }, 120_000);
 
+  it('event: an EventBridge event file is processed against the served organization', () => {
+    const r = cli(served.env, ['event', 'test/fixtures/create-account-result-succeeded.json', '--dry-run', '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      accounts: [expect.objectContaining({ accountId: SERVED_ACCOUNTS.appProd, inScope: true })],
+    });
+  }, 60_000);
+
   it('doctor passes every check against the served organization, layer and appliance', () => {
     const r = cli(served.env, ['doctor', '--json']);
     const doc = JSON.parse(r.stdout) as { exitCode: number; checks: Array<{ id: string; status: string }> };
