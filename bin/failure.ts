@@ -22,8 +22,8 @@ export interface Failure {
 }
 
 /**
- * An account's report carries its error as code and message only; when that is the operator's AWS environment
- * (no region, no credentials) say so, as for any other error.
+ * An account's report carries its error as code and message only; when its cause is the operator's environment (no
+ * region, no credentials, a host that does not resolve) say so and name the fix, as for any other error.
  */
 export function explainAwsError(
   error: { code: string; message: string },
