@@ -54,6 +54,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       break;
     }
     if (a === '-h') raw.push({ name: 'help', text: a });
+    else if (a === '-V') raw.push({ name: 'version', text: a });
     else if (a.startsWith('--') && a.length > 2) {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
@@ -105,6 +106,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     help,
     json: flags.has('json'),
   };
+  if (command && flags.has('version'))
+    throw new UsageError(`--version takes no command: run veeam-org-sync --version`, command);
   if (help || !command) return parsed;
 
   const [min, max] = command.positionals.count;

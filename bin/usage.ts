@@ -37,7 +37,9 @@ export function globalUsage(): string {
 }
 
 export function commandHelp(spec: CommandSpec): string {
-  const globals = GLOBAL_OPTIONS.filter((o) => spec.stack !== 'never' || (o.name !== 'stack' && o.name !== 'region'));
+  const globals = GLOBAL_OPTIONS.filter(
+    (o) => o.name !== 'version' && (spec.stack !== 'never' || (o.name !== 'stack' && o.name !== 'region')),
+  );
   return [
     `Usage: ${NAME} ${spec.usage}`,
     '',

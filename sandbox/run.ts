@@ -15,4 +15,8 @@ async function main() {
   process.exit(result.problems.length ? 1 : 0);
 }
 
-void main();
+// --serve: keep the simulated AWS and the appliance up for the CLI of another terminal (sandbox/serve.ts).
+if (process.argv.includes('--serve')) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  void import('./serve').then((m) => m.serveUntilSignalled());
+} else void main();

@@ -7,16 +7,16 @@ import { renderAccounts } from '../render-accounts';
 export const HELD_EXIT = 3;
 
 /**
- * Accounts whose error is the operator's AWS environment (no region, no credentials) get the fix instead of the
- * SDK's words; `exitCode` is then 2 (configuration), else 3 when an offboarding was held, else 1 when an account failed or is in
- * conflict, else 0.
+ * Accounts whose error has a cause the operator can act on (no region, no credentials, a host that does not resolve)
+ * get the fix instead of the SDK's words; `exitCode` is then 2 (configuration), else 3 when an offboarding was held,
+ * else 1 when an account failed or is in conflict, else 0.
  */
 export function explainAccounts(reports: AccountReport[]): { reports: AccountReport[]; exitCode: number } {
   let environment = false;
   const explained = reports.map((r) => {
     const aws = r.error && explainAwsError(r.error);
     if (!aws || !r.error) return r;
-    environment = true;
+    if (aws.exitCode === 2) environment = true;
     return { ...r, error: { ...r.error, code: aws.code, message: aws.message } };
   });
   const failed = explained.some((r) => r.action === 'error' || r.action === 'conflict');

@@ -1,4 +1,5 @@
 import { coverageCommand } from './coverage';
+import { doctorCommand } from './doctor';
 import { dlqListCommand, dlqRedriveCommand } from './dlq';
 import { eventCommand } from './event';
 import { reconcileCommand } from './reconcile';
@@ -14,6 +15,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'help', help: 'show this command’s usage, options and examples' },
   { name: 'stack', value: 'NAME', help: 'act through the deployed stack NAME (CloudFormation) instead of in-process' },
   { name: 'region', value: 'REGION', help: 'region of --stack (default: AWS_REGION or your profile’s region)' },
+  { name: 'version', help: 'print the version (also -V); only without a command' },
 ];
 
 const account: OptionSpec = {
@@ -223,4 +225,19 @@ export const COMMANDS: CommandSpec[] = [
     },
   },
   COVERAGE_COMMAND,
+  {
+    name: 'doctor',
+    run: doctorCommand,
+    usage: 'doctor [--json]',
+    summary:
+      'preflight before the first deploy and any time after (organization, extension layer, secret, appliance, principal): each check with its fix, exit 1 if one fails',
+    positionals: { names: '', count: [0, 0] },
+    options: [],
+    examples: [
+      'veeam-org-sync doctor',
+      'SECRETS_EXTENSION_LAYER_ARN=arn:aws:lambda:eu-west-1:...:layer:AWS-Parameters-and-Secrets-Lambda-Extension:17 AWS_REGION=eu-west-1 veeam-org-sync doctor',
+      'veeam-org-sync doctor --json | jq \'.checks[] | select(.status == "fail")\'',
+    ],
+    stack: 'never',
+  },
 ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as iam from '@aws-sdk/client-iam';
+import * as lambda from '@aws-sdk/client-lambda';
 import * as organizations from '@aws-sdk/client-organizations';
 import * as secretsManager from '@aws-sdk/client-secrets-manager';
 import * as sqs from '@aws-sdk/client-sqs';
@@ -17,7 +18,7 @@ import * as sts from '@aws-sdk/client-sts';
  * in-process. Signatures are not checked.
  */
 
-type Protocol = 'json' | 'query';
+type Protocol = 'json' | 'query' | 'rest-json';
 interface Service {
   protocol: Protocol;
   /** The SDK package whose client and command classes replay the request. */
@@ -33,7 +34,20 @@ const SERVICES: Record<string, Service> = {
   secretsmanager: { protocol: 'json', sdk: secretsManager, client: 'SecretsManagerClient' },
   iam: { protocol: 'query', sdk: iam, client: 'IAMClient', xmlns: 'https://iam.amazonaws.com/doc/2010-05-08/' },
   sts: { protocol: 'query', sdk: sts, client: 'STSClient', xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/' },
+  // REST-JSON: the operation is in the method and path; only what the CLI's doctor reads is routed.
+  lambda: { protocol: 'rest-json', sdk: lambda, client: 'LambdaClient' },
 };
+
+/** REST-JSON operations by method and path (the SDK's http trait), with where their input comes from. */
+function restOperation(method: string, url: URL): { action: string; input: Record<string, unknown> } | undefined {
+  if (
+    method === 'GET' &&
+    url.pathname.endsWith('/2018-10-31/layers') &&
+    url.searchParams.get('find') === 'LayerVersion'
+  )
+    return { action: 'GetLayerVersionByArn', input: { Arn: url.searchParams.get('Arn') ?? '' } };
+  return undefined;
+}
 
 /** The environment that points every SDK client of a process at the gateway (one path per service). */
 export function endpointEnv(url: string): Record<string, string> {
@@ -45,6 +59,7 @@ export function endpointEnv(url: string): Record<string, string> {
     AWS_ENDPOINT_URL_IAM: `${url}/iam`,
     AWS_ENDPOINT_URL_STS: `${url}/sts`,
     AWS_ENDPOINT_URL_EVENTBRIDGE: `${url}/events`,
+    AWS_ENDPOINT_URL_LAMBDA: `${url}/lambda`,
   };
 }
 
@@ -176,10 +191,24 @@ export async function startAwsHttpGateway(opts: { region?: string } = {}): Promi
       call.status = 501;
       return reply(res, 501, 'text/plain', `the AWS gateway does not serve "${serviceName}" (path ${path})`);
     }
+    const rest =
+      service.protocol === 'rest-json'
+        ? restOperation(req.method ?? 'GET', new URL(req.url ?? '/', 'http://gateway'))
+        : undefined;
+    if (service.protocol === 'rest-json' && !rest) {
+      call.status = 501;
+      return reply(
+        res,
+        501,
+        'text/plain',
+        `the AWS gateway routes no ${serviceName} operation at ${req.method} ${path}`,
+      );
+    }
     const { action, input } =
-      service.protocol === 'json'
+      rest ??
+      (service.protocol === 'json'
         ? { action: target.split('.').pop() ?? '', input: JSON.parse(body || '{}') as Record<string, unknown> }
-        : decodeQuery(body);
+        : decodeQuery(body));
     call.action = action;
     if (serviceName === 'sqs' && typeof input.QueueUrl === 'string' && input.QueueUrl.startsWith(`${url}/sqs/`))
       input.QueueUrl = `https://sqs.${region}.amazonaws.com/${input.QueueUrl.slice(`${url}/sqs/`.length)}`;
@@ -200,6 +229,7 @@ export async function startAwsHttpGateway(opts: { region?: string } = {}): Promi
     try {
       const output = await client.send(new Command(input));
       if (service.protocol === 'json') return reply(res, 200, `application/x-amz-json-1.0`, toJson(output ?? {}));
+      if (service.protocol === 'rest-json') return reply(res, 200, 'application/json', toJson(output ?? {}));
       return reply(
         res,
         200,
@@ -213,6 +243,8 @@ export async function startAwsHttpGateway(opts: { region?: string } = {}): Promi
       const name = e.name ?? 'InternalFailure';
       call.status = status;
       call.error = name;
+      if (service.protocol === 'rest-json')
+        return reply(res, status, 'application/json', toJson({ message: e.message }), { 'x-amzn-errortype': name });
       if (service.protocol === 'json')
         return reply(res, status, 'application/x-amz-json-1.0', toJson({ __type: name, message: e.message }), {
           'x-amzn-errortype': name,

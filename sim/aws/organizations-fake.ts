@@ -4,7 +4,10 @@ import {
   DescribeAccountCommand,
   DescribeOrganizationCommand,
   DescribeOrganizationalUnitCommand,
+  DescribeResourcePolicyCommand,
   InvalidInputException,
+  ListAWSServiceAccessForOrganizationCommand,
+  ListDelegatedAdministratorsCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListOrganizationalUnitsForParentCommand,
@@ -13,6 +16,7 @@ import {
   OrganizationalUnitNotFoundException,
   OrganizationsClient,
   ParentNotFoundException,
+  ResourcePolicyNotFoundException,
   TooManyRequestsException,
 } from '@aws-sdk/client-organizations';
 import type {
@@ -26,6 +30,9 @@ import type {
   ListOrganizationalUnitsForParentCommandInput,
   ListParentsCommandInput,
   ListRootsCommandInput,
+  ListDelegatedAdministratorsCommandInput,
+  PolicyTypeStatus,
+  PolicyType,
 } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
@@ -44,7 +51,10 @@ type Command =
   | 'ListAccountsForParent'
   | 'ListOrganizationalUnitsForParent'
   | 'DescribeOrganizationalUnit'
-  | 'ListRoots';
+  | 'ListRoots'
+  | 'ListAWSServiceAccessForOrganization'
+  | 'ListDelegatedAdministrators'
+  | 'DescribeResourcePolicy';
 
 interface FakeAccount {
   name: string;
@@ -97,7 +107,18 @@ export class OrganizationsFake {
     ListOrganizationalUnitsForParent: 0,
     DescribeOrganizationalUnit: 0,
     ListRoots: 0,
+    ListAWSServiceAccessForOrganization: 0,
+    ListDelegatedAdministrators: 0,
+    DescribeResourcePolicy: 0,
   };
+  /** Service principals with trusted access (EnableAWSServiceAccess / the StackSets console's "Activate"). */
+  readonly serviceAccess = new Set<string>();
+  /** Service principal -> accounts registered as its delegated administrator. */
+  readonly delegatedAdministrators = new Map<string, Set<string>>();
+  /** Policy types enabled on the root (EnablePolicyType); SCPs are enabled in most organizations. */
+  readonly rootPolicyTypes = new Map<PolicyType, PolicyTypeStatus>();
+  /** The organization's resource policy (PutResourcePolicy), as JSON text. */
+  resourcePolicy: string | undefined;
   pageSize: number;
   latencyMs: number;
   readonly mock: AwsClientStub<OrganizationsClient>;
@@ -128,6 +149,13 @@ export class OrganizationsFake {
 
   resetCalls(): void {
     for (const k of Object.keys(this.calls) as Command[]) this.calls[k] = 0;
+  }
+
+  /** RegisterDelegatedAdministrator. */
+  registerDelegatedAdministrator(accountId: string, servicePrincipal: string): void {
+    const accounts = this.delegatedAdministrators.get(servicePrincipal) ?? new Set<string>();
+    accounts.add(accountId);
+    this.delegatedAdministrators.set(servicePrincipal, accounts);
   }
 
   /** Stops intercepting OrganizationsClient. */
@@ -354,9 +382,54 @@ export class OrganizationsFake {
           Id: id,
           Name: 'Root',
           Arn: `arn:aws:organizations::${this.managementAccountId}:root/o-fake/${id}`,
-          PolicyTypes: [],
+          PolicyTypes: [...this.rootPolicyTypes].map(([Type, Status]) => ({ Type, Status })),
         })),
         NextToken: next,
+      };
+    });
+
+    this.mock.on(ListAWSServiceAccessForOrganizationCommand).callsFake(async () => {
+      await this.enter('ListAWSServiceAccessForOrganization');
+      return {
+        EnabledServicePrincipals: [...this.serviceAccess].map((ServicePrincipal) => ({
+          ServicePrincipal,
+          DateEnabled: new Date('2026-01-01T00:00:00Z'),
+        })),
+      };
+    });
+
+    this.mock
+      .on(ListDelegatedAdministratorsCommand)
+      .callsFake(async (input: ListDelegatedAdministratorsCommandInput) => {
+        await this.enter('ListDelegatedAdministrators');
+        const ids = input.ServicePrincipal
+          ? [...(this.delegatedAdministrators.get(input.ServicePrincipal) ?? [])]
+          : [...new Set([...this.delegatedAdministrators.values()].flatMap((s) => [...s]))];
+        return {
+          DelegatedAdministrators: ids.map((Id) => ({
+            Id,
+            Arn: `arn:aws:organizations::${this.managementAccountId}:account/o-fake/${Id}`,
+            Name: this.accounts.get(Id)?.name ?? `account-${Id}`,
+            State: 'ACTIVE',
+          })),
+        };
+      });
+
+    this.mock.on(DescribeResourcePolicyCommand).callsFake(async () => {
+      await this.enter('DescribeResourcePolicy');
+      if (this.resourcePolicy === undefined)
+        throw new ResourcePolicyNotFoundException({
+          message: "We can't find a resource policy request with the parameter that you specified.",
+          $metadata: { httpStatusCode: 400 },
+        });
+      return {
+        ResourcePolicy: {
+          ResourcePolicySummary: {
+            Id: 'rp-fake1234',
+            Arn: `arn:aws:organizations::${this.managementAccountId}:resourcepolicy/o-fake/rp-fake1234`,
+          },
+          Content: this.resourcePolicy,
+        },
       };
     });
 

@@ -188,3 +188,19 @@ describe('outside Lambda (CLI, sandbox): the SDK', () => {
     await expect(source.veeamCredentials()).rejects.toThrow(/no SecretString/);
   });
 });
+
+it('a DNS failure reaching Secrets Manager says ENOTFOUND and the endpoint, not "(Error)"; it is retried', async () => {
+  const host = 'secretsmanager.eu-west-1.amazonaws.com';
+  sm.on(GetSecretValueCommand).rejects(
+    Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host }),
+  );
+  const err = await createSecretSource({ veeamSecretId: 'veeam/api-user' }, {})
+    .veeamCredentials()
+    .catch((e: unknown) => e as SecretError);
+  expect(err).toMatchObject({ code: 'SecretUnavailable', retryable: true });
+  expect((err as Error).message).toMatch(
+    new RegExp(
+      `failed \\(ENOTFOUND\\): the Secrets Manager endpoint ${host.replace(/\./g, '\\.')} cannot be resolved \\(check AWS_REGION`,
+    ),
+  );
+});
