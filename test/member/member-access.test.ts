@@ -1,5 +1,5 @@
 import { STSClient, STSServiceException } from '@aws-sdk/client-sts';
-import { MemberAccessError } from '../../lib/errors';
+import { MemberAccessError } from '../../lib/member/errors';
 import { StsMemberAccess, type MemberAccessOptions } from '../../lib/member/member-access';
 import { blueprints } from '../../lib/roles/blueprints';
 import { installIamStsFake, type IamStsFake } from '../../sim/aws/iam-sts-fake';
