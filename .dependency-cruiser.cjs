@@ -24,6 +24,8 @@ const AWS_SDK = '(^|/)node_modules/@(aws-sdk|smithy)/';
  *   lib/lifecycle/(detail-types|schemas).ts   the published contract of the lifecycle events
  *   lib/budget/, lib/coverage/   organization-wide decisions over the state port and the appliance's data
  *   any port file (lib/<adapter>/types.ts): interfaces and the constants of the contract
+ *   any package's errors.ts: the errors its port raises, which callers tell apart (instanceof); they import only the
+ *     shared base in lib/errors.ts (rule errors-extend-only-the-base), so importing one loads nothing else
  */
 const DOMAIN = [
   '^lib/registration/',
@@ -35,6 +37,7 @@ const DOMAIN = [
   '^lib/lifecycle/(detail-types|schemas)\\.ts$',
   '^lib/(budget|coverage)/',
   '^lib/[^/]+/types\\.ts$',
+  '^lib/[^/]+/errors\\.ts$',
 ];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -161,6 +164,14 @@ module.exports = {
       comment: 'A port (lib/<adapter>/types.ts) is the contract: it names no SDK type and loads no implementation.',
       from: { path: '^lib/[^/]+/types\\.ts$' },
       to: { path: [AWS_SDK, '^lib/aws/'] },
+    },
+    {
+      name: 'errors-extend-only-the-base',
+      severity: 'error',
+      comment:
+        "A package's errors.ts declares error classes over the shared base (lib/errors.ts, where describeError decides retry vs DLQ) and imports nothing else, so use cases and other adapters may tell its errors apart without loading the adapter.",
+      from: { path: '^lib/[^/]+/errors\\.ts$' },
+      to: { pathNot: '^lib/errors\\.ts$' },
     },
     {
       name: 'wiring-only-from-entry-points',

@@ -10,7 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildOrg } from '../sim/aws/organizations-fake';
-import { installIamStsFake, type IamStsFake } from '../sim/aws/iam-sts-fake';
+import { installIamStsFake, type IamStsFake } from '../sim/aws/iam-sts';
 import { installSqsFake } from '../sim/aws/sqs-fake';
 import { installEventBridgeFake } from '../sim/aws/eventbridge-fake';
 import { DEFAULT_SIM_USER } from '../sim/veeam';

@@ -1,7 +1,7 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { installDynamoDbFake } from './aws/dynamodb-fake';
 import { installEventBridgeFake } from './aws/eventbridge-fake';
-import { installIamStsFake, type IamStsFake } from './aws/iam-sts-fake';
+import { installIamStsFake, type IamStsFake } from './aws/iam-sts';
 import { OrganizationsFake } from './aws/organizations-fake';
 import { installSqsFake } from './aws/sqs-fake';
 import { lambdaContext, sqsRecord } from './lambda';

@@ -1,4 +1,4 @@
-import { ConcurrentChangeError } from '../errors';
+import { ConcurrentChangeError } from '../roles/errors';
 import { externalIdFingerprint } from '../external-id';
 import { logger } from '../log';
 import type { RoleBlueprint } from '../roles/types';

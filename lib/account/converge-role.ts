@@ -6,7 +6,7 @@ import { ensureRegistration, findEntry, entryFingerprint } from '../registration
 import type { VeeamEntry } from '../veeam/types';
 import { completeEntries, type AccountContext } from './account-context';
 import { assertTrustAccepts, assertVeeamHoldsOneOf } from './concurrent';
-import { ConcurrentChangeError } from '../errors';
+import { ConcurrentChangeError } from '../roles/errors';
 
 export interface RoleOutcome {
   report: RoleReport;

@@ -1,8 +1,7 @@
 import { accountAction } from './account-action';
 import { accountEntries } from './account-context';
 import type { Deps } from '../deps';
-import { MemberAccessError } from '../errors';
-import { AccessRoleMissingError } from '../member/access-role';
+import { AccessRoleMissingError, MemberAccessError } from '../member/errors';
 import type { AccountReport, RoleReport } from './account-report';
 import { MANAGEMENT_ACCOUNT_EXCLUDED } from '../organizations/scope';
 import { describeOwner, mayOffboard } from '../ownership';

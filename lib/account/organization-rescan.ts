@@ -1,5 +1,6 @@
 import type { Deps } from '../deps';
-import { InvalidInputError, RetryableError, VeeamApiError } from '../errors';
+import { InvalidInputError, RetryableError } from '../errors';
+import { VeeamApiError } from '../veeam/errors';
 import { logger } from '../log';
 import { DETAIL_TYPES, type AccountEventDetail } from '../lifecycle/types';
 import { updateState } from '../state';

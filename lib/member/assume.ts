@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { MemberAccessError } from '../errors';
+import { MemberAccessError } from './errors';
 import { backoffDelay } from '../util/backoff';
 import type { Sleep } from '../util/sleep';
 

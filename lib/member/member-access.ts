@@ -13,7 +13,8 @@ import { assumeInto } from './assume';
 import { CredentialCache } from './credential-cache';
 import { memoUntilFailure } from '../util/memo-until-failure';
 import { boundaryPolicyArn } from '../roles/access-template';
-import { AccessRoleMissingError, memberRoleNamesFor } from './access-role';
+import { memberRoleNamesFor } from './access-role';
+import { AccessRoleMissingError } from './errors';
 
 export interface MemberAccessOptions {
   config: Pick<

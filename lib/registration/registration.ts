@@ -1,4 +1,4 @@
-import { VeeamApiError } from '../errors';
+import { VeeamApiError } from '../veeam/errors';
 import { externalIdFingerprint } from '../external-id';
 import { describeOwner, mayConverge, mayOffboard, type Owner } from '../ownership';
 import type { VeeamApi, VeeamEntry, VeeamEntrySpec } from '../veeam/types';

@@ -1,5 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
-import { ConcurrentChangeError, InvalidInputError } from '../errors';
+import { InvalidInputError } from '../errors';
+import { ConcurrentChangeError } from './errors';
 import { applyOp } from './apply';
 import { planRemoval, planRole, toChange, type RoleOp } from './diff';
 import { isAlreadyExists, isNoSuchEntity, readRole, readTrustIds } from './read';

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { SecretError } from '../errors';
+import { ExtensionRefusedError, ExtensionUnreachableError, SecretError } from './errors';
 import { sleep as realSleep, type Sleep } from '../util/sleep';
 import { parseCredentials } from './parse';
 import type { VeeamCredentials } from './types';
@@ -21,18 +21,6 @@ const DEFAULT_EXTENSION_PORT = 2773;
 function extensionPort(env: Env): number {
   const p = Number(env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT);
   return Number.isInteger(p) && p > 0 && p < 65536 ? p : DEFAULT_EXTENSION_PORT;
-}
-
-/** Nothing listens on the extension port: the layer is probably not attached. Lets the caller fall back to the SDK. */
-export class ExtensionUnreachableError extends SecretError {
-  override readonly name: string = 'ExtensionUnreachableError';
-  constructor(port: number, cause: unknown) {
-    super(
-      `The AWS Parameters and Secrets Lambda Extension is not listening on localhost:${port} (is the layer attached to the function?).`,
-      true,
-      { cause },
-    );
-  }
 }
 
 interface Answer {
@@ -59,26 +47,6 @@ function get(host: string, port: number, path: string, token: string, timeoutMs:
 }
 
 const code = (err: unknown) => (err as { code?: string } | null)?.code;
-
-/**
- * The extension kept answering 400 for the whole bounded retry: the secret may be missing, the function may lack
- * the permission, or the extension may still not be ready: its 400 body is the same generic text for all of them
- * (the real reason only goes to CloudWatch Logs). Retryable on its own; createSecretSource asks Secrets Manager
- * directly to tell them apart.
- */
-export class ExtensionRefusedError extends SecretError {
-  override readonly name: string = 'ExtensionRefusedError';
-  constructor(
-    readonly port: number,
-    secretId: string,
-  ) {
-    super(
-      `The Parameters and Secrets extension answered HTTP 400 for VEEAM_SECRET_ID=${secretId} on every attempt. Likely causes: the secret does not exist in this region, ` +
-        `the function role lacks secretsmanager:GetSecretValue (and kms:Decrypt for a customer managed key), the extension layer is missing or not ready, or AWS_SESSION_TOKEN was not passed. The extension logs the exact reason to CloudWatch Logs.`,
-      true,
-    );
-  }
-}
 
 /**
  * GET /secretsmanager/get through the extension. Call it inside the handler only: during INIT the extension

@@ -1,17 +1,13 @@
 import type { Config } from '../config';
 import { logger } from '../log';
 import { memoUntilFailure } from '../util/memo-until-failure';
-import {
-  ExtensionRefusedError,
-  ExtensionUnreachableError,
-  readSecretFromExtension,
-  type Env,
-  type ExtensionReadOptions,
-} from './extension';
+import { readSecretFromExtension, type Env, type ExtensionReadOptions } from './extension';
+import { ExtensionRefusedError, ExtensionUnreachableError } from './errors';
 import type { SecretSource, VeeamCredentials } from './types';
 
 export type { SecretSource, VeeamCredentials } from './types';
-export { readSecretFromExtension, ExtensionRefusedError, ExtensionUnreachableError } from './extension';
+export { readSecretFromExtension } from './extension';
+export { ExtensionRefusedError, ExtensionUnreachableError, SecretError } from './errors';
 
 export interface SecretSourceOptions {
   /** Passed to the extension reader (tests shorten the waits). */

@@ -1,4 +1,4 @@
-import { SecretError } from '../errors';
+import { SecretError } from './errors';
 import type { VeeamCredentials } from './types';
 
 /**

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerClient } from '../aws/secrets-manager-client';
-import { SecretError } from '../errors';
+import { SecretError } from './errors';
 import { parseCredentials } from './parse';
 import type { VeeamCredentials } from './types';
 

@@ -1,4 +1,4 @@
-import { VeeamApiError } from '../errors';
+import { VeeamApiError } from './errors';
 import type { SecretSource, VeeamCredentials } from '../secrets/types';
 import type { VeeamLogger, Send } from './exchange';
 import type { HttpResponse } from './http';

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
-import { RetryableError, VeeamApiError } from '../errors';
+import { RetryableError } from '../errors';
+import { VeeamApiError } from './errors';
 import { logger as defaultLogger } from '../log';
 import type { SecretSource } from '../secrets/types';
 import { sleep as realSleep, type Sleep } from '../util/sleep';

@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { RetryableError, VeeamApiError, VeeamTlsError } from '../errors';
+import { RetryableError } from '../errors';
+import { NetworkError, VeeamApiError, VeeamTlsError } from './errors';
 import { backoffDelay } from '../util/backoff';
 import { parseRetryAfter, type RetryPolicy } from './retry-policy';
 import { recordVeeamRequestFailed } from './request-failures';
-import { NetworkError, type HttpRequest, type HttpResponse, type Transport } from './http';
+import type { HttpRequest, HttpResponse, Transport } from './http';
 import { isVersionProblem, parseProblem } from './problems';
 import type { Sleep } from '../util/sleep';
 import type { ApplianceSession } from './session-cache';

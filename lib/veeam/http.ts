@@ -1,6 +1,6 @@
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
-import { VeeamTlsError } from '../errors';
+import { NetworkError, VeeamTlsError } from './errors';
 import { agentFor, caFailure, isTlsVerificationError } from './tls';
 
 export interface HttpRequest {
@@ -14,18 +14,6 @@ export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
-}
-
-/** The appliance could not be reached or the connection broke: worth retrying, unlike an HTTP answer. */
-export class NetworkError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'NetworkError';
-  }
 }
 
 export type Transport = (req: HttpRequest) => Promise<HttpResponse>;

@@ -1,4 +1,4 @@
-import { VeeamApiError } from '../errors';
+import { VeeamApiError } from './errors';
 import type { HttpResponse } from './http';
 
 export interface Problem {

@@ -1,7 +1,7 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { VeeamTlsError } from '../errors';
+import { VeeamTlsError } from './errors';
 import { normaliseFingerprint } from '../tls-fingerprint';
 
 /** Both spellings, so the operator can paste whichever their tooling wants. */

@@ -1,5 +1,5 @@
 import { rotateAccount } from '../../lib/account/rotate-account';
-import { ConcurrentChangeError } from '../../lib/errors';
+import { ConcurrentChangeError } from '../../lib/roles/errors';
 import { logger } from '../../lib/log';
 import type { Deps } from '../../lib/deps';
 import { startWorld, type World } from '../../sim/world';

@@ -5,7 +5,7 @@ import { ISSUED_TAG, NEXT_FP_TAG } from '../../lib/account/id-state';
 import { rotateAccount, type RotationPhase } from '../../lib/account/rotate-account';
 import { rotationsPerRun, scheduleRotations } from '../../lib/fleet/due-rotations';
 import { entryDescription } from '../../lib/registration';
-import { throttlingError } from '../../sim/aws/iam-sts-fake';
+import { throttlingError } from '../../sim/aws/iam-fake';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 import {
   addAccount,

@@ -1,7 +1,8 @@
 import type { AccountContext } from '../../lib/account/account-context';
 import { assertTrustAccepts, assertVeeamHoldsOneOf, decideAgainOnConcurrentChange } from '../../lib/account/concurrent';
 import type { Deps } from '../../lib/deps';
-import { ConcurrentChangeError, RetryableError } from '../../lib/errors';
+import { RetryableError } from '../../lib/errors';
+import { ConcurrentChangeError } from '../../lib/roles/errors';
 import { externalIdFingerprint } from '../../lib/external-id';
 import { logger } from '../../lib/log';
 import type { RoleBlueprint } from '../../lib/roles/types';

@@ -24,14 +24,15 @@ const base: Tree = {
   'lib/queue/types.ts': "export type Queue = { send(): void };\nexport const FIFO = 'fifo';\n",
   'lib/queue/sqs-queue.ts':
     "import { sqs } from '../aws/sqs-client';\nimport type { Queue } from './types';\nexport const queue = (): Queue => ({ send: () => sqs() && undefined });\n",
+  'lib/veeam/errors.ts': "import { e } from '../errors';\nexport class VeeamApiError extends Error {\n  n = e;\n}\n",
   'lib/registration/marker.ts':
-    "import type { Port } from '../veeam/types';\nexport const entryName = (p: Port) => String(p.ok);\n",
+    "import type { Port } from '../veeam/types';\nimport { VeeamApiError } from '../veeam/errors';\nexport const entryName = (p: Port) => String(p.ok) + VeeamApiError.name;\n",
   'lib/roles/diff.ts': 'export const diff = () => [];\n',
   'lib/roles/iam-role-store.ts': "import { diff } from './diff';\nexport class RoleStore { d = diff(); }\n",
   'lib/member/member-access.ts':
     "import { RoleStore } from '../roles/iam-role-store';\nexport const access = () => new RoleStore();\n",
   'lib/account/converge-account.ts':
-    "import type { Deps } from '../deps';\nimport { entryName } from '../registration/marker';\nimport { diff } from '../roles/diff';\nimport { FIFO } from '../queue/types';\nexport const c = (d: Deps) => [entryName(d.veeam), diff(), FIFO];\n",
+    "import type { Deps } from '../deps';\nimport { entryName } from '../registration/marker';\nimport { diff } from '../roles/diff';\nimport { FIFO } from '../queue/types';\nimport { VeeamApiError } from '../veeam/errors';\nexport const c = (d: Deps) => [entryName(d.veeam), diff(), FIFO, VeeamApiError];\n",
   'lib/fleet/reconcile.ts': "import { c } from '../account/converge-account';\nexport const r = c;\n",
   'lib/wiring.ts':
     "import type { Deps } from './deps';\nimport { client } from './veeam/client';\nimport { queue } from './queue/sqs-queue';\nexport const build = (): Deps => ({ veeam: client(), queue: queue() });\n",
@@ -104,6 +105,14 @@ const probes: [what: string, files: Tree, rule: string][] = [
     'ports-hold-no-implementation',
   ],
   [
+    "a package's errors importing more than the shared base",
+    {
+      'lib/veeam/errors.ts':
+        "import { e } from '../errors';\nimport { client } from './client';\nexport class VeeamApiError extends Error {\n  n = [e, client];\n}\n",
+    },
+    'errors-extend-only-the-base',
+  ],
+  [
     'an adapter building the production wiring',
     { 'lib/veeam/client.ts': "import { build } from '../wiring';\nexport const client = build;\n" },
     'wiring-only-from-entry-points',
@@ -168,7 +177,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('architecture rules', () => {
-  it('accept the layering the project uses (ports, domain code, lib/aws, member -> role store)', () => {
+  it('accept the layering the project uses (ports, package errors, domain code, lib/aws, member -> role store)', () => {
     expect(results[0]).toEqual([]);
   });
 

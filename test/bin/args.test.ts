@@ -4,7 +4,7 @@ import { runCli, type CliIo } from '../../bin/cli';
 import { COMMANDS } from '../../bin/commands/specs';
 import { toFailure } from '../../bin/failure';
 import { explainAccounts } from '../../bin/commands/results';
-import { SecretError } from '../../lib/errors';
+import { SecretError } from '../../lib/secrets/errors';
 
 function io(env: Record<string, string | undefined> = {}) {
   const out: string[] = [];

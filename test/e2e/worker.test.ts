@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseEntryDescription } from '../../lib/registration';
-import { throttlingError } from '../../sim/aws/iam-sts-fake';
+import { throttlingError } from '../../sim/aws/iam-fake';
 import type { FakeMessage } from '../../sim/aws/sqs-fake';
 import { APPLIANCE_ROLE_ARN, QUEUES, startWorld, type World } from '../../sim/world';
 

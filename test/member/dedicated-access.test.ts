@@ -1,9 +1,9 @@
 import { STSClient } from '@aws-sdk/client-sts';
 import { describeError, RetryableError } from '../../lib/errors';
-import { AccessRoleMissingError } from '../../lib/member/access-role';
+import { AccessRoleMissingError } from '../../lib/member/errors';
 import { StsMemberAccess } from '../../lib/member/member-access';
 import { blueprints } from '../../lib/roles/blueprints';
-import { installIamStsFake, type IamStsFake } from '../../sim/aws/iam-sts-fake';
+import { installIamStsFake, type IamStsFake } from '../../sim/aws/iam-sts';
 
 const MGMT = '111111111111';
 const MEMBER = '444455556666';

@@ -2,7 +2,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { IamRoleStore } from '../../lib/roles/iam-role-store';
-import { installIamStsFake } from '../../sim/aws/iam-sts-fake';
+import { installIamStsFake } from '../../sim/aws/iam-sts';
 import { resolveMemberTemplate } from '../support/member-template';
 import { BACKUP, desired, WORKER } from './iam-world';
 

@@ -2,7 +2,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { blueprints } from '../../lib/roles/blueprints';
 import { IamRoleStore } from '../../lib/roles/iam-role-store';
 import type { DesiredTrust, RoleBlueprint } from '../../lib/roles/types';
-import { installIamStsFake, type IamStsFake } from '../../sim/aws/iam-sts-fake';
+import { installIamStsFake, type IamStsFake } from '../../sim/aws/iam-sts';
 
 export const MGMT = '111111111111';
 export const MEMBER = '444455556666';

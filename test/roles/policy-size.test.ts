@@ -1,7 +1,7 @@
 import { blueprints } from '../../lib/roles/blueprints';
 import { renderPolicy } from '../../lib/roles/policies';
 import { policySize } from '../../lib/roles/policy-document';
-import { INLINE_AGGREGATE_LIMIT } from '../../sim/aws/iam-sts-fake';
+import { INLINE_AGGREGATE_LIMIT } from '../../sim/aws/iam-fake';
 
 const all = blueprints({ backupRoleName: 'VeeamBackupRole', workerRoleName: 'VeeamWorkerRole' });
 

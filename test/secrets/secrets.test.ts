@@ -4,7 +4,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SecretError } from '../../lib/errors';
+import { SecretError } from '../../lib/secrets/errors';
 import { createSecretSource, ExtensionUnreachableError, readSecretFromExtension } from '../../lib/secrets';
 import { startSecretsExtensionSimulator, type SecretsExtensionSimulator } from '../../sim/secrets-extension';
 

@@ -4,7 +4,7 @@ import { loadConfig } from '../../lib/config';
 import { StsMemberAccess } from '../../lib/member/member-access';
 import type { CfnTemplate } from '../../lib/roles/access-template';
 import { blueprints } from '../../lib/roles/blueprints';
-import { installIamStsFake } from '../../sim/aws/iam-sts-fake';
+import { installIamStsFake } from '../../sim/aws/iam-sts';
 import { resolveMemberTemplate } from '../support/member-template';
 import type { Template } from '../template/cfn';
 import { evaluate, packageTemplate, resourcesOfType, ROOT } from '../template/cfn';

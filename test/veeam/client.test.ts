@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { generate } from 'selfsigned';
-import { RetryableError, VeeamApiError } from '../../lib/errors';
+import { RetryableError } from '../../lib/errors';
+import { VeeamApiError } from '../../lib/veeam/errors';
 import { destroyAgents } from '../../lib/veeam/tls';
 import { DEFAULT_SIM_USER, startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
 import { clientFor, recordingSecrets } from './veeam-test-client';

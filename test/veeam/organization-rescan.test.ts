@@ -1,4 +1,4 @@
-import { VeeamApiError } from '../../lib/errors';
+import { VeeamApiError } from '../../lib/veeam/errors';
 import { destroyAgents } from '../../lib/veeam/tls';
 import { startVeeamSimulator, type VeeamSimulator } from '../../sim/veeam';
 import { clientFor } from './veeam-test-client';

@@ -1,6 +1,6 @@
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { installIamStsFake, type IamStsFake } from '../../sim/aws/iam-sts-fake';
+import { installIamStsFake, type IamStsFake } from '../../sim/aws/iam-sts';
 
 /** The conventions other fakes and the sandbox rely on. */
 let fake: IamStsFake;
