@@ -1,5 +1,7 @@
 import type { Config } from '../../lib/config';
-import { RetryableError, SecretError, VeeamApiError, VeeamTlsError } from '../../lib/errors';
+import { RetryableError } from '../../lib/errors';
+import { SecretError } from '../../lib/secrets/errors';
+import { VeeamApiError, VeeamTlsError } from '../../lib/veeam/errors';
 import { readSecretWithSdk } from '../../lib/secrets/sdk';
 import type { VeeamCredentials } from '../../lib/secrets/types';
 import { createVeeamClient } from '../../lib/veeam/client';

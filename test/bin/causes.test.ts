@@ -3,7 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { runCli, type CliIo } from '../../bin/cli';
 import { toFailure } from '../../bin/failure';
 import { explainAccounts } from '../../bin/commands/results';
-import { SecretError, RetryableError } from '../../lib/errors';
+import { RetryableError } from '../../lib/errors';
+import { SecretError } from '../../lib/secrets/errors';
 
 /** The shape Node's resolver gives the SDK (seen from SecretsManagerClient with no DNS): a plain Error with a code. */
 function dnsError(host: string, code: 'ENOTFOUND' | 'EAI_AGAIN' = 'ENOTFOUND'): Error {
