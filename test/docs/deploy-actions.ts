@@ -378,28 +378,30 @@ export const RESOURCE_RULES: Record<string, Rule> = {
     ...(raw.PermissionModel === 'SERVICE_MANAGED' ? on('*', 'organizations:DescribeOrganization') : []),
     ...(has(raw, 'CallAs') ? on('*', 'organizations:ListDelegatedAdministrators') : []),
   ],
-  // The policy's id is random: its ARN names only the organization and the policy type. It is attached to the
-  // organization root here (TargetIds: scope OUs or the root); detached and deleted on removal.
-  'AWS::Organizations::Policy': () => [
-    ...on(
-      `arn:aws:organizations::${ACCOUNT}:policy/o-aa111bb222/resource_control_policy/p-a1b2c3d4`,
-      'organizations:CreatePolicy',
-      'organizations:DescribePolicy',
-      'organizations:UpdatePolicy',
-      'organizations:DeletePolicy',
-      'organizations:ListTargetsForPolicy',
-      'organizations:AttachPolicy',
-      'organizations:DetachPolicy',
-      'organizations:TagResource',
-      'organizations:UntagResource',
-      'organizations:ListTagsForResource',
-    ),
-    ...on(
-      `arn:aws:organizations::${ACCOUNT}:root/o-aa111bb222/r-ab12`,
-      'organizations:AttachPolicy',
-      'organizations:DetachPolicy',
-    ),
-  ],
+  // Organizations names a policy by its id, not its name: the deployer can be scoped to the policy type only. The
+  // handlers attach the policy to, and detach it from, each target (a root or an OU), which IAM authorizes on both.
+  'AWS::Organizations::Policy': (_v, id, p) => {
+    const type = String(p.Type).toLowerCase();
+    if (type !== 'resource_control_policy') unmapped(`${id}: an Organizations policy of type ${String(p.Type)}`);
+    const policyArn = `arn:aws:organizations::${ACCOUNT}:policy/o-aa111bb222/${type}/p-a1b2c3d4`;
+    const targets = (p.TargetIds as string[]).map(
+      (t) => `arn:aws:organizations::${ACCOUNT}:${t.startsWith('r-') ? 'root' : 'ou'}/o-aa111bb222/${t}`,
+    );
+    return [
+      ...on(
+        policyArn,
+        'organizations:CreatePolicy',
+        'organizations:DescribePolicy',
+        'organizations:UpdatePolicy',
+        'organizations:DeletePolicy',
+        'organizations:ListTargetsForPolicy',
+        'organizations:TagResource',
+        'organizations:UntagResource',
+        'organizations:ListTagsForResource',
+      ),
+      ...[policyArn, ...targets].flatMap((r) => on(r, 'organizations:AttachPolicy', 'organizations:DetachPolicy')),
+    ];
+  },
   'AWS::Organizations::ResourcePolicy': () =>
     on(
       `arn:aws:organizations::${ACCOUNT}:resourcepolicy/o-aa111bb222/rp-a1b2c3d4`,

@@ -75,10 +75,11 @@ let needs: Need[];
 
 beforeAll(async () => {
   const [service, management, forwarder] = await Promise.all([
-    // Every optional resource on: the forwarder's bus policy, the VPC, the management account's opt-in.
+    // Every optional resource on: the forwarder's bus policy, the VPC, the management account's opt-in, the RCP.
     packageTemplate({
       orgId: 'o-aa111bb222',
       orgRootId: 'r-ab12',
+      veeamPrincipalArn: 'arn:aws:iam::333333333333:role/VeeamImpersonation',
       forwarderAccountId: '111111111111',
       subnetIds: 'subnet-0123abcd,subnet-4567abcd',
       securityGroupIds: 'sg-0123abcd',
@@ -93,6 +94,7 @@ beforeAll(async () => {
         createStackSet: 'true',
         includeManagementAccount: 'true',
         orgRootId: 'r-ab12',
+        veeamMode: 'organization',
       },
       join(ROOT, 'management'),
     ),
@@ -157,6 +159,15 @@ describe('docs/deployer-policy.json', () => {
         resource: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/network-prod/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d`,
       },
       { action: 'iam:DeletePolicy', resource: `arn:aws:iam::${ACCOUNT}:policy/SecurityAudit` },
+      // The RCP statements are scoped to the policy type: a service control policy stays out of reach.
+      {
+        action: 'organizations:AttachPolicy',
+        resource: `arn:aws:organizations::${ACCOUNT}:policy/o-aa111bb222/service_control_policy/p-a1b2c3d4`,
+      },
+      {
+        action: 'organizations:UpdatePolicy',
+        resource: `arn:aws:organizations::${ACCOUNT}:policy/o-aa111bb222/service_control_policy/p-a1b2c3d4`,
+      },
     ];
     for (const need of outside)
       expect(`${need.action} ${need.resource}: ${await decide(policy, need)}`).toMatch(/Denied$/);
