@@ -21,7 +21,10 @@ export const MUTATED = [
   ['lib/veeam/tls.ts', ['test/veeam/client.test.ts']],
   ['lib/fleet/plan-reconcile.ts', ['test/fleet/plan-reconcile.test.ts', 'test/fleet/reconcile.test.ts']],
   ['lib/budget/index.ts', ['test/budget/budget.test.ts']],
-  ['lib/fleet/offboard-guard.ts', ['test/budget/budget.test.ts', 'test/fleet/reconcile.test.ts']],
+  [
+    'lib/fleet/offboard-guard.ts',
+    ['test/budget/budget.test.ts', 'test/fleet/reconcile.test.ts', 'test/bin/offboard-budget.test.ts'],
+  ],
 ];
 
 // `--mutate a.ts,b.ts` (or -m) narrows the run; its files' tests are what jest.mutation.config.cjs runs.
