@@ -13,14 +13,16 @@ export function parameterTable(kind: StackKind): string {
   const defaults = Object.fromEntries(Object.entries(def.Parameters).map(([n, p]) => [n, String(p.Default ?? '')]));
   // Required: a Rule fails with every default in place (for a conditional rule: when its condition holds).
   const required = new Set(
-    Object.values(def.Rules).flatMap((r) =>
-      r.Assertions.filter((a) => !evaluateRule(a.Assert, defaults)).flatMap((a) =>
-        JSON.stringify(a.Assert)
-          .match(/"Ref":"(\w+)"/g)!
-          .map((m) => m.slice(7, -1))
-          .slice(0, 1),
+    Object.values(def.Rules)
+      .filter((r) => r.RuleCondition === undefined || evaluateRule(r.RuleCondition, defaults))
+      .flatMap((r) =>
+        r.Assertions.filter((a) => !evaluateRule(a.Assert, defaults)).flatMap((a) =>
+          JSON.stringify(a.Assert)
+            .match(/"Ref":"(\w+)"/g)!
+            .map((m) => m.slice(7, -1))
+            .slice(0, 1),
+        ),
       ),
-    ),
   );
   const rows = Object.entries(def.Parameters).map(([name, p]) => {
     const shape = p.AllowedValues
