@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as dynamodb from '@aws-sdk/client-dynamodb';
 import * as iam from '@aws-sdk/client-iam';
 import * as lambda from '@aws-sdk/client-lambda';
 import * as organizations from '@aws-sdk/client-organizations';
@@ -30,6 +31,7 @@ interface Service {
 
 const SERVICES: Record<string, Service> = {
   sqs: { protocol: 'json', sdk: sqs, client: 'SQSClient' },
+  dynamodb: { protocol: 'json', sdk: dynamodb, client: 'DynamoDBClient' },
   organizations: { protocol: 'json', sdk: organizations, client: 'OrganizationsClient' },
   secretsmanager: { protocol: 'json', sdk: secretsManager, client: 'SecretsManagerClient' },
   iam: { protocol: 'query', sdk: iam, client: 'IAMClient', xmlns: 'https://iam.amazonaws.com/doc/2010-05-08/' },
@@ -54,6 +56,7 @@ export function endpointEnv(url: string): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: `${url}/any`,
     AWS_ENDPOINT_URL_SQS: `${url}/sqs`,
+    AWS_ENDPOINT_URL_DYNAMODB: `${url}/dynamodb`,
     AWS_ENDPOINT_URL_ORGANIZATIONS: `${url}/organizations`,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: `${url}/secretsmanager`,
     AWS_ENDPOINT_URL_IAM: `${url}/iam`,
