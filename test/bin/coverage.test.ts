@@ -1,20 +1,12 @@
-import { runCli, type CliIo } from '../../bin/cli';
+import { runCli } from '../../bin/cli';
 import { startWorld, type World } from '../../sim/world';
+import { capturedCli } from '../support/cli-io';
 
 const A = '222233334444';
 const B = '555566667777';
 const POLICIES = '/api/v1/virtualMachines/policies';
 
-function cli() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    progress: { write: () => undefined, isTTY: false },
-  };
-  return { out, err, io };
-}
+const cli = capturedCli;
 
 interface CoverageDoc {
   schemaVersion: number;

@@ -1,19 +1,12 @@
-import { runCli, type CliIo } from '../../bin/cli';
+import { runCli } from '../../bin/cli';
 import { forApplianceVersion, majorOf } from '../../lib/roles/blueprints/versions';
 import { blueprints } from '../../lib/roles/blueprints';
 import { startWorld, type World } from '../../sim/world';
+import { capturedCli } from '../support/cli-io';
 
 const A = '222233334444';
 
-function cli() {
-  const out: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: () => undefined,
-    progress: { write: () => undefined, isTTY: false },
-  };
-  return { out, io };
-}
+const cli = capturedCli;
 
 const actionsOf = (world: World, role: string): string[] =>
   [...world.iam.role(A, role)!.inline.values()].flatMap((doc) =>

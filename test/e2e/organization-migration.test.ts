@@ -1,15 +1,12 @@
 import { runCli, type CliIo } from '../../bin/cli';
 import { APPLIANCE_ROLE_ARN, MANAGEMENT_ACCOUNT, startWorld, type World } from '../../sim/world';
+import { capturedCli } from '../support/cli-io';
 
 const A = '222233334444';
 const B = '555566667777';
 const RESCAN_ROLE_ARN = `arn:aws:iam::${MANAGEMENT_ACCOUNT}:role/VeeamOrganizationRescan`;
 
-const quiet = (): CliIo => ({
-  out: () => undefined,
-  err: () => undefined,
-  progress: { write: () => undefined, isTTY: false },
-});
+const quiet = (): CliIo => capturedCli().io;
 
 describe('migration from accounts mode to organizations mode', () => {
   let world: World;

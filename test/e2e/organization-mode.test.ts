@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { runCli, type CliIo } from '../../bin/cli';
+import { runCli } from '../../bin/cli';
 import { DynamoDbStateStore } from '../../lib/state/dynamodb-store';
 import { convergeAccount } from '../../lib/account/converge-account';
 import { depsFor } from '../support/account-harness';
 import { APPLIANCE_ROLE_ARN, MANAGEMENT_ACCOUNT, STATE_TABLE, startWorld, type World } from '../../sim/world';
+import { capturedCli } from '../support/cli-io';
 
 const A = '222233334444';
 const B = '555566667777';
@@ -11,16 +12,7 @@ const NEW = '444455556666'; // the account of create-account-result-succeeded.js
 const RESCAN_ROLE = 'VeeamOrganizationRescan';
 const RESCAN_ROLE_ARN = `arn:aws:iam::${MANAGEMENT_ACCOUNT}:role/${RESCAN_ROLE}`;
 
-function cli() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    progress: { write: () => undefined, isTTY: false },
-  };
-  return { out, err, io, doc: () => JSON.parse(out.join('\n')) as Record<string, unknown> };
-}
+const cli = capturedCli;
 
 describe('organizations mode, in-process CLI against the simulators', () => {
   let world: World;
