@@ -23,7 +23,12 @@ export const MUTATED = [
   ['lib/budget/index.ts', ['test/budget/budget.test.ts']],
   [
     'lib/fleet/offboard-guard.ts',
-    ['test/budget/budget.test.ts', 'test/fleet/reconcile.test.ts', 'test/bin/offboard-budget.test.ts'],
+    [
+      'test/fleet/offboard-guard.test.ts',
+      'test/budget/budget.test.ts',
+      'test/fleet/reconcile.test.ts',
+      'test/bin/offboard-budget.test.ts',
+    ],
   ],
 ];
 
