@@ -1,5 +1,6 @@
 import { runCli } from '../../bin/cli';
 import { startWorld, type World } from '../../sim/world';
+import { addAccount } from '../support/account-harness';
 import { capturedCli } from '../support/cli-io';
 
 const A = '222233334444';
@@ -29,10 +30,7 @@ describe('veeam-org-sync coverage (accounts mode, in-process against the simulat
   beforeAll(async () => {
     world = await startWorld();
     const ou = world.org.createOu(undefined, 'ou-ab12-22222222');
-    for (const id of [A, B]) {
-      world.org.createAccount({ id, name: `app-${id}`, parentId: ou });
-      world.iam.addAccount(id);
-    }
+    for (const id of [A, B]) addAccount(world, id, ou);
     expect(await runCli(['reconcile'], cli().io)).toBe(0);
     entryOfA = world.veeam.state.findByName(`${A}-backup`)!.id;
   });

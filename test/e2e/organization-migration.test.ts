@@ -1,5 +1,6 @@
 import { runCli, type CliIo } from '../../bin/cli';
 import { APPLIANCE_ROLE_ARN, MANAGEMENT_ACCOUNT, startWorld, type World } from '../../sim/world';
+import { addAccount } from '../support/account-harness';
 import { capturedCli } from '../support/cli-io';
 
 const A = '222233334444';
@@ -13,10 +14,7 @@ describe('migration from accounts mode to organizations mode', () => {
   beforeAll(async () => {
     world = await startWorld();
     const ou = world.org.createOu(undefined, 'ou-ab12-22222222');
-    for (const id of [A, B]) {
-      world.org.createAccount({ id, name: `app-${id}`, parentId: ou });
-      world.iam.addAccount(id);
-    }
+    for (const id of [A, B]) addAccount(world, id, ou);
     world.veeam.state.addEntry({
       name: 'organization-rescan',
       accountId: MANAGEMENT_ACCOUNT,

@@ -4,6 +4,7 @@ import { DynamoDbStateStore } from '../../lib/state/dynamodb-store';
 import { convergeAccount } from '../../lib/account/converge-account';
 import { depsFor } from '../support/account-harness';
 import { APPLIANCE_ROLE_ARN, MANAGEMENT_ACCOUNT, STATE_TABLE, startWorld, type World } from '../../sim/world';
+import { addAccount } from '../support/account-harness';
 import { capturedCli } from '../support/cli-io';
 
 const A = '222233334444';
@@ -23,10 +24,7 @@ describe('organizations mode, in-process CLI against the simulators', () => {
       env: { VEEAM_MODE: 'organization', VEEAM_RESCAN_ROLE_ARN: RESCAN_ROLE_ARN },
     });
     const ou = world.org.createOu(undefined, 'ou-ab12-22222222');
-    for (const id of [A, B]) {
-      world.org.createAccount({ id, name: `app-${id}`, parentId: ou });
-      world.iam.addAccount(id);
-    }
+    for (const id of [A, B]) addAccount(world, id, ou);
     // What the operator does once in the console: the rescan role as an entry, then the organization with it.
     rescanEntryId = world.veeam.state.addEntry({
       name: 'organization-rescan',
