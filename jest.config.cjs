@@ -1,5 +1,11 @@
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- jest reads CommonJS configs
+const { availableParallelism } = require('node:os');
+
 /** @type {import('jest').Config} */
 module.exports = {
+  // Jest's default (one worker fewer than the cores) is one worker on a 2-core machine, which then mostly waits on the
+  // child processes (serverless package, the sandbox server) the template and e2e tests start: two keep both cores busy.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],

@@ -8,6 +8,7 @@ import { artifactKeyPrefix, parametersFiles, release, templateFile, VERSION } fr
 import { publish, PublishError } from '../../scripts/publish';
 import type { SettingsError } from '../../scripts/stack-settings';
 import { readStackDefinition } from '../../scripts/stack-settings';
+import { packagingAlone, ROOT } from '../template/cfn';
 import { serverless } from '../template/deploy';
 
 const run = promisify(execFile);
@@ -18,7 +19,10 @@ const template = (kind: 'service' | 'management' | 'forwarder') =>
   JSON.parse(readFileSync(join(dist, templateFile(kind)), 'utf8')) as ReleaseTemplate;
 
 beforeAll(async () => {
-  files = await release({ stage: 'prod', dist });
+  // release() packages in the three service folders, where other test files package too: it takes each folder's lock.
+  const alone = <T>(dir: string, work: () => Promise<T>) => packagingAlone(join(ROOT, dir), work);
+  const packaged = () => release({ stage: 'prod', dist });
+  files = await alone('.', () => alone('management', () => alone('forwarder', packaged)));
 }, 600_000);
 
 describe('npm run release (offline)', () => {
