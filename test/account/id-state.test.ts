@@ -1,3 +1,4 @@
+import { InvariantError } from '../../lib/errors';
 import { externalIdFingerprint } from '../../lib/external-id';
 import {
   decideIds,
@@ -121,5 +122,58 @@ describe('external-ID decisions (the invariant: the ID Veeam holds stays trusted
   it('fits two IDs in a default 2,048-character trust policy with room to spare', () => {
     const wide = widen(decideIds(role([X]), undefined, now), now);
     expect(wide.trustIds.join('').length).toBeLessThan(200);
+  });
+});
+
+// The notes are the "changes" an account's report lists: what the operator reads to learn what a sync repaired.
+describe('what each external-ID decision tells the operator', () => {
+  const Z = 'Z'.repeat(40);
+  const marker = { [NEXT_FP_TAG]: externalIdFingerprint(Y) };
+
+  it('says an ID was issued, and whether the role had lost the one it had', () => {
+    expect(decideIds(role([], {}, false), undefined, now).notes).toEqual(['issued an external ID']);
+    expect(decideIds(role([]), undefined, now).notes).toEqual(['trust had no external ID: issued a new one']);
+  });
+
+  it('says nothing when a settled role is as it should be', () => {
+    expect(decideIds(role([X]), externalIdFingerprint(X), now).notes).toEqual([]);
+    expect(decideIds(role([X]), undefined, now).notes).toEqual([]);
+  });
+
+  it('says extra IDs were removed from the trust, and a stale marker cleared', () => {
+    expect(decideIds(role([X, Y]), externalIdFingerprint(Y), now).notes).toEqual([
+      'trust accepted unexpected extra external IDs: removed',
+    ]);
+    expect(decideIds(role([X], marker), externalIdFingerprint(X), now).notes).toEqual([
+      'cleared a stale rotation marker',
+    ]);
+  });
+
+  it('says an interrupted rotation was completed, dated when it started or else now', () => {
+    const done = decideIds(role([Y], marker), externalIdFingerprint(Y), now);
+    expect(done.notes).toEqual(['completed an interrupted rotation']);
+    expect(done.issuedAt).toEqual(now);
+  });
+
+  it('keeps the ID the appliance holds when a hand edit left three IDs and a rotation marker', () => {
+    const s = decideIds(role([X, Y, Z], marker), externalIdFingerprint(Z), now);
+    expect(s.trustIds).toEqual([Z]);
+    expect(s.notes).toEqual([
+      'trust accepted unexpected extra external IDs: removed',
+      'cleared a stale rotation marker',
+    ]);
+  });
+
+  it('says when a rotation starts and when it completes', () => {
+    const wide = widen(decideIds(role([X]), externalIdFingerprint(X), now), now);
+    expect(wide.rotating).toBe(true);
+    expect(wide.notes).toEqual(['rotation started: trusting the current and the next external ID']);
+    expect(narrow(wide, now).notes).toEqual(['rotation completed: only the new external ID is trusted']);
+  });
+
+  it('refuses to name a next ID when no rotation is in progress', () => {
+    const settled = decideIds(role([X]), externalIdFingerprint(X), now);
+    expect(() => nextId(settled)).toThrow(InvariantError);
+    expect(() => nextId(settled)).toThrow('no rotation in progress');
   });
 });
