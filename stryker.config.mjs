@@ -10,7 +10,12 @@ import process from 'node:process';
 export const MUTATED = [
   [
     'lib/ownership.ts',
-    ['test/registration/registration.test.ts', 'test/roles/ensure.test.ts', 'test/e2e/two-installations.test.ts'],
+    [
+      'test/ownership.test.ts',
+      'test/registration/registration.test.ts',
+      'test/roles/ensure.test.ts',
+      'test/e2e/two-installations.test.ts',
+    ],
   ],
   ['lib/organizations/scope.ts', ['test/organizations/scope.test.ts', 'test/fleet/plan-reconcile.test.ts']],
   ['lib/account/id-state.ts', ['test/account/id-state.test.ts', 'test/account/rotate-account.test.ts']],
