@@ -21,7 +21,12 @@ export const MUTATED = [
   ['lib/account/id-state.ts', ['test/account/id-state.test.ts', 'test/account/rotate-account.test.ts']],
   [
     'lib/account/concurrent.ts',
-    ['test/account/compare-and-write.test.ts', 'test/account/races.test.ts', 'test/account/hand-edited-trust.test.ts'],
+    [
+      'test/account/concurrent.test.ts',
+      'test/account/compare-and-write.test.ts',
+      'test/account/races.test.ts',
+      'test/account/hand-edited-trust.test.ts',
+    ],
   ],
   ['lib/veeam/tls.ts', ['test/veeam/client.test.ts']],
   ['lib/fleet/plan-reconcile.ts', ['test/fleet/plan-reconcile.test.ts', 'test/fleet/reconcile.test.ts']],
