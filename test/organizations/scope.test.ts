@@ -190,6 +190,9 @@ describe('scopeOf over Organizations', () => {
     expect(err).toMatchObject({ code: 'ConfigError', retryable: false });
     expect((err as Error).message).toMatch(/SCOPE_OU_IDS contains "ou-ab12-gone0000", which is not a root or OU/);
     expect((err as Error).message).toMatch(/SCOPE_OU_IDS contains "r-zz99"/);
+    // The fix, and that nothing was changed.
+    expect((err as Error).message).toMatch(/Fix the stack parameter scopeOuIds \(or SCOPE_OU_IDS for the CLI\)/);
+    expect((err as Error).message).toMatch(/nothing was changed\.$/);
     expect((err as Error).message).not.toMatch(new RegExp(PROD));
     expect(fake.calls).toMatchObject({ DescribeOrganizationalUnit: 2, ListRoots: 1 });
     // Existing ones are remembered: the check costs nothing on a warm container.
