@@ -18,7 +18,10 @@ export const MUTATED = [
     'lib/account/concurrent.ts',
     ['test/account/compare-and-write.test.ts', 'test/account/races.test.ts', 'test/account/hand-edited-trust.test.ts'],
   ],
-  ['lib/veeam/tls.ts', ['test/veeam/client.test.ts']],
+  [
+    'lib/veeam/tls.ts',
+    ['test/veeam/client.test.ts', 'test/veeam/tls-pinning.test.ts', 'test/veeam/tls-ca-failure.test.ts'],
+  ],
   ['lib/fleet/plan-reconcile.ts', ['test/fleet/plan-reconcile.test.ts', 'test/fleet/reconcile.test.ts']],
   ['lib/budget/index.ts', ['test/budget/budget.test.ts']],
   [
