@@ -1,5 +1,6 @@
 import { VeeamTlsError } from '../../lib/veeam/errors';
-import { destroyAgents } from '../../lib/veeam/tls';
+import https from 'node:https';
+import { agentFor, destroyAgents, isTlsVerificationError } from '../../lib/veeam/tls';
 import { get, makeCertificate, startTlsServer, within, type TestCertificate } from './tls-servers';
 
 /** What the appliance sends: its certificate chain, and the fingerprint an operator would pin (the leaf's). */
@@ -10,6 +11,7 @@ interface Presented {
 }
 
 const day = 86_400_000;
+let root: TestCertificate;
 let chains: Map<string, Presented>;
 const presentedAs = (what: string): Presented => {
   const presented = chains.get(what);
@@ -17,9 +19,12 @@ const presentedAs = (what: string): Presented => {
   return presented;
 };
 beforeAll(async () => {
-  const root = await makeCertificate('Private Root CA', { isCa: true });
+  root = await makeCertificate('Private Root CA', { isCa: true });
   const intermediate = await makeCertificate('Private Issuing CA', { isCa: true, issuer: root });
   const leaf = await makeCertificate('veeam-appliance.local', { issuer: intermediate });
+  // Same issuer name as the private root, but signed by a key the root does not hold.
+  const impostor = await makeCertificate('Private Root CA', { isCa: true });
+  const forged = await makeCertificate('veeam-appliance.local', { issuer: impostor });
   const selfSigned = await makeCertificate('veeam-appliance.local');
   const expired = await makeCertificate('veeam-appliance.local', {
     notBefore: new Date(Date.now() - 10 * day),
@@ -39,6 +44,7 @@ beforeAll(async () => {
     ['a certificate from a private CA, without its issuer', presented(leaf)],
     ['a certificate with its private intermediate CA', presented(leaf, intermediate)],
     ['a certificate with its whole private chain', presented(leaf, intermediate, root)],
+    ['a certificate its claimed issuer did not sign', presented(forged, root)],
     ['an expired self-signed certificate', presented(expired)],
     ['a self-signed certificate not valid yet', presented(notYetValid)],
   ]);
@@ -51,6 +57,7 @@ describe('without a pin (system CAs)', () => {
     ['a certificate from a private CA, without its issuer', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
     ['a certificate with its private intermediate CA', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
     ['a certificate with its whole private chain', 'SELF_SIGNED_CERT_IN_CHAIN'],
+    ['a certificate its claimed issuer did not sign', 'CERT_SIGNATURE_FAILURE'],
     ['an expired self-signed certificate', 'CERT_HAS_EXPIRED'],
     ['a self-signed certificate not valid yet', 'CERT_NOT_YET_VALID'],
   ])('refuses %s for good (no retry), before sending a byte, and offers its fingerprint to pin', async (what, code) => {
@@ -122,4 +129,22 @@ describe('without a pin (system CAs)', () => {
       }
     },
   );
+});
+
+it('counts a certificate from a trusted CA but for another name as refused trust, not network trouble', async () => {
+  const otherName = await makeCertificate('other.example', { issuer: root, altNames: ['other.example'] });
+  const server = await startTlsServer({ key: otherName.key, cert: otherName.cert });
+  try {
+    // The private root stands in for a CA the system trusts.
+    const err = await new Promise<Error>((resolve) => {
+      https
+        .get(server.url(), { agent: agentFor(undefined), ca: root.cert }, () => resolve(new Error('answered')))
+        .on('error', resolve);
+    });
+    expect(err).toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(isTlsVerificationError(err)).toBe(true);
+    expect(server.requests).toBe(0);
+  } finally {
+    await server.stop();
+  }
 });

@@ -12,10 +12,10 @@ export interface TestCertificate {
   sha256: string;
 }
 
-/** An EC certificate (fast to make) for localhost and 127.0.0.1, self-signed unless `issuer` is given. */
+/** An EC certificate (fast to make), by default for localhost and 127.0.0.1, self-signed unless `issuer` is given. */
 export async function makeCertificate(
   name: string,
-  o: { issuer?: TestCertificate; isCa?: boolean; notBefore?: Date; notAfter?: Date } = {},
+  o: { issuer?: TestCertificate; isCa?: boolean; notBefore?: Date; notAfter?: Date; altNames?: string[] } = {},
 ): Promise<TestCertificate> {
   const pems = await generate([{ name: 'commonName', value: name }], {
     keyType: 'ec',
@@ -32,7 +32,7 @@ export async function makeCertificate(
           { name: 'basicConstraints', cA: false },
           {
             name: 'subjectAltName',
-            altNames: [
+            altNames: o.altNames?.map((value) => ({ type: 2, value })) ?? [
               { type: 2, value: 'localhost' },
               { type: 7, ip: '127.0.0.1' },
             ],
