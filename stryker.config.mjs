@@ -32,7 +32,10 @@ export const MUTATED = [
     'lib/account/offboard-account.ts',
     ['test/account/offboard-account.test.ts', 'test/e2e/two-installations.test.ts', 'test/e2e/offboard-guard.test.ts'],
   ],
-  ['lib/veeam/tls.ts', ['test/veeam/client.test.ts']],
+  [
+    'lib/veeam/tls.ts',
+    ['test/veeam/client.test.ts', 'test/veeam/tls-pinning.test.ts', 'test/veeam/tls-ca-failure.test.ts'],
+  ],
   ['lib/fleet/plan-reconcile.ts', ['test/fleet/plan-reconcile.test.ts', 'test/fleet/reconcile.test.ts']],
   ['lib/budget/index.ts', ['test/budget/budget.test.ts']],
   [

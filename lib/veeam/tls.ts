@@ -1,4 +1,5 @@
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { VeeamTlsError } from './errors';
@@ -6,12 +7,12 @@ import { normaliseFingerprint } from '../tls-fingerprint';
 
 /** Both spellings, so the operator can paste whichever their tooling wants. */
 function describeFingerprint(hex: string): string {
-  const colons = hex.toUpperCase().match(/../g)?.join(':') ?? hex;
+  const colons = hex.toUpperCase().replace(/..(?!$)/g, '$&:');
   return `${colons} (VEEAM_CERT_SHA256=${hex})`;
 }
 
 /** OpenSSL verification codes that mean "the certificate is not trusted", as opposed to network trouble. */
-const TLS_VERIFY_CODES = new Set([
+const TLS_VERIFY_CODES: ReadonlySet<string | undefined> = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -26,9 +27,8 @@ const TLS_VERIFY_CODES = new Set([
   'HOSTNAME_MISMATCH',
 ]);
 
-export function isTlsVerificationError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TLS_VERIFY_CODES.has(code);
+export function isTlsVerificationError(err: Error & { code?: string }): err is Error & { code: string } {
+  return TLS_VERIFY_CODES.has(err.code);
 }
 
 type ConnectOptions = https.RequestOptions & tls.ConnectionOptions;
@@ -61,36 +61,28 @@ class PinnedAgent extends https.Agent {
     super({ ...options, maxCachedSessions: 0 });
   }
 
-  override createConnection(options: ConnectOptions, oncreate?: OnCreate): Duplex | null | undefined {
-    const done = once(oncreate);
+  // The http Agent always passes `oncreate`, wrapped in its own once(): a late socket error after the pin check is
+  // dropped there.
+  override createConnection(options: ConnectOptions, oncreate: OnCreate): Duplex | null | undefined {
     const socket = tls.connect({ ...options, rejectUnauthorized: false, session: undefined });
-    const timeoutMs = typeof options.timeout === 'number' ? options.timeout : 10_000;
+    const timeoutMs = options.timeout ?? 10_000;
     socket.setTimeout(timeoutMs, () =>
       socket.destroy(Object.assign(new Error(`TLS handshake timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
     );
-    socket.once('error', (err: Error) => done(err, socket));
+    socket.once('error', (err: Error) => oncreate(err, socket));
     socket.once('secureConnect', () => {
       socket.setTimeout(0);
       const problem = checkPinned(socket, this.pin);
       if (problem) {
         socket.destroy();
-        done(problem, socket);
+        oncreate(problem, socket);
       } else {
-        done(null, socket);
+        oncreate(null, socket);
       }
     });
     // Returning nothing makes the agent wait for `oncreate`; no HTTP byte is written before the pin is checked.
     return undefined;
   }
-}
-
-function once(cb: OnCreate | undefined): OnCreate {
-  let called = false;
-  return (err, stream) => {
-    if (called || !cb) return;
-    called = true;
-    cb(err, stream);
-  };
 }
 
 function checkPinned(socket: tls.TLSSocket, pin: string): VeeamTlsError | undefined {
@@ -125,7 +117,8 @@ function probeCertificateFingerprint(host: string, port: number, timeoutMs: numb
       host,
       port,
       rejectUnauthorized: false,
-      ...(isIpHost(host) ? {} : { servername: host }),
+      // SNI as the request sent it (Node sends none for an IP), so a server choosing by name shows the same certificate.
+      ...(net.isIP(host) ? {} : { servername: host }),
     });
     const finish = (fp: string | undefined) => {
       socket.destroy();
@@ -140,40 +133,37 @@ function probeCertificateFingerprint(host: string, port: number, timeoutMs: numb
   });
 }
 
-function isIpHost(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
-}
-
 /** Builds the VeeamTlsError for a CA-verification failure, with the presented fingerprint when it can be learned. */
-export async function caFailure(err: Error & { code?: string }, url: URL, timeoutMs: number): Promise<VeeamTlsError> {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+export async function caFailure(err: Error & { code: string }, url: URL, timeoutMs: number): Promise<VeeamTlsError> {
+  // URL keeps an IPv6 address in brackets, which is the only place brackets can appear in a host.
+  const host = url.hostname.replace(/[[\]]/g, '');
   const port = Number(url.port || 443);
   const presented = await probeCertificateFingerprint(host, port, timeoutMs);
   const pinHint = presented
     ? `The appliance presented the certificate with SHA-256 fingerprint ${describeFingerprint(presented)}. If you have verified it out of band (appliance console), set VEEAM_CERT_SHA256 to pin it.`
     : 'Set VEEAM_CERT_SHA256 to the appliance certificate fingerprint (openssl x509 -noout -fingerprint -sha256) to pin it.';
   return new VeeamTlsError(
-    `TLS verification of the Veeam appliance at ${url.host} failed (${err.code ?? 'error'}: ${err.message}); the certificate is not trusted by the system CAs. ${pinHint}`,
+    `TLS verification of the Veeam appliance at ${url.host} failed (${err.code}: ${err.message}); the certificate is not trusted by the system CAs. ${pinHint}`,
     presented,
     { cause: err },
   );
 }
 
-const agents = new Map<string, https.Agent>();
+/** Keyed by the pin; `undefined` is the system-CA agent. */
+const agents = new Map<string | undefined, https.Agent>();
 
 /**
  * One keep-alive agent per trust setting, kept in module scope so warm invocations reuse TLS connections.
  * TLS is always verified: by the system CAs, or by the pinned fingerprint.
  */
 export function agentFor(pin: string | undefined): https.Agent {
-  const key = pin ?? 'system-ca';
-  let agent = agents.get(key);
+  let agent = agents.get(pin);
   if (!agent) {
     const base: https.AgentOptions = { keepAlive: true, maxSockets: 16 };
     agent = pin
       ? new PinnedAgent(normaliseFingerprint(pin), base)
       : new https.Agent({ ...base, rejectUnauthorized: true });
-    agents.set(key, agent);
+    agents.set(pin, agent);
   }
   return agent;
 }
