@@ -131,7 +131,8 @@ async function openForRemoval(deps: Deps, accountId: string, roles: RoleReport[]
     return await deps.member.roles(accountId);
   } catch (err) {
     if (!(err instanceof MemberAccessError || err instanceof AccessRoleMissingError)) throw err;
-    for (const r of roles) if (r.veeam !== 'refused') r.changes.push('account unreachable: role left in place');
+    // Asked before any entry is removed, so no entry has been refused yet: every role stays.
+    for (const r of roles) r.changes.push('account unreachable: role left in place');
     return undefined;
   }
 }

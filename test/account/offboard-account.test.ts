@@ -2,6 +2,9 @@ import { loadConfig, type OffboardMode } from '../../lib/config';
 import { convergeAccount } from '../../lib/account/converge-account';
 import type { Deps } from '../../lib/deps';
 import { StsMemberAccess } from '../../lib/member/member-access';
+import { offboardAccount } from '../../lib/account/offboard-account';
+import { entryDescription } from '../../lib/registration';
+import { MANAGED_TAG } from '../../lib/roles/tags';
 import type { AccountReport } from '../../lib/account/account-report';
 import { APPLIANCE_ROLE_ARN, startWorld, type World } from '../../sim/world';
 import { depsFor, invariantHolds, ownedEntries, protect, trustedIds, watchInvariant } from '../support/account-harness';
@@ -261,5 +264,119 @@ describe('entries we do not own', () => {
       });
       expect(world.veeam.state.entries.get(theirs.id)).toEqual(theirs);
     }
+  });
+});
+
+describe('what an offboarding decides and reports', () => {
+  const OUT_REASON = 'outside SCOPE_OU_IDS (parents: ou-ab12-22222222)';
+  /** No unit of the offboarding budget left: whatever would remove something is held instead. */
+  const spent = (mode: OffboardMode) =>
+    depsFor({ config: { ...loadConfig(process.env), offboardMode: mode, offboardMaxPerRun: 0 } });
+  const heldEvents = () => world.eventBus.events.filter((e) => e.detailType === 'Offboarding Held');
+
+  it('retain: an account where only one of its entries is still ours is reported as offboarded (retained)', async () => {
+    const id = await protectedAccount();
+    world.veeam.state.entries.delete(ownedEntries(world, id).find((e) => e.roleName === 'VeeamWorkerRole')!.id);
+    world.org.moveAccount(id, OUT);
+    const r = await sync('retain', id);
+    expect(r.action).toBe('offboard');
+    expect(role(r, 'VeeamBackupRole').changes).toEqual(['retained (OFFBOARD_MODE=retain)']);
+    expect(role(r, 'VeeamWorkerRole')).toMatchObject({ veeam: 'absent', changes: [] });
+  });
+
+  it('names who owns an entry it leaves: one written before installation ids is for a person to remove', async () => {
+    const id = await protectedAccount();
+    const [backup, worker] = ['VeeamBackupRole', 'VeeamWorkerRole'].map((n) =>
+      ownedEntries(world, id).find((e) => e.roleName === n)!,
+    );
+    backup!.description = entryDescription('VeeamBackupRole', backup!.externalId!);
+    worker!.description = entryDescription('VeeamWorkerRole', worker!.externalId!, undefined, 'other-installation');
+    world.org.moveAccount(id, OUT);
+    const writes = world.veeam.state.writes();
+    const r = await sync('unregister', id);
+    expect(r.action).toBe('skip');
+    expect(role(r, 'VeeamBackupRole').changes).toEqual([
+      `Veeam entry ${backup!.name} was written before installation ids (no id in its mark): never offboarded automatically; remove it by hand if no installation protects this account`,
+    ]);
+    expect(role(r, 'VeeamWorkerRole').changes).toEqual([
+      `Veeam entry ${worker!.name} is owned by installation other-installation: left untouched`,
+    ]);
+    expect(world.veeam.state.writes()).toBe(writes);
+  });
+
+  it('an account whose every entry Veeam refuses to remove is still an offboarding (an alarm-worthy outcome), not a skip', async () => {
+    const id = await protectedAccount();
+    for (const e of ownedEntries(world, id)) e.usedByPolicy = 'Nightly EC2';
+    world.org.moveAccount(id, OUT);
+    const r = await sync('unregister', id);
+    expect(r.action).toBe('offboard');
+    expect(r.roles.map((x) => x.veeam)).toEqual(['refused', 'refused']);
+    expect(role(r, 'VeeamBackupRole').changes[0]).toMatch(/^Veeam refused removal: .*Nightly EC2/);
+  });
+
+  it('a dry run says which entries would be removed and removes none', async () => {
+    const id = await protectedAccount();
+    world.org.moveAccount(id, OUT);
+    const r = await convergeAccount(depsOf('unregister'), id, { dryRun: true, reason: 'test' });
+    for (const e of ownedEntries(world, id))
+      expect(r.roles.find((x) => x.roleName === e.roleName)!.changes).toEqual([
+        `Veeam entry ${e.name} would be removed`,
+      ]);
+    expect(ownedEntries(world, id)).toHaveLength(2);
+  });
+
+  it('delete: roles someone already deleted are reported absent while the entries are removed', async () => {
+    const id = await protectedAccount();
+    for (const name of ROLES) world.iam.account(id).roles.delete(name);
+    world.org.moveAccount(id, OUT);
+    const r = await sync('delete', id);
+    expect(r.action).toBe('offboard');
+    expect(r.roles.map((x) => [x.roleName, x.veeam, x.role])).toEqual(ROLES.map((n) => [n, 'removed', 'absent']));
+    expect(ownedEntries(world, id)).toEqual([]);
+  });
+
+  it('with the budget spent: an account with something of ours to remove is held, says so on every role, and the hold is announced naming it', async () => {
+    const id = await protectedAccount();
+    world.org.moveAccount(id, OUT);
+    const before = heldEvents().length;
+    const r = await convergeAccount(spent('delete'), id, { dryRun: false, reason: 'test' });
+    expect(r.action).toBe('held');
+    expect(r.held).toMatch(/offboarding budget is spent \(\d+ of 0 accounts/);
+    for (const name of ROLES) expect(role(r, name).changes).toEqual(['held: nothing removed']);
+    expect(isProtected(id)).toBe(true);
+    expect(
+      heldEvents()
+        .slice(before)
+        .map((e) => e.detail),
+    ).toEqual([expect.objectContaining({ accounts: [id], wouldOffboard: 1, limit: 0 })]);
+  });
+
+  it('with the budget spent: roles that are gone, or another installation’s, are nothing to offboard (skip, not held)', async () => {
+    const id = await protectedAccount();
+    world.org.moveAccount(id, OUT);
+    await sync('unregister', id);
+    world.iam.account(id).roles.delete('VeeamWorkerRole');
+    world.iam.role(id, 'VeeamBackupRole')!.tags.set(MANAGED_TAG, 'other-installation');
+    const before = heldEvents().length;
+    const r = await convergeAccount(spent('delete'), id, { dryRun: false, reason: 'test' });
+    expect(r.action).toBe('skip');
+    expect(heldEvents()).toHaveLength(before);
+    expect(world.iam.role(id, 'VeeamBackupRole')).toBeDefined();
+  });
+
+  it('a listing carried in a queued message is read again before removing; a listing from this very run is used as it is', async () => {
+    const id = await protectedAccount();
+    world.org.moveAccount(id, OUT);
+    // The stale listing (a queued plan's) saw no entry: the entries Veeam holds now are what decides.
+    const requeued = await offboardAccount(depsOf('unregister'), id, OUT_REASON, {
+      dryRun: true,
+      known: { entries: [], listedAt: new Date(0) },
+    });
+    expect(requeued.roles.map((x) => x.veeam)).toEqual(['removed', 'removed']);
+    const listed = await offboardAccount(depsOf('unregister'), id, OUT_REASON, {
+      dryRun: true,
+      known: { entries: [] },
+    });
+    expect(listed.action).toBe('skip');
   });
 });
