@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { stackSettings, toStackParameters, type StackKind } from '../../scripts/stack-settings';
 
 export const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
@@ -121,22 +122,54 @@ function readCached(file: string): Template | undefined {
   }
 }
 
+/** The stack whose serverless.yml is in `cwd` (the service at the root, management/ and forwarder/). */
+const KIND_OF_FOLDER: Record<string, StackKind> = { '': 'service', management: 'management', forwarder: 'forwarder' };
+
 /**
- * `serverless package` (offline, no credentials), returning the update-stack template. Each combination of service
- * folder, parameters and template sources is packaged once: the result is cached (CACHE_DIR), so the test files that
- * need the same variant, in any jest worker, and later runs over unchanged sources read it instead of packaging again.
+ * The update-stack template of `serverless package` (offline, no credentials) in `cwd`, with the stack parameter
+ * values `--param` would give it. Every setting is a CloudFormation parameter, so the template itself does not depend
+ * on the values (only its artifact keys carry the packaging time): each service folder is packaged once per change of
+ * the template sources (cached in CACHE_DIR, for every jest worker and later runs), and a variant's values are what
+ * serverless.yml computes for them (resources/saved-config.cjs → stackSettings). test/template/param-values.test.ts
+ * checks a real `--param` packaging against that.
  */
 export async function packageTemplate(params: Record<string, string> = {}, cwd = ROOT): Promise<Template> {
-  const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
+  const packaged = await packageOnce(cwd);
+  if (Object.keys(params).length === 0) return packaged;
+  return { ...structuredClone(packaged), ParameterValues: stackParameterValues(params, cwd) };
+}
+
+/** What `serverless package --stage dev --param k=v ...` passes as stack parameters, by parameter name. */
+export function stackParameterValues(params: Record<string, string>, cwd = ROOT): Record<string, string> {
+  const kind = KIND_OF_FOLDER[relative(ROOT, cwd)];
+  if (!kind) throw new Error(`${cwd} holds none of the three stacks`);
+  const param = Object.entries(params).map(([k, v]) => `${k}=${v}`);
+  return Object.fromEntries(
+    toStackParameters(stackSettings(kind, 'dev', param).values).map((p) => [p.ParameterKey, p.ParameterValue]),
+  );
+}
+
+/** `serverless package` of a service folder with no --param, once per change of the template sources. */
+async function packageOnce(cwd: string): Promise<Template> {
   const key = createHash('sha256')
-    .update(JSON.stringify({ service: relative(ROOT, cwd), params: sorted, sources: sourcesHash() }))
+    .update(JSON.stringify({ service: relative(ROOT, cwd), sources: sourcesHash() }))
     .digest('hex')
     .slice(0, 32);
   const file = join(CACHE_DIR, `${key}.json`);
   const hit = readCached(file);
   if (hit) return hit;
-  // Inside the lock: another worker may have packaged this variant while we waited.
-  return packagingAlone(cwd, async () => readCached(file) ?? (await packageInto(file, params, cwd)));
+  // Inside the lock: another worker may have packaged this folder while we waited.
+  return packagingAlone(cwd, async () => readCached(file) ?? (await packageInto(file, {}, cwd)));
+}
+
+/** A real `serverless package --param ...` (not cached): what packageTemplate's computed values are checked against. */
+export async function packageWithParams(params: Record<string, string>, cwd = ROOT): Promise<Template> {
+  const out = mkdtempSync(join(tmpdir(), 'veeam-org-sync-params-'));
+  try {
+    return await packagingAlone(cwd, () => packageInto(join(out, 'template.json'), params, cwd));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 async function packageInto(file: string, params: Record<string, string>, cwd: string): Promise<Template> {
