@@ -12,7 +12,8 @@ import { extractZip, type ZipEntry } from './unzip';
  */
 
 const ROOT = path.resolve(__dirname, '..');
-const STATE = path.join(ROOT, '.serverless', 'serverless-state.json');
+/** Where `serverless package` leaves the package without --package. */
+export const PACKAGE_DIR = path.join(ROOT, '.serverless');
 
 export interface ShippedFunction {
   name: string;
@@ -42,10 +43,14 @@ export function packageService(): void {
   });
 }
 
-/** Reads what the last package produced and extracts every function zip into a fresh temporary folder. */
-export function extractShipped(): Shipped {
-  if (!existsSync(STATE)) throw new Error(`${STATE} is missing: run npx serverless package --stage dev first`);
-  const state = JSON.parse(readFileSync(STATE, 'utf8')) as {
+/**
+ * Reads a package (`serverless package`, into `dir`: .serverless by default, or the --package folder) and extracts
+ * every function zip into a fresh temporary folder.
+ */
+export function extractShipped(packageDir = PACKAGE_DIR): Shipped {
+  const stateFile = path.join(packageDir, 'serverless-state.json');
+  if (!existsSync(stateFile)) throw new Error(`${stateFile} is missing: run npx serverless package --stage dev first`);
+  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as {
     service: {
       provider: { environment?: Record<string, unknown> };
       functions: Record<string, { handler: string; package?: { artifact?: string } }>;
@@ -53,7 +58,8 @@ export function extractShipped(): Shipped {
   };
   const base = mkdtempSync(path.join(tmpdir(), 'veeam-org-sync-bundles-'));
   const functions = Object.entries(state.service.functions).map(([name, fn]): ShippedFunction => {
-    const zip = path.resolve(ROOT, fn.package?.artifact ?? path.join('.serverless', `${name}.zip`));
+    // The state names each zip under .serverless/ even when --package put them elsewhere: the zips sit beside it.
+    const zip = path.join(packageDir, path.basename(fn.package?.artifact ?? `${name}.zip`));
     const dir = path.join(base, name);
     const entries = extractZip(zip, dir);
     const dot = fn.handler.lastIndexOf('.');

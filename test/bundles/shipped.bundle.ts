@@ -27,7 +27,8 @@ const fixture = (name: string) =>
  * What we ship, tested as shipped: each function's zip, extracted outside the repository, loaded by a fresh Node
  * process that can resolve nothing but its bundle, with its bundled AWS SDK talking AWS wire protocols to the
  * project's fakes (sim/aws/http-gateway.ts), the Veeam simulator over pinned HTTPS and the secrets extension
- * simulator. BUNDLES_REUSE_PACKAGE=1 reuses a package just made (.ci/run packages right before).
+ * simulator. BUNDLES_PACKAGE=<folder> runs a package just made there
+ * (`serverless package --package <folder>`: .ci/run packages while the static checks run) instead of packaging again.
  */
 describe('the packaged functions, run from their zips', () => {
   let shipped: Shipped;
@@ -53,8 +54,9 @@ describe('the packaged functions, run from their zips', () => {
   };
 
   beforeAll(async () => {
-    if (process.env.BUNDLES_REUSE_PACKAGE !== '1') packageService();
-    shipped = extractShipped();
+    const made = process.env.BUNDLES_PACKAGE;
+    if (!made) packageService();
+    shipped = extractShipped(made);
     world = await startWorld();
     gateway = await startAwsHttpGateway();
     world.org.createOu(undefined, OU);
