@@ -8,7 +8,7 @@ import { artifactKeyPrefix, parametersFiles, release, templateFile, VERSION } fr
 import { publish, PublishError } from '../../scripts/publish';
 import type { SettingsError } from '../../scripts/stack-settings';
 import { readStackDefinition } from '../../scripts/stack-settings';
-import { packageTemplate, packagingAlone, ROOT } from '../template/cfn';
+import { asWritten, packageTemplate, packagingAlone, ROOT } from '../template/cfn';
 
 const run = promisify(execFile);
 const dist = mkdtempSync(join(tmpdir(), 'veeam-org-sync-dist-'));
@@ -246,7 +246,7 @@ describe('cfn-lint (needs cfn-lint on PATH; skipped visibly without it)', () => 
     'needs cfn-lint: finds no condition fixed at package time (W8003) in the serverless-packaged template',
     async () => {
       // The template `serverless package --stage dev` writes (packaged once for the template tests), as written.
-      const { ParameterValues: _values, ...packaged } = await packageTemplate();
+      const packaged = asWritten(await packageTemplate());
       const file = join(
         mkdtempSync(join(tmpdir(), 'veeam-org-sync-lint-')),
         'cloudformation-template-update-stack.json',

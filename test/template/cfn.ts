@@ -27,6 +27,8 @@ export interface Template {
   Mappings?: Record<string, Record<string, Record<string, unknown>>>;
   /** Not CloudFormation: the values `serverless deploy` passes (provider.stackParameters), by parameter name. */
   ParameterValues?: Record<string, string>;
+  /** Not CloudFormation: the parameters of the core template osls creates a new stack from (create-stack). */
+  CoreParameters?: string[];
 }
 
 /**
@@ -98,8 +100,10 @@ const TEMPLATE_SOURCES = [
   'scripts',
   'lib',
 ];
-/** Packaged templates by service folder, parameters and sources, shared by jest workers and by later runs. */
+/** Packaged templates by service folder and sources, shared by jest workers and by later runs. */
 const CACHE_DIR = join(tmpdir(), 'veeam-org-sync-templates');
+/** Changes when what packageInto keeps changes, so that older cached entries are not read. */
+const CACHE_FORMAT = 2;
 
 let sources: string | undefined;
 function sourcesHash(): string {
@@ -139,6 +143,12 @@ export async function packageTemplate(params: Record<string, string> = {}, cwd =
   return { ...structuredClone(packaged), ParameterValues: stackParameterValues(params, cwd) };
 }
 
+/** The template as serverless wrote it, without what the tests keep beside it (ParameterValues, CoreParameters). */
+export function asWritten(template: Template): Omit<Template, 'ParameterValues' | 'CoreParameters'> {
+  const { ParameterValues: _values, CoreParameters: _core, ...written } = template;
+  return written;
+}
+
 /** What `serverless package --stage dev --param k=v ...` passes as stack parameters, by parameter name. */
 export function stackParameterValues(params: Record<string, string>, cwd = ROOT): Record<string, string> {
   const kind = KIND_OF_FOLDER[relative(ROOT, cwd)];
@@ -152,7 +162,7 @@ export function stackParameterValues(params: Record<string, string>, cwd = ROOT)
 /** `serverless package` of a service folder with no --param, once per change of the template sources. */
 async function packageOnce(cwd: string): Promise<Template> {
   const key = createHash('sha256')
-    .update(JSON.stringify({ service: relative(ROOT, cwd), sources: sourcesHash() }))
+    .update(JSON.stringify({ service: relative(ROOT, cwd), sources: sourcesHash(), cache: CACHE_FORMAT }))
     .digest('hex')
     .slice(0, 32);
   const file = join(CACHE_DIR, `${key}.json`);
@@ -197,6 +207,8 @@ async function packageInto(file: string, params: Record<string, string>, cwd: st
     template.ParameterValues = Object.fromEntries(
       (state.service.provider.stackParameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]),
     );
+    const core = JSON.parse(readFileSync(join(out, 'cloudformation-template-create-stack.json'), 'utf8')) as Template;
+    template.CoreParameters = Object.keys(core.Parameters ?? {});
     mkdirSync(CACHE_DIR, { recursive: true });
     // Written aside and renamed: a reader never sees half a template.
     const partial = `${file}.${process.pid}`;

@@ -1,15 +1,14 @@
 import { join } from 'node:path';
 import { parameterName } from '../../scripts/stack-settings';
-import { packageTemplate, packageWithParams, ROOT, stackParameterValues, type Template } from './cfn';
+import { asWritten, packageTemplate, packageWithParams, ROOT, stackParameterValues, type Template } from './cfn';
 
 /**
  * The template tests package each stack once and take a variant's parameter values from the function serverless.yml
  * calls (packageTemplate). This is what makes that sound: a real `serverless package --param ...` gives those values,
  * and the very same template, whatever the values.
  */
-const withoutArtifactKeys = (t: Template): Template => {
-  const copy = structuredClone(t);
-  delete copy.ParameterValues;
+const withoutArtifactKeys = (t: Template) => {
+  const copy = structuredClone(asWritten(t));
   for (const r of Object.values(copy.Resources))
     if (r.Type === 'AWS::Lambda::Function') delete (r.Properties.Code as { S3Key?: string }).S3Key;
   return copy;
