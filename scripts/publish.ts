@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { artifactKeyPrefix, DIST, sha256, VERSION } from './release';
+import { argValue, artifactKeyPrefix, DIST, sha256, VERSION } from './release';
 
 const run = promisify(execFile);
 
@@ -74,11 +74,6 @@ export async function publish(options: PublishOptions, log: (line: string) => vo
     await run(options.aws ?? 'aws', args, { maxBuffer: 4 * 1024 * 1024 });
   }
   return commands.length;
-}
-
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 }
 
 if (process.argv[1]?.replace(/\\/g, '/').endsWith('scripts/publish.ts')) {

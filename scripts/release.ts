@@ -205,7 +205,8 @@ export async function release(options: { stage: string; parameters?: string; dis
   return files;
 }
 
-function argValue(args: string[], name: string): string | undefined {
+/** `--name value` or `--name=value` from a script's arguments. */
+export function argValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 }
